@@ -1,0 +1,224 @@
+"""One configuration object, built once: defaults < config file < environment < flags.
+
+Stages receive a ``Config``; none of them reads flags, files or the environment.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+ENV_PREFIX = "DIGEST_"
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    from_: str = "digest@localhost"
+    to: tuple[str, ...] = ()
+    subject: str = "News digest — {date}"
+    unsubscribe_url: str | None = None
+    list_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    username: str | None = None
+    password_env: str | None = None  # name of the variable holding the password
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs. Field names are the config file's keys."""
+
+    inputs: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ("text", "html", "json")
+    out: str = "out"
+    title: str = "News digest"
+    max_words: int = 450  # about two minutes of reading
+    sentences: int | None = None
+    algorithm: str = "lexrank"
+    language: str = "english"
+    dedup_threshold: float = 82.0  # rapidfuzz score (0-100) above which two sentences merge
+    boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
+    boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
+    templates: str | None = None
+    explain: str | None = None
+    state: str | None = None
+    no_state: bool = False
+    since: str | None = None
+    lock_timeout: float = 60.0
+    max_file_bytes: int = 20_000_000
+    email: EmailConfig = field(default_factory=EmailConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+    def replace(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+
+def _key(name: str) -> str:
+    """Config file spelling of a field name (``from_`` is ``from``)."""
+    return name.rstrip("_")
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check ``value`` against a field's type hint, converting where the meaning is plain."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(value, inner[0], where)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
+        return tuple(_coerce(v, args[0], where) for v in value)
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise AssertionError(f"unhandled config type {hint!r}")
+
+
+def _apply(obj: Any, table: Mapping[str, Any], where: str) -> Any:
+    """Return ``obj`` with the keys of ``table`` applied; unknown keys are errors."""
+    hints = typing.get_type_hints(type(obj))
+    fields = {_key(f.name): f.name for f in dataclasses.fields(obj)}
+    changes = {}
+    for key, value in table.items():
+        name = fields.get(key)
+        if name is None:
+            raise ConfigError(f"unknown configuration key {where}{key!r}")
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}{key}: expected a table")
+            changes[name] = _apply(getattr(obj, name), value, f"{where}{key}.")
+        else:
+            changes[name] = _coerce(value, hint, f"{where}{key}")
+    return dataclasses.replace(obj, **changes)
+
+
+def default_config_paths() -> list[Path]:
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return [Path("digest.toml"), Path(xdg) / "digest" / "digest.toml"]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def env_table(environ: Mapping[str, str]) -> dict[str, Any]:
+    """DIGEST_MAX_WORDS=300 -> {"max_words": "300"}; DIGEST_SMTP__HOST -> {"smtp": {"host": ...}}."""
+    table: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "DIGEST_CONFIG":
+            continue
+        path = name[len(ENV_PREFIX):].lower().split("__")
+        node = table
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return table
+
+
+def load_config(
+    path: str | os.PathLike | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the effective configuration.
+
+    Args:
+        path: the config file; None means DIGEST_CONFIG, then ./digest.toml, then
+            $XDG_CONFIG_HOME/digest/digest.toml, the first that exists (none is fine).
+        flags: command-line values (None values are ignored), nested dicts for tables.
+        environ: the environment to read DIGEST_* variables from (default os.environ).
+
+    Raises:
+        ConfigError: an unreadable file, an unknown key or a value of the wrong type.
+    """
+    environ = os.environ if environ is None else environ
+    config = Config()
+    if path is None and environ.get("DIGEST_CONFIG"):
+        path = environ["DIGEST_CONFIG"]
+    if path is not None:
+        if not Path(path).is_file():
+            raise ConfigError(f"{path}: config file not found")
+        config = _apply(config, read_config_file(Path(path)), "")
+    else:
+        for candidate in default_config_paths():
+            if candidate.is_file():
+                config = _apply(config, read_config_file(candidate), "")
+                break
+    config = _apply(config, env_table(environ), "DIGEST_")
+    if flags:
+        config = _apply(config, _drop_none(flags), "--")
+    return config
+
+
+def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            value = _drop_none(value)
+            if value:
+                out[key] = value
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+def as_toml_dict(config: Config) -> dict[str, Any]:
+    """The effective configuration as nested plain values (for ``digest config``)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out[_key(f.name)] = as_toml_dict(value)
+        else:
+            out[_key(f.name)] = list(value) if isinstance(value, tuple) else value
+    return out

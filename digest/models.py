@@ -1,0 +1,125 @@
+"""The values that pass from one pipeline stage to the next.
+
+Every stage is a function from one of these to the next; all are frozen so a
+stage can never change what an earlier stage produced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from disk (or a feed), before segmentation."""
+
+    id: int  # position in the stable reading order; unique within a run
+    url: str
+    title: str
+    outlet: str | None
+    published: datetime | None
+    body: str  # text after front matter, headline line removed
+    path: str  # where it was read from (for warnings and --explain)
+    outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with its origin: provenance is kept from the moment of splitting."""
+
+    text: str
+    article: int  # Article.id
+    paragraph: int  # paragraph index within the article
+    position: int  # sentence index within the article (0 = lead)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One statement: a set of near-duplicate sentences and every article carrying it.
+
+    ``sentence`` is the representative wording (the most informative one).
+    ``sources`` are the articles that carry the whole statement; ``partial``
+    are articles whose shorter sentence was subsumed by this one: they say part
+    of it, never all of it, so they are listed apart and never credited with
+    the rest.
+    """
+
+    sentence: Sentence
+    members: tuple[Sentence, ...]  # every merged sentence, the representative included
+    sources: tuple[int, ...]  # Article ids, sorted
+    partial: tuple[int, ...] = ()  # Article ids, sorted, disjoint from sources
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Why one sentence was folded into another (for stats and --explain)."""
+
+    dropped: Sentence
+    kept: Sentence
+    score: float
+    rule: str  # "near-duplicate" or "subsumed"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two similar sentences from different articles whose numbers or names disagree."""
+
+    a: Sentence
+    b: Sentence
+    score: float
+    differences: tuple[str, ...]  # e.g. ("16 vs 18",)
+
+
+@dataclass(frozen=True)
+class Drop:
+    """A line removed as boilerplate, with the rule that removed it."""
+
+    sentence: Sentence
+    rule: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """A chosen fact with its score, ready to render."""
+
+    fact: Fact
+    score: float
+    components: tuple[tuple[str, float], ...] = ()  # named score parts, for --explain
+    note: str | None = None  # e.g. "update" or "outlets differ: 16 vs 18"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One story of the digest: its headline, its articles and its chosen items."""
+
+    title: str
+    articles: tuple[int, ...]  # every Article id of the story
+    items: tuple[Item, ...]  # in reading order
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    sentences: int
+    duplicates_merged: int
+    boilerplate_dropped: int
+    skipped_files: int = 0
+    conflicts: int = 0
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The finished digest: what every renderer reads."""
+
+    date: date
+    title: str
+    sections: tuple[Section, ...]
+    articles: tuple[Article, ...]  # indexed by Article.id
+    stats: Stats
+    merges: tuple[Merge, ...] = field(default=(), repr=False)
+    drops: tuple[Drop, ...] = field(default=(), repr=False)
+    conflicts: tuple[Conflict, ...] = field(default=(), repr=False)

@@ -1,0 +1,191 @@
+"""Ranking: score the deduplicated facts and choose the best within a word budget.
+
+A ranker is a callable ``(facts, articles, budget, config) -> Ranking``, chosen
+by name from ``RANKERS``. sumy's single-document algorithms are wrapped here so
+they stay selectable with ``--algorithm``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .config import Config
+from .models import Article, Fact, Item
+from .segment import words
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much of the digest a ranker may fill."""
+
+    words: int
+    sentences: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One fact the ranker considered: chosen or passed over, and why (for --explain)."""
+
+    item: Item
+    chosen: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ranking:
+    chosen: tuple[Item, ...]  # in reading order
+    decisions: tuple[Decision, ...] = ()
+
+
+Ranker = Callable[[Sequence[Fact], Sequence[Article], Budget, Config], Ranking]
+
+
+def word_count(text: str) -> int:
+    return len(words(text))
+
+
+def reading_order(items: Sequence[Item]) -> tuple[Item, ...]:
+    """Leads first, then by article and position: how a news story reads."""
+    return tuple(
+        sorted(
+            items,
+            key=lambda i: (
+                min(m.position for m in i.fact.members),
+                i.fact.sentence.article,
+                i.fact.sentence.position,
+            ),
+        )
+    )
+
+
+def greedy_select(facts: Sequence[Fact], scores: Sequence[float], budget: Budget) -> Ranking:
+    """Best score first until the budget is full; a fact that does not fit is passed over."""
+    order = sorted(range(len(facts)), key=lambda i: (-scores[i], facts[i].sentence.article, facts[i].sentence.position))
+    chosen: list[Item] = []
+    decisions: list[Decision] = []
+    used = 0
+    for i in order:
+        item = Item(fact=facts[i], score=float(scores[i]), components=(("score", float(scores[i])),))
+        n = word_count(facts[i].text)
+        if budget.sentences is not None and len(chosen) >= budget.sentences:
+            decisions.append(Decision(item, False, "sentence budget full"))
+        elif used + n > budget.words:
+            decisions.append(Decision(item, False, f"does not fit: {n} words, {budget.words - used} left"))
+        else:
+            used += n
+            chosen.append(item)
+            decisions.append(Decision(item, True, f"rank {len(chosen)} by score"))
+    return Ranking(chosen=reading_order(chosen), decisions=tuple(decisions))
+
+
+class _SumyTokenizer:
+    """Hands sumy our tokenizer so it never reaches for NLTK's downloadable data."""
+
+    def __init__(self, language: str):
+        self.language = language
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        from .segment import split_sentences
+
+        return tuple(split_sentences(paragraph, self.language))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(words(sentence))
+
+
+def _sumy_document(facts: Sequence[Fact], language: str):
+    """One sumy paragraph per article paragraph, facts in document order."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+
+    tokenizer = _SumyTokenizer(language)
+    order = sorted(range(len(facts)), key=lambda i: (facts[i].sentence.article, facts[i].sentence.position))
+    paragraphs, current, key = [], [], None
+    for i in order:
+        s = facts[i].sentence
+        if (s.article, s.paragraph) != key and current:
+            paragraphs.append(Paragraph(current))
+            current = []
+        key = (s.article, s.paragraph)
+        current.append(SumySentence(s.text, tokenizer))
+    if current:
+        paragraphs.append(Paragraph(current))
+    return ObjectDocumentModel(paragraphs), order
+
+
+def sumy_ranker(summarizer_name: str) -> Ranker:
+    """Wrap one of sumy's summarizers as a Ranker that scores every fact."""
+
+    def rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config) -> Ranking:
+        if not facts:
+            return Ranking(chosen=())
+        import sumy.summarizers as _  # noqa: F401  (fails early with a clear import error)
+        from sumy.nlp.stemmers import Stemmer
+        from sumy.utils import get_stop_words
+
+        summarizer = _SUMY[summarizer_name](Stemmer(config.language))
+        if hasattr(summarizer, "stop_words"):
+            summarizer.stop_words = get_stop_words(config.language)
+        document, order = _sumy_document(facts, config.language)
+        ratings: dict[int, float] = {}
+
+        def keep_all(infos):
+            # sumy passes every SentenceInfo(sentence, order, rating) through the count
+            # callable; reading the ratings here gives a score for every fact.
+            infos = list(infos)
+            for info in infos:
+                ratings[info.order] = float(info.rating)
+            return infos
+
+        summarizer(document, keep_all)
+        scores = [0.0] * len(facts)
+        for doc_order, fact_index in enumerate(order):
+            scores[fact_index] = ratings.get(doc_order, 0.0)
+        return greedy_select(facts, scores, budget)
+
+    rank.__name__ = f"sumy_{summarizer_name}"
+    return rank
+
+
+def _sumy_classes():
+    from sumy.summarizers.kl import KLSummarizer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.luhn import LuhnSummarizer
+    from sumy.summarizers.reduction import ReductionSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    return {
+        "lexrank": LexRankSummarizer,
+        "textrank": TextRankSummarizer,
+        "lsa": LsaSummarizer,
+        "luhn": LuhnSummarizer,
+        "kl": KLSummarizer,
+        "sumbasic": SumBasicSummarizer,
+        "reduction": ReductionSummarizer,
+    }
+
+
+class _LazySumy(dict):
+    """sumy imports are slow; load them on first use."""
+
+    def __missing__(self, key):
+        self.update(_sumy_classes())
+        return dict.__getitem__(self, key)
+
+
+_SUMY = _LazySumy()
+
+SUMY_ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "kl", "sumbasic", "reduction")
+
+RANKERS: dict[str, Ranker] = {name: sumy_ranker(name) for name in SUMY_ALGORITHMS}
+
+
+def get_ranker(name: str) -> Ranker:
+    from .errors import ConfigError
+
+    try:
+        return RANKERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown algorithm {name!r}; choose one of: {', '.join(sorted(RANKERS))}") from None

@@ -43,7 +43,8 @@ class Config:
 
     inputs: tuple[str, ...] = ()
     formats: tuple[str, ...] = ("text", "html", "json")
-    out: str = "out"
+    out: str = "out"  # output folder, or "-" for stdout
+    date: str | None = None  # YYYY-MM-DD; default today
     title: str = "News digest"
     max_words: int = 450  # about two minutes of reading
     sentences: int | None = None

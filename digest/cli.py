@@ -1,0 +1,161 @@
+"""The command line: a thin layer that builds a Config, calls the library, maps errors to exit codes."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from typing import Any, Sequence
+
+from . import __version__
+from .config import as_toml_dict, load_config
+from .errors import EX_USAGE, DigestError, UsageError
+from .render import FORMATS
+
+log = logging.getLogger("digest")
+EX_SOFTWARE = 70
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 64 (EX_USAGE)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EX_USAGE, f"digest: error: {message} (see digest {self.prog.split()[-1]} --help)\n")
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in value.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"unknown format {','.join(unknown) or value!r}; choose from {','.join(FORMATS)}")
+    return formats
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {n}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="digest", description="One short, sourced newsletter from a day's articles.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="config file (default ./digest.toml, then $XDG_CONFIG_HOME/digest/digest.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="say what was done")
+    common.add_argument("-q", "--quiet", action="store_true", help="errors only, no warnings")
+
+    run = commands.add_parser("run", parents=[common], help="build the digest from folders or files of articles")
+    run.add_argument("inputs", nargs="*", metavar="PATH", help="folders or files of articles (default: the config's inputs)")
+    run.add_argument("--format", dest="formats", type=_formats, metavar="LIST", help=f"comma-separated, from {','.join(FORMATS)} (default text,html,json)")
+    run.add_argument("--out", metavar="DIR", help="output folder (default out/), or - to print one format")
+    run.add_argument("--templates", metavar="DIR", help="folder of templates that override the packaged ones")
+    run.add_argument("--date", metavar="YYYY-MM-DD", help="the digest's date (default today)")
+    run.add_argument("--max-words", dest="max_words", type=_positive, metavar="N", help="word budget (default 450, about two minutes)")
+    run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
+    run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm (see digest run --help)")
+    run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
+    run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
+
+    config = commands.add_parser("config", parents=[common], help="print the effective configuration")
+    config.add_argument("--json", action="store_true", help="as JSON")
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("digest: %(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING)
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("inputs", "formats", "out", "templates", "date", "max_words", "sentences", "algorithm",
+             "dedup_threshold", "explain")
+    flags = {name: getattr(args, name, None) for name in names}
+    if not flags["inputs"]:
+        flags["inputs"] = None
+    return flags
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import build, check_formats, render, write_outputs
+
+    config = load_config(args.config, _flags(args))
+    check_formats(config.formats)
+    if config.out == "-":
+        if len(config.formats) != 1:
+            raise UsageError("--out - prints one format: add --format text (or html, md, json)")
+        result = build(config)
+        sys.stdout.write(render(result.digest, config.formats[0], config.templates))
+        return 0
+    result = build(config)
+    for path in write_outputs(result, config):
+        log.info("wrote %s", path)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    import json
+
+    config = load_config(args.config)
+    data = as_toml_dict(config)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    for key, value in data.items():
+        if key not in tables:
+            print(f"{key} = {_toml_value(value)}")
+    for name, table in tables.items():
+        print(f"\n[{name}]")
+        for key, value in table.items():
+            print(f"{key} = {_toml_value(value)}")
+    return 0
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if value is None:
+        return '""  # unset'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+COMMANDS = {"run": cmd_run, "config": cmd_config}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args)
+    try:
+        return COMMANDS[args.command](args)
+    except DigestError as exc:
+        print(f"digest: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback only with -v
+        if args.verbose:
+            traceback.print_exc()
+        print(f"digest: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        return EX_SOFTWARE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

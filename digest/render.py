@@ -1,0 +1,120 @@
+"""Render: a ``Digest`` through a Jinja2 template into text, HTML, Markdown or JSON."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .models import Article, Digest
+
+FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json"}
+# Schemes that may become links in a page opened from disk; email allows fewer.
+LOCAL_LINK_SCHEMES = frozenset({"http", "https", "mailto", "file"})
+
+
+def templates_dir() -> Path:
+    """The packaged templates (a wheel ships them as digest/templates; a checkout has ../templates)."""
+    packaged = Path(__file__).with_name("templates")
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@lru_cache(maxsize=8)
+def environment(override: str | None = None) -> jinja2.Environment:
+    """Templates from ``override`` first, then the packaged ones; HTML is autoescaped."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(templates_dir()))]
+    if override:
+        loaders.insert(0, jinja2.FileSystemLoader(override))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "html.j2"), default=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
+    env.filters["link"] = safe_link
+    return env
+
+
+def safe_link(url: str | None, schemes: frozenset[str] | tuple[str, ...] = LOCAL_LINK_SCHEMES) -> str | None:
+    """``url`` when its scheme may become a link, else None (shown as plain text)."""
+    if not url:
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url.strip() if scheme in schemes else None
+
+
+def _source(article: Article) -> dict[str, Any]:
+    return {"url": article.url, "title": article.title, "outlet": article.outlet}
+
+
+def contract(digest: Digest) -> dict[str, Any]:
+    """The JSON contract other tools read (documented in the README; keep it stable)."""
+    articles = digest.articles
+    return {
+        "date": digest.date.isoformat(),
+        "title": digest.title,
+        "sections": [
+            {
+                "title": section.title,
+                "articles": [_source(articles[i]) for i in section.articles],
+                "items": [
+                    {
+                        "text": item.fact.text,
+                        "score": round(item.score, 6),
+                        "sources": [_source(articles[i]) for i in item.fact.sources],
+                        "partial_sources": [_source(articles[i]) for i in item.fact.partial],
+                        "note": item.note,
+                    }
+                    for item in section.items
+                ],
+            }
+            for section in digest.sections
+        ],
+        "stats": {
+            "articles": digest.stats.articles,
+            "sentences": digest.stats.sentences,
+            "duplicates_merged": digest.stats.duplicates_merged,
+            "boilerplate_dropped": digest.stats.boilerplate_dropped,
+            "skipped_files": digest.stats.skipped_files,
+            "conflicts": [
+                {"a": c.a.text, "b": c.b.text, "differences": list(c.differences),
+                 "sources": [_source(articles[c.a.article]), _source(articles[c.b.article])]}
+                for c in digest.conflicts
+            ],
+        },
+    }
+
+
+def view(digest: Digest) -> dict[str, Any]:
+    """What the text, HTML and Markdown templates see: the contract plus numbered references."""
+    data = contract(digest)
+    numbers: dict[int, int] = {}
+    for section in digest.sections:
+        for item in section.items:
+            for i in (*item.fact.sources, *item.fact.partial):
+                numbers.setdefault(i, len(numbers) + 1)
+    for section_data, section in zip(data["sections"], digest.sections):
+        for item_data, item in zip(section_data["items"], section.items):
+            item_data["refs"] = [numbers[i] for i in item.fact.sources]
+            item_data["partial_refs"] = [numbers[i] for i in item.fact.partial]
+    data["references"] = [
+        {"n": n, **_source(digest.articles[i]), "outlets": list(digest.articles[i].outlets)}
+        for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
+    ]
+    data["lead"] = next((s["items"][0]["text"] for s in data["sections"] if s["items"]), "")
+    return data
+
+
+def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any) -> str:
+    """Render ``digest`` in one of FORMATS with ``<fmt>.j2`` (user templates first)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    extra.setdefault("link_schemes", LOCAL_LINK_SCHEMES)
+    template = environment(templates).get_template(f"{fmt}.j2" if fmt != "html" else "html.html.j2")
+    return template.render(digest=view(digest) if fmt != "json" else contract(digest), **extra)

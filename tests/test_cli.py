@@ -1,0 +1,101 @@
+import json
+
+from conftest import SAMPLE, SAMPLE_DATE
+
+
+def test_run_writes_every_format(cli, tmp_path):
+    out = tmp_path / "out"
+    r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""  # silent on success
+    assert sorted(p.name for p in out.iterdir()) == [f"digest-{SAMPLE_DATE}.{e}" for e in ("html", "json", "txt")]
+    data = json.loads((out / f"digest-{SAMPLE_DATE}.json").read_text())
+    assert data["date"] == SAMPLE_DATE and data["stats"]["articles"] == 10
+
+
+def test_stdout_one_format(cli):
+    r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--format", "md", "--out", "-")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("# News digest — 2026-11-20")
+
+
+def test_stdout_needs_one_format(cli):
+    r = cli("run", str(SAMPLE), "--format", "text,json", "--out", "-")
+    assert r.returncode == 64 and r.stderr.count("\n") == 1 and "one format" in r.stderr
+
+
+def test_same_input_and_date_give_identical_bytes(cli, tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(tmp_path / name), "--format", "text,html,md,json")
+        assert r.returncode == 0, r.stderr
+        outs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
+    assert outs[0] == outs[1]
+
+
+def test_missing_path(cli, tmp_path):
+    r = cli("run", str(tmp_path / "missing"), "--out", str(tmp_path / "out"))
+    assert r.returncode == 66
+    assert r.stderr.startswith("digest: error: ") and "no such file or directory" in r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_empty_folder(cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = cli("run", str(tmp_path / "empty"), "--out", str(tmp_path / "out"))
+    assert r.returncode == 66 and "no article files" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_no_readable_article(cli, write_article, tmp_path):
+    write_article("a.txt", b"\x00\x00binary")
+    r = cli("run", str(write_article.folder), "--out", str(tmp_path / "out"))
+    assert r.returncode == 66 and "no readable article" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_file_warns_and_run_goes_on(cli, write_article, tmp_path):
+    write_article("good.txt", "The harbour bridge reopened on Friday after three weeks of repairs.\n")
+    write_article("bad.md", "---\ntitle: [oops\n---\nText.\n")
+    r = cli("run", str(write_article.folder), "--date", SAMPLE_DATE, "--out", str(tmp_path / "out"))
+    assert r.returncode == 0
+    assert r.stderr.count("\n") == 1 and "warning" in r.stderr and "bad.md" in r.stderr
+    assert (tmp_path / "out" / f"digest-{SAMPLE_DATE}.txt").exists()
+
+
+def test_usage_errors_exit_64(cli, tmp_path):
+    for args in (["run", str(SAMPLE), "--format", "pdf"], ["run", str(SAMPLE), "--date", "20/11/2026", "--out", str(tmp_path)],
+                 ["run", str(SAMPLE), "--max-words", "0"], ["frobnicate"]):
+        r = cli(*args)
+        assert r.returncode == 64, (args, r.stderr)
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_unknown_algorithm_is_config_error(cli, tmp_path):
+    r = cli("run", str(SAMPLE), "--algorithm", "magic", "--out", str(tmp_path))
+    assert r.returncode == 78 and "unknown algorithm 'magic'" in r.stderr
+
+
+def test_unwritable_output_leaves_nothing_partial(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(blocker / "out"))
+    assert r.returncode == 73 and "cannot write output" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_every_sumy_algorithm_runs(cli):
+    for name in ("lexrank", "textrank", "lsa", "luhn", "kl", "sumbasic", "reduction"):
+        r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--algorithm", name, "--format", "json", "--out", "-")
+        assert r.returncode == 0, (name, r.stderr)
+        items = [i for s in json.loads(r.stdout)["sections"] for i in s["items"]]
+        assert items and all(i["sources"] for i in items)
+
+
+def test_explain_file(cli, tmp_path):
+    explain = tmp_path / "explain.json"
+    r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(tmp_path / "out"), "--explain", str(explain))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(explain.read_text())
+    assert {d["rule"] for d in data["boilerplate"]} >= {"call to action", "byline", "comments"}
+    assert data["merges"] and all(m["dropped"] and m["kept"] and m["rule"] for m in data["merges"])
+    assert any(r["chosen"] for r in data["ranking"])

@@ -1,0 +1,82 @@
+import logging
+from datetime import datetime, timezone
+
+import pytest
+
+from digest.config import Config
+from digest.errors import NoInputError
+from digest.ingest import ingest, split_headline
+
+
+def test_front_matter_fields(write_article):
+    write_article("a.md", "---\ntitle: Bridge shut\nurl: https://example.org/a\noutlet: Harbour Gazette\n"
+                          "published: 2026-11-20T07:45:00+00:00\n---\nThe bridge closed on Thursday.\n")
+    (article,) = ingest([write_article.folder], Config()).articles
+    assert (article.title, article.url, article.outlet) == ("Bridge shut", "https://example.org/a", "Harbour Gazette")
+    assert article.published == datetime(2026, 11, 20, 7, 45, tzinfo=timezone.utc)
+    assert article.body.strip() == "The bridge closed on Thursday."
+
+
+def test_without_front_matter_headline_is_title_and_url_is_file_uri(write_article):
+    path = write_article("b.txt", "Avalen Bridge Closed After Cracks Found\n\nThe bridge closed on Thursday.\n")
+    (article,) = ingest([path], Config()).articles
+    assert article.title == "Avalen Bridge Closed After Cracks Found"
+    assert article.url == path.resolve().as_uri()
+    assert article.outlet is None
+    assert "Cracks Found" not in article.body
+
+
+def test_date_only_published_is_midnight_utc(write_article):
+    write_article("c.md", "---\npublished: 2026-11-20\n---\nA sentence of news here.\n")
+    (article,) = ingest([write_article.folder], Config()).articles
+    assert article.published == datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+def test_stable_order_and_ids(write_article):
+    for name in ["b.txt", "a.txt", "sub/c.md"]:
+        (write_article.folder / name).parent.mkdir(exist_ok=True)
+        write_article(name, f"Body of {name} is a sentence.\n")
+    got = ingest([write_article.folder], Config()).articles
+    assert [a.path.rsplit("/", 1)[-1] for a in got] == ["a.txt", "b.txt", "c.md"]
+    assert [a.id for a in got] == [0, 1, 2]
+
+
+def test_latin1_fallback(write_article):
+    write_article("latin.txt", "Le café a fermé ses portes à Noël après trente années.\n".encode("latin-1"))
+    (article,) = ingest([write_article.folder], Config()).articles
+    assert "café" in article.body and "Noël" in article.body
+
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("binary.txt", b"\x00\x01\x02PNG\x00", "binary file"),
+    ("empty.txt", b"", "empty article"),
+    ("badyaml.md", b"---\ntitle: [unclosed\n---\nText here.\n", "bad front matter"),
+    ("baddate.md", b"---\npublished: not a date\n---\nText here.\n", "not a date"),
+])
+def test_bad_file_is_skipped_with_warning_naming_it(write_article, caplog, name, content, reason):
+    write_article("good.txt", "A good article with a sentence.\n")
+    write_article(name, content)
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        result = ingest([write_article.folder], Config())
+    assert [a.path.rsplit("/", 1)[-1] for a in result.articles] == ["good.txt"]
+    assert len(result.skipped) == 1 and name in result.skipped[0].path and reason in result.skipped[0].reason
+    assert any(name in r.getMessage() for r in caplog.records)
+
+
+def test_missing_path_and_empty_folder(tmp_path):
+    with pytest.raises(NoInputError, match="no such file"):
+        ingest([tmp_path / "nope"], Config())
+    with pytest.raises(NoInputError, match="no article files"):
+        ingest([tmp_path], Config())
+
+
+def test_oversized_file_is_skipped(write_article):
+    write_article("big.txt", "word " * 1000)
+    write_article("ok.txt", "A small article of news.\n")
+    result = ingest([write_article.folder], Config(max_file_bytes=1000))
+    assert [a.path.rsplit("/", 1)[-1] for a in result.articles] == ["ok.txt"]
+
+
+def test_split_headline_needs_a_heading():
+    assert split_headline("The bridge closed.\nMore text.") == (None, "The bridge closed.\nMore text.")
+    assert split_headline("\nBridge Closed Today\nText.")[0] == "Bridge Closed Today"

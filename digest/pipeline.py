@@ -19,7 +19,7 @@ from .dedup import near_duplicates
 from .errors import OutputError, UsageError
 from .ingest import ingest
 from .models import Digest, Section, Stats
-from .rank import Budget, Decision, get_ranker
+from .rank import Budget, Decision, get_ranker, surface_conflicts
 from .render import FORMATS, render
 from .segment import segment
 from .stories import group_stories
@@ -65,8 +65,9 @@ def build(config: Config) -> Result:
     for story, budget in zip(stories, share_budget(stories, config)):
         ranking = ranker(story.facts, articles, budget, config)
         decisions.extend(ranking.decisions)
-        if ranking.chosen:
-            sections.append(Section(title=story.title, articles=story.articles, items=ranking.chosen))
+        items = surface_conflicts(ranking.chosen, dedup.conflicts, articles)
+        if items:
+            sections.append(Section(title=story.title, articles=story.articles, items=items))
 
     stats = Stats(
         articles=len(articles),

@@ -6,11 +6,12 @@ they stay selectable with ``--algorithm``.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .config import Config
-from .models import Article, Fact, Item
+from .models import Article, Conflict, Fact, Item
 from .segment import words
 
 
@@ -76,6 +77,47 @@ def greedy_select(facts: Sequence[Fact], scores: Sequence[float], budget: Budget
             chosen.append(item)
             decisions.append(Decision(item, True, f"rank {len(chosen)} by score"))
     return Ranking(chosen=reading_order(chosen), decisions=tuple(decisions))
+
+
+def surface_conflicts(
+    chosen: Sequence[Item], conflicts: Sequence[Conflict], articles: Sequence[Article]
+) -> tuple[Item, ...]:
+    """Outlets that disagree are shown, not merged: one item notes "outlets differ: 16 vs 18".
+
+    When both sides of a conflict were chosen, the lower-scored one goes (the note
+    names the outlet that says otherwise); its sentence is never credited to the kept one.
+    """
+    index = {m: n for n, item in enumerate(chosen) for m in item.fact.members}
+    notes: dict[int, list[str]] = {}
+    dropped: set[int] = set()
+    for c in conflicts:
+        ia, ib = index.get(c.a), index.get(c.b)
+        if ia is None and ib is None or ia == ib:
+            continue
+        if ib is None or (ia is not None and chosen[ia].score >= chosen[ib].score):
+            kept, other, differences = ia, c.b, c.differences
+        else:
+            kept, other, differences = ib, c.a, tuple(_swap(d) for d in c.differences)
+        if ia is not None and ib is not None:
+            dropped.add(ib if kept == ia else ia)
+        outlet = articles[other.article].outlet or articles[other.article].title
+        for difference in differences:
+            ours, _, theirs = difference.partition(" vs ")
+            notes.setdefault(kept, []).append(f"outlets differ: {ours} here, {theirs} per {outlet}")
+    out = []
+    for n, item in enumerate(chosen):
+        if n in dropped:
+            continue
+        if n in notes:
+            note = "; ".join(dict.fromkeys(([item.note] if item.note else []) + notes[n]))
+            item = dataclasses.replace(item, note=note)
+        out.append(item)
+    return tuple(out)
+
+
+def _swap(difference: str) -> str:
+    left, sep, right = difference.partition(" vs ")
+    return f"{right}{sep}{left}" if sep else difference
 
 
 class _SumyTokenizer:

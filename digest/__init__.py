@@ -7,9 +7,8 @@ from .config import Config, load_config
 from .errors import DigestError
 from .models import Article, Digest, Fact, Item, Section, Sentence
 from .pipeline import build, build_digest, run, write_outputs
-from .render import render
 
 __all__ = [
     "Article", "Config", "Digest", "DigestError", "Fact", "Item", "Section", "Sentence",
-    "build", "build_digest", "load_config", "render", "run", "write_outputs",
+    "build", "build_digest", "load_config", "run", "write_outputs",
 ]

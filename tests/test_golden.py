@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE, SAMPLE_DATE
-from digest import build_digest, load_config, render
+from digest import build_digest, load_config
+from digest.render import render
 
 GOLDEN = Path(__file__).parent / "golden"
 FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json"}

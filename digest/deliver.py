@@ -113,7 +113,7 @@ def _why(exc: BaseException, smtp: SmtpConfig) -> str:
         return f"{where} answered {exc.smtp_code} {' '.join(text.split())}"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"{where}: certificate not trusted ({exc.verify_message}); set smtp.ca_file for a private CA"
-    if isinstance(exc, (socket.timeout, TimeoutError)):
+    if isinstance(exc, (socket.timeout, TimeoutError)) or isinstance(exc.__context__, (socket.timeout, TimeoutError)):
         return f"{where} did not answer within {smtp.timeout:g}s"
     if isinstance(exc, ConnectionRefusedError):
         return f"{where} refused the connection"

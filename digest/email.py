@@ -7,6 +7,8 @@ at a fixed hour of the digest's day), so a rerun never looks like a new issue.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 from datetime import datetime, time, timezone
 from email import policy
 from email.headerregistry import Address
@@ -21,6 +23,7 @@ from .errors import ConfigError
 from .models import Digest
 from .render import EMAIL_LINK_SCHEMES, render
 
+log = logging.getLogger("digest")
 # Gmail clips an HTML part larger than about 102 KB; stay clearly below it.
 HTML_SIZE_LIMIT = 100_000
 # The Date header's time of day on the digest's date (UTC): the morning edition.
@@ -28,6 +31,8 @@ SEND_TIME = time(7, 0, tzinfo=timezone.utc)
 
 # Rules are inlined into style attributes; @media rules (dark mode, narrow
 # screens) cannot be, so they stay in <style>. Nothing remote is ever loaded.
+_STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.I | re.S)  # article text is escaped: no "<style" in it
+_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False)
 
 
@@ -58,7 +63,15 @@ def html_part(digest: Digest, config: Config) -> str:
     """The email's HTML: the HTML template with email link rules, CSS inlined."""
     html = render(digest, "html", config.templates, link_schemes=EMAIL_LINK_SCHEMES, email=True,
                   unsubscribe_url=_unsubscribe(config.email))
-    return _INLINER.inline(html)
+    # keep_at_rules keeps every at-rule; an @import (from a user template) would make the
+    # reader's client fetch a remote stylesheet, so it goes.
+    html = _STYLE.sub(lambda m: _IMPORT.sub("", m.group(0)), html)
+    html = _INLINER.inline(html)
+    size = len(html.encode("utf-8"))
+    if size > HTML_SIZE_LIMIT:
+        log.warning("the email's HTML is %d KB: Gmail clips messages above about 102 KB; lower --max-words",
+                    size // 1000)
+    return html
 
 
 def text_part(digest: Digest, config: Config) -> str:
@@ -117,20 +130,20 @@ def build_message(digest: Digest, config: Config) -> EmailMessage:
     recipients = _addresses(email.to, "email.to")
 
     msg = EmailMessage(policy=policy.SMTP)
-    try:
+    unsubscribe = _unsubscribe(email)
+    try:  # the header registry rejects what is not a header (a newline, a malformed address)
         msg["From"] = sender[0]
         msg["To"] = recipients if recipients else "undisclosed-recipients:;"
         msg["Subject"] = subject(email, digest)
-    except ValueError as exc:  # the header registry rejects what is not a header
-        raise ConfigError(f"email settings: {exc}") from None
-    msg["Date"] = format_datetime(datetime.combine(digest.date, SEND_TIME))
-    msg["Message-ID"] = message_id(digest, text, html, email.from_)
-    msg["List-Id"] = list_id(email)
-    unsubscribe = _unsubscribe(email)
-    if unsubscribe:
-        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-        if urlsplit(unsubscribe).scheme.lower() == "https":  # RFC 8058 one-click needs an https URI
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg["Date"] = format_datetime(datetime.combine(digest.date, SEND_TIME))
+        msg["Message-ID"] = message_id(digest, text, html, email.from_)
+        msg["List-Id"] = list_id(email)
+        if unsubscribe:
+            msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+            if urlsplit(unsubscribe).scheme.lower() == "https":  # RFC 8058 one-click needs an https URI
+                msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    except ValueError as exc:
+        raise ConfigError(f"email settings: {' '.join(str(exc).split())}") from None
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     # A fixed boundary keeps reruns byte-identical; "=_" can never occur in quoted-printable text.

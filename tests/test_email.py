@@ -267,3 +267,14 @@ def test_hostile_eml_is_well_formed(hostile):
     assert raw.count(b"\n") == raw.count(b"\r\n")
     assert max(len(line) for line in raw.split(b"\r\n")) <= 78
     assert b"<script" not in raw.split(b"Content-Type: text/html", 1)[1].lower()
+
+
+def test_a_user_template_cannot_make_the_email_load_remote_css(sample, tmp_path):
+    digest, config = sample
+    template = (ROOT / "templates" / "html.html.j2").read_text(encoding="utf-8")
+    (tmp_path / "html.html.j2").write_text(
+        template.replace("<style>", '<link rel="stylesheet" href="https://evil.example/a.css">'
+                                    "<style>@import url(https://evil.example/b.css);", 1), encoding="utf-8")
+    html = html_part(digest, config.replace(templates=str(tmp_path)))
+    assert "evil.example" not in html
+    assert "prefers-color-scheme: dark" in html

@@ -5,10 +5,11 @@ import argparse
 import logging
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .config import as_toml_dict, load_config
+from .config import Config, as_toml_dict, load_config
 from .errors import EX_USAGE, DigestError, UsageError
 from .render import FORMATS
 
@@ -96,9 +97,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config, _flags(args))
     check_formats(config.formats)
+    if args.force and not args.send:
+        raise UsageError("--force only matters with --send (send again even if already sent)")
     if args.send:
+        from .deliver import preflight
+
         if config.out == "-":
             raise UsageError("--send delivers the .eml written to the output folder: drop --out -")
+        preflight(config)  # a missing password or recipient is said before the build, not after
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
     if config.out == "-":
@@ -124,7 +130,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     return _send(args.eml, load_config(args.config), args.force)
 
 
-def _send(eml: Any, config: Any, force: bool) -> int:
+def _send(eml: str | Path, config: Config, force: bool) -> int:
     from .deliver import send
 
     delivery = send(eml, config, force=force)

@@ -84,9 +84,26 @@ def password(smtp: SmtpConfig, environ: Mapping[str, str]) -> str | None:
     return value
 
 
-def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
+def preflight(config: Config, environ: Mapping[str, str] | None = None) -> None:
+    """Check the delivery settings before a long build: recipients, security, password variable.
+
+    Raises:
+        ConfigError: what ``send`` would refuse anyway, said before anything is built.
+    """
+    environ = os.environ if environ is None else environ
+    if not config.email.to:
+        raise ConfigError("no recipients: set email.to in the config file")
+    _check_security(config.smtp, password(config.smtp, environ))
+
+
+def _check_security(smtp: SmtpConfig, secret: str | None) -> None:
     if smtp.security not in SECURITY:
         raise ConfigError(f"smtp.security {smtp.security!r}: choose from {', '.join(SECURITY)}")
+    if secret is not None and smtp.security == "none":
+        raise ConfigError("smtp.security = \"none\" would send the password in clear: use starttls or ssl")
+
+
+def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
     if smtp.security == "ssl":
         return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=tls_context(smtp))
     client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
@@ -170,8 +187,7 @@ def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
     if not recipients:
         raise ConfigError("no recipients: set email.to in the config file")
     secret = password(config.smtp, environ)
-    if secret is not None and config.smtp.security == "none":
-        raise ConfigError("smtp.security = \"none\" would send the password in clear: use starttls or ssl")
+    _check_security(config.smtp, secret)
 
     with _lock(eml):
         earlier = read_record(eml)

@@ -20,7 +20,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 from digest import load_config  # noqa: E402
 from digest.cli import main  # noqa: E402
 from digest.deliver import record_path, send  # noqa: E402
-from digest.errors import TemporaryFailure  # noqa: E402
+from digest.errors import ConfigError, TemporaryFailure  # noqa: E402
 from digest.pipeline import build, write_outputs  # noqa: E402
 
 # The implicit-TLS server requires AUTH without "requiring TLS": aiosmtpd cannot see TLS it did not start.
@@ -236,3 +236,18 @@ def test_password_comes_only_from_the_named_variable(tmp_path, eml, smtp_server,
 
 def test_missing_eml_is_no_input(tmp_path, capsys):
     assert main(["send", str(tmp_path / "nope.eml")]) == 66
+
+
+def test_run_with_send_checks_the_settings_before_building(tmp_path, cert, capsys, monkeypatch):
+    monkeypatch.delenv("SMTP_TEST_PASSWORD")
+    cfg = str(write_config(tmp_path, free_port(), cert))
+    out = tmp_path / "out"
+    assert main(["run", str(ROOT / "input"), "--date", DATE, "--out", str(out), "--config", cfg, "--send"]) == 78
+    assert "$SMTP_TEST_PASSWORD is not set" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_no_password_over_an_unencrypted_connection(tmp_path, eml, cert):
+    config = load_config(write_config(tmp_path, free_port(), cert, security="none"), environ={})
+    with pytest.raises(ConfigError, match="in clear"):
+        send(eml, config)

@@ -5,10 +5,11 @@ import argparse
 import logging
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .config import as_toml_dict, load_config
+from .config import Config, as_toml_dict, load_config
 from .errors import EX_USAGE, DigestError, UsageError
 from .render import FORMATS
 
@@ -62,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm (see digest run --help)")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
+    run.add_argument("--send", action="store_true", help="also write the .eml and deliver it over SMTP (config [email], [smtp])")
+    run.add_argument("--force", action="store_true", help="with --send: send even if this date's digest was already sent")
+
+    send = commands.add_parser("send", parents=[common], help="deliver a written .eml over SMTP (config [email], [smtp])")
+    send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
+    send.add_argument("--force", action="store_true", help="send even if it was already sent")
 
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
@@ -83,7 +90,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = ("inputs", "formats", "out", "templates", "date", "max_words", "sentences", "algorithm",
-             "dedup_threshold", "explain")
+             "dedup_threshold", "explain")  # --send and --force act on this run only: not config
     flags = {name: getattr(args, name, None) for name in names}
     if not flags["inputs"]:
         flags["inputs"] = None
@@ -91,19 +98,49 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import build, check_formats, render, write_outputs
+    from .pipeline import build, check_formats, output_paths, render_output, write_outputs
 
     config = load_config(args.config, _flags(args))
     check_formats(config.formats)
+    if args.force and not args.send:
+        raise UsageError("--force only matters with --send (send again even if already sent)")
+    if args.send:
+        from .deliver import preflight
+
+        if config.out == "-":
+            raise UsageError("--send delivers the .eml written to the output folder: drop --out -")
+        preflight(config)  # a missing password or recipient is said before the build, not after
+        if "eml" not in config.formats:
+            config = config.replace(formats=config.formats + ("eml",))
     if config.out == "-":
         if len(config.formats) != 1:
-            raise UsageError("--out - prints one format: add --format text (or html, md, json)")
+            raise UsageError("--out - prints one format: add --format text (or html, md, json, eml)")
         result = build(config)
-        sys.stdout.write(render(result.digest, config.formats[0], config.templates))
+        output = render_output(result.digest, config.formats[0], config)
+        if isinstance(output, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(output)
+        else:
+            sys.stdout.write(output)
         return 0
     result = build(config)
     for path in write_outputs(result, config):
         log.info("wrote %s", path)
+    if args.send:
+        return _send(output_paths(result.digest.date, ("eml",), config.out)["eml"], config, args.force)
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    return _send(args.eml, load_config(args.config), args.force)
+
+
+def _send(eml: str | Path, config: Config, force: bool) -> int:
+    from .deliver import send
+
+    delivery = send(eml, config, force=force)
+    if delivery.sent:
+        log.info("sent %s to %s (%s)", delivery.eml, ", ".join(delivery.recipients), delivery.message_id)
     return 0
 
 
@@ -140,7 +177,7 @@ def _toml_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-COMMANDS = {"run": cmd_run, "config": cmd_config}
+COMMANDS = {"run": cmd_run, "send": cmd_send, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

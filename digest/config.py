@@ -34,7 +34,9 @@ class SmtpConfig:
     security: str = "starttls"  # "starttls", "ssl" or "none"
     username: str | None = None
     password_env: str | None = None  # name of the variable holding the password
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for connecting and for each SMTP reply
+    verify: bool = True  # check the server's TLS certificate (false only for tests or a trusted LAN)
+    ca_file: str | None = None  # extra CA certificate(s), PEM, for a self-hosted server
 
 
 @dataclass(frozen=True)

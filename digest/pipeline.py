@@ -132,6 +132,15 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
+    """One output file's content: a template's text, or for "eml" the MIME message's bytes (CRLF)."""
+    if fmt == "eml":
+        from .email import message_bytes  # css_inline is only needed for email
+
+        return message_bytes(digest, config)
+    return render(digest, fmt, config.templates)
+
+
 def write_outputs(result: Result, config: Config) -> list[Path]:
     """Render every format first, then put each file in place atomically.
 
@@ -139,7 +148,7 @@ def write_outputs(result: Result, config: Config) -> list[Path]:
     the output folder as it was.
     """
     check_formats(config.formats)
-    rendered = {fmt: render(result.digest, fmt, config.templates) for fmt in config.formats}
+    rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
     paths = output_paths(result.digest.date, config.formats, config.out)
     try:
         Path(config.out).mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,12 @@ import jinja2
 
 from .models import Article, Digest
 
-FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json"}
+# "eml" is not a template: digest.email builds the MIME message (text + HTML parts).
+FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json", "eml": "eml"}
+TEMPLATE_FORMATS = ("text", "html", "md", "json")
 # Schemes that may become links in a page opened from disk; email allows fewer.
 LOCAL_LINK_SCHEMES = frozenset({"http", "https", "mailto", "file"})
+EMAIL_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
 def templates_dir() -> Path:
@@ -91,8 +94,33 @@ def contract(digest: Digest) -> dict[str, Any]:
     }
 
 
-def view(digest: Digest) -> dict[str, Any]:
-    """What the text, HTML and Markdown templates see: the contract plus numbered references."""
+def _own_file_uri(article: Article) -> bool:
+    """True when ``article.url`` is the file:// URI ingest made from its own path (no url given)."""
+    try:
+        return article.url == Path(article.path).resolve().as_uri()
+    except (OSError, ValueError):
+        return False
+
+
+def reference_link(article: Article, schemes: frozenset[str] | tuple[str, ...]) -> str | None:
+    """The href for an article's source, or None to show it as plain text.
+
+    A file: URL becomes a link only when ingest made it from the article's own
+    path (a local page linking to the local file); a file: URL given by the
+    input itself (front matter, a feed) never does.
+    """
+    href = safe_link(article.url, schemes)
+    if href and urlsplit(href).scheme.lower() == "file" and not _own_file_uri(article):
+        return None
+    return href
+
+
+def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_LINK_SCHEMES) -> dict[str, Any]:
+    """What the text, HTML and Markdown templates see: the contract plus numbered references.
+
+    Each reference carries ``href`` (a link allowed by ``link_schemes``, or None)
+    and ``shown_url`` (a file: address to print as plain text when it is not a link).
+    """
     data = contract(digest)
     numbers: dict[int, int] = {}
     for section in digest.sections:
@@ -104,17 +132,33 @@ def view(digest: Digest) -> dict[str, Any]:
             item_data["refs"] = [numbers[i] for i in item.fact.sources]
             item_data["partial_refs"] = [numbers[i] for i in item.fact.partial]
     data["references"] = [
-        {"n": n, **_source(digest.articles[i]), "outlets": list(digest.articles[i].outlets)}
+        {"n": n, **_source(digest.articles[i]), "outlets": list(digest.articles[i].outlets),
+         **_reference_target(digest.articles[i], link_schemes)}
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]
     data["lead"] = next((s["items"][0]["text"] for s in data["sections"] if s["items"]), "")
     return data
 
 
+def _reference_target(article: Article, schemes: frozenset[str] | tuple[str, ...]) -> dict[str, Any]:
+    href = reference_link(article, schemes)
+    scheme = urlsplit(article.url.strip()).scheme.lower() if article.url else ""
+    return {"href": href, "shown_url": article.url if href is None and scheme == "file" else None}
+
+
 def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any) -> str:
-    """Render ``digest`` in one of FORMATS with ``<fmt>.j2`` (user templates first)."""
-    if fmt not in FORMATS:
+    """Render ``digest`` in one of the template formats with ``<fmt>.j2`` (user templates first).
+
+    ``extra`` reaches the template: ``link_schemes`` (default LOCAL_LINK_SCHEMES),
+    ``email`` (True inside an email), ``unsubscribe_url``.
+    """
+    if fmt == "eml":
+        raise ValueError("eml is a MIME message, not a template: use digest.email.build_message")
+    if fmt not in TEMPLATE_FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     extra.setdefault("link_schemes", LOCAL_LINK_SCHEMES)
+    extra.setdefault("email", False)
+    extra.setdefault("unsubscribe_url", None)
     template = environment(templates).get_template(f"{fmt}.j2" if fmt != "html" else "html.html.j2")
-    return template.render(digest=view(digest) if fmt != "json" else contract(digest), **extra)
+    data = view(digest, extra["link_schemes"]) if fmt != "json" else contract(digest)
+    return template.render(digest=data, **extra)

@@ -1,0 +1,253 @@
+"""Delivery over SMTP to a real server on loopback: aiosmtpd with STARTTLS and AUTH."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("aiosmtpd", reason="aiosmtpd is in the test extra: pip install '.[test]'")
+from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
+
+from digest import load_config  # noqa: E402
+from digest.cli import main  # noqa: E402
+from digest.deliver import record_path, send  # noqa: E402
+from digest.errors import ConfigError, TemporaryFailure  # noqa: E402
+from digest.pipeline import build, write_outputs  # noqa: E402
+
+# The implicit-TLS server requires AUTH without "requiring TLS": aiosmtpd cannot see TLS it did not start.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+ROOT = Path(__file__).resolve().parent.parent
+DATE = "2026-11-20"
+USER, PASSWORD = "digest", "s3cret-pw"
+TO = ("reader@example.org", "second@example.org")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made now (nothing secret is committed)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    key, crt = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+         "-out", str(crt), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return crt, key
+
+
+class Inbox:
+    """The aiosmtpd handler: keeps every envelope it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK queued"
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
+
+def _server_context(cert) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert[0]), str(cert[1]))
+    return context
+
+
+@pytest.fixture
+def smtp_server(cert):
+    """STARTTLS required, AUTH required (only after TLS), on a free loopback port."""
+    inbox = Inbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=free_port(), tls_context=_server_context(cert),
+        require_starttls=True, auth_required=True, auth_require_tls=True, authenticator=authenticator,
+    )
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def eml_bytes(tmp_path_factory) -> bytes:
+    """The sample digest as a .eml (built once: the pipeline takes a few seconds)."""
+    out = tmp_path_factory.mktemp("eml")
+    config = load_config(flags={"inputs": [str(ROOT / "input")], "date": DATE, "formats": ["eml"], "out": str(out),
+                                "email": {"from": "News Digest <digest@news.example>", "to": list(TO),
+                                          "unsubscribe_url": "https://news.example/unsubscribe?list=daily"}},
+                         environ={})
+    write_outputs(build(config), config)
+    return (out / f"digest-{DATE}.eml").read_bytes()
+
+
+@pytest.fixture
+def eml(tmp_path, eml_bytes) -> Path:
+    path = tmp_path / f"digest-{DATE}.eml"
+    path.write_bytes(eml_bytes)
+    return path
+
+
+def write_config(tmp_path: Path, port: int, cert, **smtp) -> Path:
+    settings = {"host": "127.0.0.1", "port": port, "security": "starttls", "username": USER,
+                "password_env": "SMTP_TEST_PASSWORD", "timeout": 5, "ca_file": str(cert[0]), **smtp}
+    lines = ["[email]", 'from = "News Digest <digest@news.example>"',
+             "to = [" + ", ".join(f'"{t}"' for t in TO) + "]", "", "[smtp]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    path = tmp_path / "digest.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def password_env(monkeypatch):
+    monkeypatch.setenv("SMTP_TEST_PASSWORD", PASSWORD)
+
+
+def test_send_over_starttls_with_auth_delivers_both_parts(tmp_path, eml, smtp_server, cert):
+    config = load_config(write_config(tmp_path, smtp_server.port, cert), environ={})
+
+    delivery = send(eml, config)
+
+    assert delivery.sent and len(smtp_server.envelopes) == 1
+    envelope = smtp_server.envelopes[0]
+    assert envelope.mail_from == "digest@news.example"
+    assert sorted(envelope.rcpt_tos) == sorted(TO)
+    got = BytesParser(policy=policy.default).parsebytes(envelope.content)
+    assert got.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in got.iter_parts()] == ["text/plain", "text/html"]
+    assert got["Subject"] == f"News digest — {DATE}"
+    assert got["Message-ID"] == delivery.message_id
+    assert got["List-Unsubscribe"] == "<https://news.example/unsubscribe?list=daily>"
+    assert got["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Bcc" not in got
+    text = got.get_body(("plain",)).get_content()
+    html = got.get_body(("html",)).get_content()
+    assert "Northmere's regional council approved" in text
+    assert "Unsubscribe: https://news.example/unsubscribe?list=daily" in text
+    assert 'href="https://harbourgazette.example/news/2026/11/20/harbour-bridge-shut"' in html
+    assert ">Harbour Gazette&nbsp;[" in html  # the outlet's name is the link text, not the URL
+    assert 'href="file:' not in html
+    record = json.loads(record_path(eml).read_text())
+    assert record["message_id"] == delivery.message_id and sorted(record["recipients"]) == sorted(TO)
+
+
+def test_send_over_implicit_tls(tmp_path, eml, cert):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=_server_context(cert),
+                            auth_required=True, auth_require_tls=False,  # aiosmtpd does not count implicit TLS
+                            authenticator=authenticator)
+    controller.start()
+    try:
+        config = load_config(write_config(tmp_path, controller.port, cert, security="ssl"), environ={})
+        assert send(eml, config).sent
+    finally:
+        controller.stop()
+    assert len(inbox.envelopes) == 1
+
+
+def test_no_second_send_for_the_same_digest_unless_forced(tmp_path, eml, smtp_server, cert, capsys):
+    cfg = str(write_config(tmp_path, smtp_server.port, cert))
+
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert len(smtp_server.envelopes) == 1
+    assert "already sent" in capsys.readouterr().err
+    assert main(["send", str(eml), "--config", cfg, "--force"]) == 0
+    assert len(smtp_server.envelopes) == 2
+
+
+def test_run_with_send_builds_sends_and_does_not_repeat(tmp_path, smtp_server, cert):
+    cfg = str(write_config(tmp_path, smtp_server.port, cert))
+    out = tmp_path / "out"
+    argv = ["run", str(ROOT / "input"), "--date", DATE, "--format", "text", "--out", str(out), "--config", cfg, "--send"]
+
+    assert main(argv) == 0
+    assert main(argv) == 0
+
+    assert len(smtp_server.envelopes) == 1
+    assert (out / f"digest-{DATE}.eml").is_file() and (out / f"digest-{DATE}.eml.sent").is_file()
+    assert (out / f"digest-{DATE}.txt").is_file()
+
+
+def _assert_temporary_failure(argv, eml, capsys, reason):
+    assert main(argv) == 75
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("digest: error: not sent")
+    assert reason in err
+    assert eml.is_file() and not record_path(eml).exists()
+
+
+def test_refused_connection_exits_75_and_keeps_the_eml(tmp_path, eml, cert, capsys):
+    cfg = str(write_config(tmp_path, free_port(), cert))  # nothing listens there
+    _assert_temporary_failure(["send", str(eml), "--config", cfg], eml, capsys, "refused the connection")
+
+
+def test_wrong_password_exits_75(tmp_path, eml, smtp_server, cert, capsys, monkeypatch):
+    monkeypatch.setenv("SMTP_TEST_PASSWORD", "wrong")
+    cfg = str(write_config(tmp_path, smtp_server.port, cert))
+    _assert_temporary_failure(["send", str(eml), "--config", cfg], eml, capsys, "refused the login")
+    assert smtp_server.envelopes == []
+
+
+def test_silent_server_times_out_with_75(tmp_path, eml, cert, capsys):
+    with socket.socket() as listener:  # accepts the connection, never says hello
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        cfg = str(write_config(tmp_path, listener.getsockname()[1], cert, timeout=1))
+        _assert_temporary_failure(["send", str(eml), "--config", cfg], eml, capsys, "did not answer within 1s")
+
+
+def test_untrusted_certificate_is_a_temporary_failure_naming_ca_file(tmp_path, eml, smtp_server, cert):
+    config = load_config(write_config(tmp_path, smtp_server.port, cert), environ={})
+    config = config.replace(smtp=dataclasses.replace(config.smtp, ca_file=None))
+    with pytest.raises(TemporaryFailure, match="smtp.ca_file"):
+        send(eml, config)
+
+
+def test_password_comes_only_from_the_named_variable(tmp_path, eml, smtp_server, cert, capsys, monkeypatch):
+    monkeypatch.delenv("SMTP_TEST_PASSWORD")
+    cfg = str(write_config(tmp_path, smtp_server.port, cert))
+    assert main(["send", str(eml), "--config", cfg]) == 78
+    assert "$SMTP_TEST_PASSWORD is not set" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # there is no flag for it
+        main(["send", str(eml), "--config", cfg, "--password", PASSWORD])
+    assert exit_info.value.code == 64
+
+
+def test_missing_eml_is_no_input(tmp_path, capsys):
+    assert main(["send", str(tmp_path / "nope.eml")]) == 66
+
+
+def test_run_with_send_checks_the_settings_before_building(tmp_path, cert, capsys, monkeypatch):
+    monkeypatch.delenv("SMTP_TEST_PASSWORD")
+    cfg = str(write_config(tmp_path, free_port(), cert))
+    out = tmp_path / "out"
+    assert main(["run", str(ROOT / "input"), "--date", DATE, "--out", str(out), "--config", cfg, "--send"]) == 78
+    assert "$SMTP_TEST_PASSWORD is not set" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_no_password_over_an_unencrypted_connection(tmp_path, eml, cert):
+    config = load_config(write_config(tmp_path, free_port(), cert, security="none"), environ={})
+    with pytest.raises(ConfigError, match="in clear"):
+        send(eml, config)

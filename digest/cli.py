@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm (see digest run --help)")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
+    run.add_argument("--state", metavar="FILE", help="memory of what earlier digests published (default $XDG_STATE_HOME/digest/state.sqlite)")
+    run.add_argument("--no-state", dest="no_state", action="store_true", help="no memory: do not leave out facts published on earlier dates")
+    run.add_argument("--since", metavar="WHEN", help="only articles published in the last 24h, 7d, 90m..., or since YYYY-MM-DD (00:00 UTC)")
+    run.add_argument("--lock-timeout", dest="lock_timeout", type=float, metavar="SECONDS", help="wait this long for an overlapping run, then exit 75 (default 60)")
 
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
@@ -82,22 +86,51 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     flags = {name: getattr(args, name, None) for name in names}
     if not flags["inputs"]:
         flags["inputs"] = None
+    flags.update(_cron_flags(args))
     return flags
 
 
+def _cron_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags of daily runs: memory, window and lock."""
+    return {
+        "since": getattr(args, "since", None),
+        "lock_timeout": getattr(args, "lock_timeout", None),
+        "state": {
+            "path": getattr(args, "state", None),
+            "enabled": False if getattr(args, "no_state", False) else None,
+        },
+    }
+
+
+def _progress(args: argparse.Namespace):
+    """A stage progress bar on stderr, only for a terminal, only without -q, only if the
+    run lasts (tqdm's delay): cron logs stay clean."""
+    if args.quiet or not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm
+
+    from .pipeline import STAGES
+
+    bar = tqdm(total=len(STAGES), desc="digest", unit="stage", delay=1.0, leave=False, file=sys.stderr)
+
+    def done(stage: str) -> None:
+        bar.set_postfix_str(stage, refresh=False)
+        bar.update(1)
+
+    return done, bar
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import build, check_formats, render, write_outputs
+    from .pipeline import run
 
     config = load_config(args.config, _flags(args))
-    check_formats(config.formats)
-    if config.out == "-":
-        if len(config.formats) != 1:
-            raise UsageError("--out - prints one format: add --format text (or html, md, json)")
-        result = build(config)
-        sys.stdout.write(render(result.digest, config.formats[0], config.templates))
-        return 0
-    result = build(config)
-    for path in write_outputs(result, config):
+    progress, bar = _progress(args)
+    try:
+        paths = run(config, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    for path in paths:
         log.info("wrote %s", path)
     return 0
 

@@ -1,0 +1,396 @@
+"""State: what earlier digests published, so a reader never gets yesterday's news again.
+
+A SQLite database (WAL, one transaction per run) remembers, per digest date, the facts
+that digest published. Before ranking, ``screen`` takes the day's facts out when they
+were already published on an *earlier* date, unless the new wording adds numbers or
+names the old one lacked: then the fact stays, marked as an update. Facts recorded for
+the digest's own date are never "old", so re-running a date rebuilds the same digest.
+
+Matching is robust to rewording: a fact is reduced to its content-word stems and
+numbers (``dedup.Analysis``); its fingerprint is the hash of that sorted set, and the
+lookup is fuzzy: earlier facts sharing enough stems (a sparse stem matrix, so thousands
+of facts cost milliseconds) are verified with the dedup stage's own scorer.
+
+``lock`` keeps overlapping runs apart (fcntl.flock on a file beside the state).
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from .config import Config, default_state_path
+from .dedup import MIN_OVERLAP, Analysis, _analyser, make_scorer
+from .errors import OutputError, StateError, TemporaryFailure
+from .models import Fact
+
+__all__ = [
+    "SCHEMA_VERSION", "Published", "History", "Recall", "Screening", "State",
+    "fingerprint", "lock", "screen", "state_path",
+]
+
+log = logging.getLogger("digest")
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE runs (
+    date TEXT PRIMARY KEY,          -- the digest's date, YYYY-MM-DD
+    created_at TEXT NOT NULL,       -- when this date was last (re)built, UTC ISO 8601
+    outputs TEXT NOT NULL           -- JSON [{"path": ..., "sha256": ...}] of the files written
+);
+CREATE TABLE facts (
+    date TEXT NOT NULL REFERENCES runs(date) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL,      -- sha1 of the sorted content stems: same under rewording
+    text TEXT NOT NULL,             -- the wording published
+    tokens TEXT NOT NULL,           -- content stems and numbers, space-separated (fuzzy lookup)
+    numbers TEXT NOT NULL,          -- space-separated
+    names TEXT NOT NULL,            -- space-separated, lower-case
+    PRIMARY KEY (date, fingerprint)
+);
+CREATE INDEX facts_by_fingerprint ON facts(fingerprint);
+"""
+
+# Names that move with the calendar, not with the news: "on Thursday" -> "on Friday"
+# is not new information about a statement.
+CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
+    "january february march april may june july august september october november december".split()
+)
+
+UPDATE = "update"
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def fingerprint(analysis: Analysis) -> str:
+    """The same for two wordings with the same content stems and numbers."""
+    return hashlib.sha1(" ".join(sorted(analysis.content)).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Published:
+    """A fact an earlier digest published."""
+
+    date: str
+    fingerprint: str
+    text: str
+    tokens: frozenset[str]
+    numbers: frozenset[str]
+    names: frozenset[str]
+
+
+@dataclass(frozen=True)
+class History:
+    """What was published before ``before`` (the digest's date): the state, read-only."""
+
+    before: date
+    published: tuple[Published, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recall:
+    """What the history says about one of the day's facts (for --explain)."""
+
+    fact: Fact
+    verdict: str  # "already published" (left out) or "update" (kept, marked)
+    published: tuple[Published, ...]  # the earlier facts it matched
+    added: tuple[str, ...] = ()  # numbers or names the earlier facts lacked
+
+
+@dataclass(frozen=True)
+class Screening:
+    facts: tuple[Fact, ...]  # the facts to rank, in their original order
+    updates: frozenset[Fact]  # kept facts that update an earlier one
+    recalls: tuple[Recall, ...]  # every fact that matched the history
+
+
+# --------------------------------------------------------------------------- screening
+
+
+def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Screening:
+    """Leave out facts published on an earlier date; keep and mark those that add to one.
+
+    A fact matches an earlier one when any of its sentences would have merged with it
+    in the dedup stage (near-duplicate, subsumed or the same), or is that close but
+    disagrees on numbers or names. A matched fact stays only if its wording carries a
+    number or name that no matched earlier fact had ("18 votes" after "16 votes").
+    """
+    if history is None or not history.published or not facts:
+        return Screening(tuple(facts), frozenset(), ())
+    scorer = make_scorer(config)
+    analyse = getattr(scorer, "analyse", None) or _analyser(config.language)
+    old = history.published
+    members = [(f, s) for f, fact in enumerate(facts) for s in fact.members]
+    analyses = [analyse(s.text) for _, s in members]
+    pairs = _overlapping([a.content for a in analyses], [p.tokens for p in old])
+
+    matched: dict[int, dict[int, bool]] = {}  # fact index -> {old index: same statement?}
+    for m, o in pairs:
+        f, sentence = members[m]
+        match = scorer(sentence.text, old[o].text)
+        same = match.rule is not None
+        related = same or (bool(match.conflicts) and match.score >= scorer.threshold)
+        if related:
+            seen = matched.setdefault(f, {})
+            seen[o] = seen.get(o, False) or same
+
+    kept: list[Fact] = []
+    updates: set[Fact] = set()
+    recalls: list[Recall] = []
+    for f, fact in enumerate(facts):
+        found = matched.get(f)
+        if not found:
+            kept.append(fact)
+            continue
+        earlier = tuple(old[o] for o in sorted(found))
+        known: set[str] = set()
+        for p in earlier:  # every word of the earlier wording, so a name is new only if unsaid
+            known |= p.numbers | p.names | set(analyse(p.text).norm.split())
+        rep = analyse(fact.text)
+        added = tuple(sorted((rep.numbers | rep.names) - known - CALENDAR_WORDS))
+        if added:
+            kept.append(fact)
+            updates.add(fact)
+            recalls.append(Recall(fact, UPDATE, earlier, added))
+        else:
+            recalls.append(Recall(fact, "already published", earlier))
+    return Screening(tuple(kept), frozenset(updates), tuple(recalls))
+
+
+def _overlapping(new: Sequence[frozenset[str]], old: Sequence[frozenset[str]], chunk: int = 2048) -> list[tuple[int, int]]:
+    """(new, old) index pairs whose smaller side has MIN_OVERLAP of its stems in the other."""
+    if not new or not old:
+        return []
+    vocab: dict[str, int] = {}
+
+    def matrix(sets: Sequence[frozenset[str]]) -> sparse.csr_matrix:
+        indptr, indices = [0], []
+        for tokens in sets:
+            indices.extend(sorted(vocab.setdefault(t, len(vocab)) for t in tokens))
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+            shape=(len(sets), 0 if not indices else max(indices) + 1),
+        )
+
+    a, b = matrix(new), matrix(old)
+    width = len(vocab)
+    a.resize((a.shape[0], width))
+    b.resize((b.shape[0], width))
+    size_a = np.diff(a.indptr)
+    size_b = np.diff(b.indptr)
+    bt = b.T.tocsr()
+    out: list[tuple[int, int]] = []
+    for start in range(0, a.shape[0], chunk):
+        shared = (a[start:start + chunk] @ bt).tocoo()
+        rows, cols = shared.row + start, shared.col
+        small = np.minimum(size_a[rows], size_b[cols])
+        ok = (small > 0) & (shared.data >= MIN_OVERLAP * small)
+        out.extend(zip(rows[ok].tolist(), cols[ok].tolist()))
+    out.sort()
+    return out
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def state_path(config: Config) -> Path:
+    return Path(config.state.path) if config.state.path else default_state_path()
+
+
+def _broken(path: Path, why: str) -> StateError:
+    return StateError(
+        f"{path}: the state database is unreadable ({why}); move it aside to start a new memory "
+        f"(the next digest may then repeat facts already sent) or run with --no-state"
+    )
+
+
+class State:
+    """The state database. Open with ``State.open``; use as a context manager."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, timeout: float = 60.0) -> "State":
+        """Open (or create) the database at ``path`` and check it.
+
+        Raises:
+            StateError: the file is not a digest state database, is damaged, or was
+                written by a newer digest.
+            OutputError: the file or its folder cannot be created.
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{path.parent}: cannot create the state folder: {exc.strerror}") from None
+        if path.is_dir():
+            raise StateError(f"{path}: is a folder, not a state database")
+        try:
+            db = sqlite3.connect(path, timeout=max(timeout, 1.0), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise OutputError(f"{path}: cannot open the state database: {exc}") from None
+        try:
+            cls._prepare(db, path)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
+                raise OutputError(f"{path}: cannot open the state database: {exc}") from None
+            raise _broken(path, str(exc)) from None
+        except BaseException:
+            db.close()
+            raise
+        return cls(path, db)
+
+    @staticmethod
+    def _prepare(db: sqlite3.Connection, path: Path) -> None:
+        db.execute("PRAGMA foreign_keys = ON")
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise _broken(path, f"integrity check: {check[0] if check else 'no answer'}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(f"{path}: state schema {version} is from a newer digest (this one reads {SCHEMA_VERSION})")
+        if version == SCHEMA_VERSION:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"runs", "facts"} <= tables:
+                raise _broken(path, "tables missing")
+            return
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if tables:
+            raise StateError(f"{path}: an SQLite database, but not a digest state (tables: {', '.join(tables)})")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # one statement at a time: executescript would COMMIT this transaction early
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "State":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def history(self, before: date) -> History:
+        """Every fact published by a digest dated before ``before``."""
+        try:
+            rows = self._db.execute(
+                "SELECT date, fingerprint, text, tokens, numbers, names FROM facts WHERE date < ? ORDER BY date, rowid",
+                (before.isoformat(),),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _broken(self.path, str(exc)) from None
+        return History(before, tuple(
+            Published(d, fp, text, frozenset(tokens.split()), frozenset(numbers.split()), frozenset(names.split()))
+            for d, fp, text, tokens, numbers, names in rows
+        ))
+
+    def dates(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT date FROM runs ORDER BY date")]
+
+    def run_outputs(self, day: date) -> list[dict] | None:
+        row = self._db.execute("SELECT outputs FROM runs WHERE date = ?", (day.isoformat(),)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def record(self, day: date, facts: Sequence[Fact], outputs: Sequence[Path], config: Config,
+               before_commit=None) -> None:
+        """Remember ``facts`` as published on ``day``, replacing what a rerun of ``day`` recorded.
+
+        One transaction: a run killed half-way leaves the previous record whole.
+        """
+        analyse = _analyser(config.language)
+        rows: dict[str, tuple] = {}
+        for fact in facts:
+            a = analyse(fact.text)
+            fp = fingerprint(a)
+            rows.setdefault(fp, (day.isoformat(), fp, fact.text, " ".join(sorted(a.content)),
+                                 " ".join(sorted(a.numbers)), " ".join(sorted(a.names))))
+        written = [{"path": str(p), "sha256": _sha256(p)} for p in outputs]
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM facts WHERE date = ?", (day.isoformat(),))
+                db.execute("DELETE FROM runs WHERE date = ?", (day.isoformat(),))
+                db.execute("INSERT INTO runs (date, created_at, outputs) VALUES (?, ?, ?)",
+                           (day.isoformat(), now, json.dumps(written)))
+                db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?)", list(rows.values()))
+                if before_commit is not None:
+                    before_commit()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise _broken(self.path, str(exc)) from None
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+# --------------------------------------------------------------------------- the lock
+
+
+@contextmanager
+def lock(path: str | os.PathLike, timeout: float) -> Iterator[Path]:
+    """Hold an exclusive flock on ``path`` for the block; wait up to ``timeout`` seconds.
+
+    The kernel drops the lock when the process dies, so a killed run never leaves it held.
+
+    Raises:
+        TemporaryFailure: another process still held it after ``timeout`` seconds.
+        OutputError: the lock file cannot be created.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create the lock file: {exc.strerror}") from None
+    try:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TemporaryFailure(
+                        f"another digest run holds {path}; gave up after {timeout:g} s"
+                    ) from None
+                time.sleep(min(0.1, max(0.0, deadline - time.monotonic())) or 0.01)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())  # who holds it, for a curious admin
+        yield path
+    finally:
+        os.close(fd)  # closing releases the flock

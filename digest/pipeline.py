@@ -37,8 +37,9 @@ log = logging.getLogger("digest")
 STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
 TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an output
 # Test hook: DIGEST_TEST_PAUSE_AT=<point> makes a run announce the point on stderr and
-# sleep there, so tests can kill -9 it at a known moment. Points: built, temps-written,
-# first-renamed, written, recording (inside the state transaction), recorded.
+# sleep there, so tests can kill -9 it at a known moment (or, with <point>:SECONDS,
+# hold the lock that long). Points: built, temps-written, first-renamed, written,
+# recording (inside the state transaction, before COMMIT), recorded.
 PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
@@ -332,10 +333,12 @@ def explain(result: Result) -> dict[str, Any]:
 
 
 def _pause(point: str) -> None:
-    """The test hook described at PAUSE_ENV (does nothing unless that variable names ``point``)."""
-    if os.environ.get(PAUSE_ENV) == point:
+    """The test hook described at PAUSE_ENV: ``point`` sleeps an hour (the test kills the
+    run), ``point:SECONDS`` sleeps that long and goes on. Does nothing otherwise."""
+    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if wanted == point:
         print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
-        _time.sleep(3600)
+        _time.sleep(float(seconds) if seconds else 3600)
 
 
 def lock_path(config: Config) -> Path | None:

@@ -147,6 +147,16 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
             seen = matched.setdefault(f, {})
             seen[o] = seen.get(o, False) or same
 
+    said: set[str] | None = None
+
+    def said_names() -> set[str]:
+        nonlocal said
+        if said is None:
+            said = set()
+            for p in old:
+                said |= p.names | set(analyse(p.text).norm.split())
+        return said
+
     kept: list[Fact] = []
     updates: set[Fact] = set()
     recalls: list[Recall] = []
@@ -156,11 +166,13 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
             kept.append(fact)
             continue
         earlier = tuple(old[o] for o in sorted(found))
-        known: set[str] = set()
-        for p in earlier:  # every word of the earlier wording, so a name is new only if unsaid
-            known |= p.numbers | p.names | set(analyse(p.text).norm.split())
+        numbers: set[str] = set()
+        for p in earlier:
+            numbers |= p.numbers
         rep = analyse(fact.text)
-        added = tuple(sorted((rep.numbers | rep.names) - known - CALENDAR_WORDS))
+        # A number is new when the matched statements lacked it ("55" after "40"); a name
+        # only when no earlier digest ever said it (naming the town again is not news).
+        added = tuple(sorted((rep.numbers - numbers) | (rep.names - said_names() - CALENDAR_WORDS)))
         if added:
             kept.append(fact)
             updates.add(fact)
@@ -379,11 +391,15 @@ def lock(path: str | os.PathLike, timeout: float) -> Iterator[Path]:
         raise OutputError(f"{path}: cannot create the lock file: {exc.strerror}") from None
     try:
         deadline = time.monotonic() + max(0.0, timeout)
+        waiting = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not waiting:
+                    waiting = True
+                    log.info("waiting up to %g s for another digest run (it holds %s)", timeout, path)
                 if time.monotonic() >= deadline:
                     raise TemporaryFailure(
                         f"another digest run holds {path}; gave up after {timeout:g} s"

@@ -6,6 +6,7 @@ renders it to files atomically. Both take one ``Config``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -38,8 +39,9 @@ STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
 TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an output
 # Test hook: DIGEST_TEST_PAUSE_AT=<point> makes a run announce the point on stderr and
 # sleep there, so tests can kill -9 it at a known moment (or, with <point>:SECONDS,
-# hold the lock that long). Points: built, temps-written, first-renamed, written,
-# recording (inside the state transaction, before COMMIT), recorded.
+# hold the lock that long). Points: built, temps-written, intended (the state noted the
+# outputs it is about to rename), first-renamed, written, recording (inside the state
+# transaction, before COMMIT), recorded.
 PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
@@ -229,7 +231,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 def _write_temp(path: Path, data: str | bytes) -> Path:
     """``data`` in a complete, fsynced temporary file in ``path``'s folder."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = _raw(data)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -240,6 +242,10 @@ def _write_temp(path: Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(tmp)
+
+
+def _raw(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -270,11 +276,17 @@ def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def write_outputs(result: Result, config: Config) -> list[Path]:
+def write_outputs(
+    result: Result,
+    config: Config,
+    before_rename: Callable[[dict[Path, str]], None] | None = None,
+) -> list[Path]:
     """Render every format, write each to a complete temporary file, then rename them all.
 
     Rendering and writing everything before renaming anything means a failure (or a
     kill) leaves every output as it was, or complete and new: never half a file.
+    ``before_rename`` gets {path: sha256 of the new content} once every temporary
+    file is complete (the state notes it, to recover from a kill between renames).
     """
     check_formats(config.formats)
     rendered = {fmt: render(result.digest, fmt, config.templates) for fmt in config.formats}
@@ -288,6 +300,9 @@ def write_outputs(result: Result, config: Config) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             temps[path] = _write_temp(path, data)
         _pause("temps-written")
+        if before_rename is not None:
+            before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
+            _pause("intended")
         for n, (path, tmp) in enumerate(temps.items()):
             os.replace(tmp, path)
             if n == 0:
@@ -382,6 +397,7 @@ def run(
         state = State.open(state_path(config), config.lock_timeout) if config.state.enabled else None
         try:
             result = build(config, history=state.history(day) if state else None, progress=progress)
+            published = [item.fact for section in result.digest.sections for item in section.items]
             _pause("built")
             if config.out == "-":
                 (stdout or sys.stdout).write(render(result.digest, config.formats[0], config.templates))
@@ -390,10 +406,10 @@ def run(
                 remove_stale_temps(config.out)
                 if config.explain:
                     remove_stale_temps(Path(config.explain).parent)
-                paths = write_outputs(result, config)
+                intend = None if state is None else (lambda hashes: state.intend(day, published, hashes, config))
+                paths = write_outputs(result, config, before_rename=intend)
             _pause("written")
             if state is not None:
-                published = [item.fact for section in result.digest.sections for item in section.items]
                 state.record(day, published, paths, config, before_commit=lambda: _pause("recording"))
                 _pause("recorded")
         finally:

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -51,7 +51,7 @@ CREATE TABLE runs (
     outputs TEXT NOT NULL           -- JSON [{"path": ..., "sha256": ...}] of the files written
 );
 CREATE TABLE facts (
-    date TEXT NOT NULL REFERENCES runs(date) ON DELETE CASCADE,
+    date TEXT NOT NULL,             -- the digest that published it (see runs)
     fingerprint TEXT NOT NULL,      -- sha1 of the sorted content stems: same under rewording
     text TEXT NOT NULL,             -- the wording published
     tokens TEXT NOT NULL,           -- content stems and numbers, space-separated (fuzzy lookup)
@@ -60,6 +60,12 @@ CREATE TABLE facts (
     PRIMARY KEY (date, fingerprint)
 );
 CREATE INDEX facts_by_fingerprint ON facts(fingerprint);
+CREATE TABLE pending (              -- a run between its first rename and its record (see recover)
+    date TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    outputs TEXT NOT NULL,          -- JSON [{"path": ..., "sha256": ...}] about to be renamed into place
+    facts TEXT NOT NULL             -- JSON rows for the facts table
+);
 """
 
 # Names that move with the calendar, not with the news: "on Thursday" -> "on Friday"
@@ -239,7 +245,8 @@ class State:
 
     @classmethod
     def open(cls, path: str | os.PathLike, timeout: float = 60.0) -> "State":
-        """Open (or create) the database at ``path`` and check it.
+        """Open (or create) the database at ``path``, check it, and ``recover`` what a
+        killed run left unrecorded (so: open it under the lock).
 
         Raises:
             StateError: the file is not a digest state database, is damaged, or was
@@ -267,11 +274,13 @@ class State:
         except BaseException:
             db.close()
             raise
-        return cls(path, db)
+        state = cls(path, db)
+        for line in state.recover():
+            log.warning("%s: %s", path, line)
+        return state
 
     @staticmethod
     def _prepare(db: sqlite3.Connection, path: Path) -> None:
-        db.execute("PRAGMA foreign_keys = ON")
         check = db.execute("PRAGMA quick_check").fetchone()
         if check is None or check[0] != "ok":
             raise _broken(path, f"integrity check: {check[0] if check else 'no answer'}")
@@ -282,7 +291,7 @@ class State:
             raise StateError(f"{path}: state schema {version} is from a newer digest (this one reads {SCHEMA_VERSION})")
         if version == SCHEMA_VERSION:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not {"runs", "facts"} <= tables:
+            if not {"runs", "facts", "pending"} <= tables:
                 raise _broken(path, "tables missing")
             return
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -329,30 +338,50 @@ class State:
         row = self._db.execute("SELECT outputs FROM runs WHERE date = ?", (day.isoformat(),)).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def intend(self, day: date, facts: Sequence[Fact], outputs: Mapping[Path, str], config: Config) -> None:
+        """Note, before any output is renamed into place, what this run is about to publish.
+
+        ``outputs`` maps each file to the sha256 of its new content. If the run dies while
+        renaming, the next ``State.open`` compares the files with this note and records
+        what really is on disk (see ``recover``).
+        """
+        rows = _fact_rows(day, facts, config)
+        files = [{"path": str(Path(p).resolve()), "sha256": h} for p, h in outputs.items()]
+        self._transaction(
+            ("DELETE FROM pending WHERE date = ?", (day.isoformat(),)),
+            ("INSERT INTO pending (date, created_at, outputs, facts) VALUES (?, ?, ?, ?)",
+             (day.isoformat(), _now(), json.dumps(files), json.dumps(rows))),
+        )
+
     def record(self, day: date, facts: Sequence[Fact], outputs: Sequence[Path], config: Config,
-               before_commit=None) -> None:
+               before_commit: Callable[[], None] | None = None) -> None:
         """Remember ``facts`` as published on ``day``, replacing what a rerun of ``day`` recorded.
 
-        One transaction: a run killed half-way leaves the previous record whole.
+        Call once every output is in place. One transaction: a run killed half-way leaves
+        the previous record whole (and ``recover`` finishes it from the ``intend`` note).
         """
-        analyse = _analyser(config.language)
-        rows: dict[str, tuple] = {}
-        for fact in facts:
-            a = analyse(fact.text)
-            fp = fingerprint(a)
-            rows.setdefault(fp, (day.isoformat(), fp, fact.text, " ".join(sorted(a.content)),
-                                 " ".join(sorted(a.numbers)), " ".join(sorted(a.names))))
-        written = [{"path": str(p), "sha256": _sha256(p)} for p in outputs]
-        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        files = [{"path": str(Path(p).resolve()), "sha256": _sha256(Path(p))} for p in outputs]
+        self._replace(day.isoformat(), files, _fact_rows(day, facts, config), before_commit)
+
+    def _replace(self, day: str, files: list[dict], rows: Sequence[Sequence], before_commit=None, keep=False) -> None:
+        statements = [] if keep else [("DELETE FROM facts WHERE date = ?", (day,))]
+        statements += [
+            ("DELETE FROM runs WHERE date = ?", (day,)),
+            ("DELETE FROM pending WHERE date = ?", (day,)),
+            ("INSERT INTO runs (date, created_at, outputs) VALUES (?, ?, ?)", (day, _now(), json.dumps(files))),
+        ]
+        self._transaction(*statements, many=("INSERT OR IGNORE INTO facts VALUES (?, ?, ?, ?, ?, ?)", rows),
+                          before_commit=before_commit)
+
+    def _transaction(self, *statements, many=None, before_commit=None) -> None:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("DELETE FROM facts WHERE date = ?", (day.isoformat(),))
-                db.execute("DELETE FROM runs WHERE date = ?", (day.isoformat(),))
-                db.execute("INSERT INTO runs (date, created_at, outputs) VALUES (?, ?, ?)",
-                           (day.isoformat(), now, json.dumps(written)))
-                db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?)", list(rows.values()))
+                for sql, args in statements:
+                    db.execute(sql, args)
+                if many is not None:
+                    db.executemany(many[0], [tuple(r) for r in many[1]])
                 if before_commit is not None:
                     before_commit()
                 db.execute("COMMIT")
@@ -361,6 +390,50 @@ class State:
                 raise
         except sqlite3.DatabaseError as exc:
             raise _broken(self.path, str(exc)) from None
+
+    def recover(self) -> list[str]:
+        """Finish what a killed run left between its ``intend`` note and its ``record``.
+
+        Every file as noted: the renames were done, so the note becomes the record. None:
+        nothing was renamed, the note is dropped. Some: the folder mixes both runs, so the
+        date keeps its old facts *and* gains the new ones (anything a reader may have seen
+        counts as published) and a warning says to re-run that date. Call under the lock.
+
+        Returns:
+            One line per recovered date, for the log.
+        """
+        said = []
+        for day, outputs, rows in self._db.execute("SELECT date, outputs, facts FROM pending ORDER BY date").fetchall():
+            files = json.loads(outputs)
+            on_disk = [{"path": f["path"], "sha256": _sha256(Path(f["path"]))} for f in files]
+            done = [f for f, d in zip(files, on_disk) if f["sha256"] == d["sha256"]]
+            if len(done) == len(files):
+                self._replace(day, files, json.loads(rows))
+                said.append(f"{day}: an interrupted run had written every output; its record is now complete")
+            elif not done:
+                self._transaction(("DELETE FROM pending WHERE date = ?", (day,)))
+                said.append(f"{day}: an interrupted run wrote no output; nothing to recover")
+            else:
+                self._replace(day, on_disk, json.loads(rows), keep=True)
+                said.append(f"{day}: an interrupted run left old and new outputs side by side; "
+                            f"run that date again to make them whole")
+        return said
+
+
+def _fact_rows(day: date, facts: Sequence[Fact], config: Config) -> list[list[str]]:
+    """The facts table's rows for ``facts`` on ``day`` (one per fingerprint)."""
+    analyse = _analyser(config.language)
+    rows: dict[str, list[str]] = {}
+    for fact in facts:
+        a = analyse(fact.text)
+        fp = fingerprint(a)
+        rows.setdefault(fp, [day.isoformat(), fp, fact.text, " ".join(sorted(a.content)),
+                             " ".join(sorted(a.numbers)), " ".join(sorted(a.names))])
+    return list(rows.values())
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _sha256(path: Path) -> str | None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from digest.state import State
+
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = Path(__file__).parent / "fixtures" / "week"
 DAY1, DAY2 = "2026-11-16", "2026-11-17"
@@ -224,7 +226,7 @@ def test_second_run_waits_for_the_first_and_never_interleaves(tmp_path):
 # --------------------------------------------------------------------------- kill -9
 
 
-POINTS = ["built", "temps-written", "first-renamed", "written", "recording", "recorded"]
+POINTS = ["built", "temps-written", "intended", "first-renamed", "written", "recording", "recorded"]
 
 
 @pytest.fixture(scope="module")
@@ -263,18 +265,23 @@ def test_kill_9_leaves_the_previous_or_the_new_result(before_kill, tmp_path, poi
     temps = [k for k in outputs(home) if not k.startswith("digest-") and k != ".digest.lock"]
     assert all(k.startswith(".digest-tmp-") and k.endswith(".tmp") for k in temps)  # never look like outputs
 
-    # the state holds the previous record until every new output is in place, then the new one
+    # the state's record changes only once every new output is in place...
     state = recorded(home)
-    if point in ("built", "temps-written"):
+    assert state == (state_after if point == "recorded" else state_before)
+    # ...and what a run killed between its note and its record leaves is recovered, under
+    # the lock, by whatever opens the state next: the record then matches the files
+    with State.open(home / "state" / "state.sqlite"):
+        pass
+    state = recorded(home)
+    if point in ("built", "temps-written", "intended"):
         assert found == previous and state == state_before
-    elif point in ("written", "recording"):
-        assert found == new and state == state_before
-    elif point == "recorded":
+    elif point == "first-renamed":  # one file new, the others previous: both runs' facts count
+        assert sum(found[k] == new[k] != previous[k] for k in found) == 1
+        assert state[DAY1] == state_before[DAY1]
+        assert state[DAY2] == sorted(set(state_before[DAY2]) | set(state_after[DAY2]))
+    else:
         assert found == new and state == state_after
-    else:  # first-renamed: one file new, the rest previous; nothing recorded yet
-        assert state == state_before
-    if state == state_after:
-        assert {k: sha(v) for k, v in found.items() if DAY2 in k} == recorded_outputs(home, DAY2)
+    assert {k: sha(v) for k, v in found.items() if DAY2 in k} == recorded_outputs(home, DAY2)
 
     # the next run (cron's retry) completes the day and cleans the temporary files up
     again = digest(home, DAY2)

@@ -344,3 +344,31 @@ def test_config_file_drives_the_run(tmp_path):
     assert done.returncode == 0, done.stderr
     assert [p.name for p in (tmp_path / "daily").iterdir() if not p.name.startswith(".")] == [f"digest-{DAY1}.json"]
     assert (tmp_path / "mem" / "state.sqlite").is_file()
+
+
+# --------------------------------------------------------------------------- progress bar
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("tty, flags, shown", [(True, [], True), (True, ["-q"], False), (False, [], False)])
+def test_progress_bar_only_on_a_terminal_without_q(monkeypatch, tty, flags, shown):
+    from digest import cli
+
+    monkeypatch.setattr(sys, "stderr", _Stream(tty))
+    done, bar = cli._progress(cli.build_parser().parse_args(["run", "in", *flags]))
+    assert (bar is not None) == shown and (done is not None) == shown
+    if bar is not None:
+        bar.close()

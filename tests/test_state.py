@@ -315,3 +315,11 @@ def test_digest_config_prints_the_state_table(tmp_path, capsys, monkeypatch):
     assert "lock_timeout = 9.0" in out
     assert cli.main(["config", "--config", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["state"] == {"path": "/srv/digest/state.sqlite", "enabled": True}
+
+
+def test_readme_example_config_is_valid_and_all_defaults(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    example = readme.split("A complete `digest.toml`", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "digest.toml"
+    path.write_text(example)
+    assert load_config(path, environ={}) == Config()

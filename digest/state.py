@@ -76,6 +76,9 @@ CALENDAR_WORDS = frozenset(
 )
 
 UPDATE = "update"
+# Earlier facts verified per sentence of the day, best overlap first: bounds the work
+# however long the memory grows.
+CANDIDATES = 20
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -139,7 +142,13 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     scorer = make_scorer(config)
     analyse = getattr(scorer, "analyse", None) or _analyser(config.language)
     old = history.published
-    members = [(f, s) for f, fact in enumerate(facts) for s in fact.members]
+    members = []  # (fact index, sentence), one per distinct wording of each fact
+    for f, fact in enumerate(facts):
+        seen: set[str] = set()
+        for s in fact.members:
+            if s.text not in seen:
+                seen.add(s.text)
+                members.append((f, s))
     analyses = [analyse(s.text) for _, s in members]
     pairs = _overlapping([a.content for a in analyses], [p.tokens for p in old])
 
@@ -188,36 +197,54 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     return Screening(tuple(kept), frozenset(updates), tuple(recalls))
 
 
-def _overlapping(new: Sequence[frozenset[str]], old: Sequence[frozenset[str]], chunk: int = 2048) -> list[tuple[int, int]]:
-    """(new, old) index pairs whose smaller side has MIN_OVERLAP of its stems in the other."""
+def _overlapping(
+    new: Sequence[frozenset[str]],
+    old: Sequence[frozenset[str]],
+    top: int = CANDIDATES,
+    chunk: int = 256,
+) -> list[tuple[int, int]]:
+    """(new, old) index pairs worth verifying, sorted.
+
+    A pair qualifies when the smaller side has MIN_OVERLAP of its stems in the other; of
+    those, each new sentence keeps its ``top`` earlier facts by Jaccard similarity, so the
+    verifier runs at most ``top`` times per sentence however large the history grows.
+    """
     if not new or not old:
         return []
     vocab: dict[str, int] = {}
 
-    def matrix(sets: Sequence[frozenset[str]]) -> sparse.csr_matrix:
+    def matrix(sets: Sequence[frozenset[str]]) -> tuple[list[int], list[int]]:
         indptr, indices = [0], []
         for tokens in sets:
             indices.extend(sorted(vocab.setdefault(t, len(vocab)) for t in tokens))
             indptr.append(len(indices))
-        return sparse.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(len(sets), 0 if not indices else max(indices) + 1),
-        )
+        return indptr, indices
 
-    a, b = matrix(new), matrix(old)
-    width = len(vocab)
-    a.resize((a.shape[0], width))
-    b.resize((b.shape[0], width))
+    parts = [matrix(new), matrix(old)]
+    a, b = (
+        sparse.csr_matrix((np.ones(len(ix), dtype=np.float32), np.array(ix, dtype=np.int64), np.array(ptr)),
+                          shape=(len(ptr) - 1, len(vocab)))
+        for ptr, ix in parts
+    )
     size_a = np.diff(a.indptr)
     size_b = np.diff(b.indptr)
     bt = b.T.tocsr()
     out: list[tuple[int, int]] = []
     for start in range(0, a.shape[0], chunk):
         shared = (a[start:start + chunk] @ bt).tocoo()
-        rows, cols = shared.row + start, shared.col
+        rows, cols, inter = shared.row + start, shared.col, shared.data
         small = np.minimum(size_a[rows], size_b[cols])
-        ok = (small > 0) & (shared.data >= MIN_OVERLAP * small)
-        out.extend(zip(rows[ok].tolist(), cols[ok].tolist()))
+        ok = (small > 0) & (inter >= MIN_OVERLAP * small)
+        rows, cols, inter = rows[ok], cols[ok], inter[ok]
+        if not len(rows):
+            continue
+        jaccard = inter / (size_a[rows] + size_b[cols] - inter)
+        order = np.lexsort((cols, -jaccard, rows))
+        rows, cols = rows[order], cols[order]
+        firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        rank = np.arange(len(rows)) - np.repeat(firsts, np.diff(np.r_[firsts, len(rows)]))
+        keep = rank < top
+        out.extend(zip(rows[keep].tolist(), cols[keep].tolist()))
     out.sort()
     return out
 

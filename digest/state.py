@@ -33,7 +33,7 @@ from scipy import sparse
 
 from .config import Config, default_state_path
 from .dedup import MIN_OVERLAP, Analysis, _analyser, make_scorer
-from .errors import OutputError, StateError, TemporaryFailure
+from .errors import DigestError, OutputError, StateError, TemporaryFailure
 from .models import Fact
 
 __all__ = [
@@ -263,6 +263,17 @@ def _broken(path: Path, why: str) -> StateError:
     )
 
 
+def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> DigestError:
+    """The one-line error for an SQLite failure: busy (75), cannot write (73), damaged (65)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        if "locked" in text or "busy" in text:
+            return TemporaryFailure(f"{path}: the state database is busy ({text}); try again later")
+        if any(k in text for k in ("readonly", "read-only", "unable to open", "disk I/O", "disk is full")):
+            return OutputError(f"{path}: cannot write the state database ({text})")
+    return _broken(path, text)
+
+
 class State:
     """The state database. Open with ``State.open``; use as a context manager."""
 
@@ -293,16 +304,15 @@ class State:
             raise OutputError(f"{path}: cannot open the state database: {exc}") from None
         try:
             cls._prepare(db, path)
+            state = cls(path, db)
+            recovered = state.recover()
         except sqlite3.DatabaseError as exc:
             db.close()
-            if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
-                raise OutputError(f"{path}: cannot open the state database: {exc}") from None
-            raise _broken(path, str(exc)) from None
+            raise _sqlite_error(path, exc) from None
         except BaseException:
             db.close()
             raise
-        state = cls(path, db)
-        for line in state.recover():
+        for line in recovered:
             log.warning("%s: %s", path, line)
         return state
 
@@ -332,7 +342,8 @@ class State:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:
@@ -352,7 +363,7 @@ class State:
                 (before.isoformat(),),
             ).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise _broken(self.path, str(exc)) from None
+            raise _sqlite_error(self.path, exc) from None
         return History(before, tuple(
             Published(d, fp, text, frozenset(tokens.split()), frozenset(numbers.split()), frozenset(names.split()))
             for d, fp, text, tokens, numbers, names in rows
@@ -413,10 +424,11 @@ class State:
                     before_commit()
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
         except sqlite3.DatabaseError as exc:
-            raise _broken(self.path, str(exc)) from None
+            raise _sqlite_error(self.path, exc) from None
 
     def recover(self) -> list[str]:
         """Finish what a killed run left between its ``intend`` note and its ``record``.

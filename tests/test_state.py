@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from digest import cli
 from digest.config import Config, StateConfig, default_state_path, load_config
 from digest.dedup import analyse
-from digest.errors import ConfigError, NoInputError, StateError, TemporaryFailure, UsageError
+from digest.errors import ConfigError, NoInputError, OutputError, StateError, TemporaryFailure, UsageError
 from digest.models import Article, Fact, Sentence
 from digest.pipeline import lock_path, published_since, since_moment
 from digest.state import SCHEMA_VERSION, History, Published, State, fingerprint, lock, screen
@@ -323,3 +323,33 @@ def test_readme_example_config_is_valid_and_all_defaults(tmp_path):
     path = tmp_path / "digest.toml"
     path.write_text(example)
     assert load_config(path, environ={}) == Config()
+
+
+def test_read_only_state_is_a_write_error_not_corruption(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes through read-only permissions")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    State.open(folder / "state.sqlite").close()
+    folder.chmod(0o500)
+    (folder / "state.sqlite").chmod(0o400)
+    try:
+        with pytest.raises(OutputError, match="cannot write the state database"):
+            with State.open(folder / "state.sqlite") as state:
+                state.record(date(2026, 11, 16), [fact(OLD_FIRE)], [], CONFIG)
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("error, kind, code", [
+    (sqlite3.OperationalError("database is locked"), TemporaryFailure, 75),
+    (sqlite3.OperationalError("attempt to write a readonly database"), OutputError, 73),
+    (sqlite3.OperationalError("unable to open database file"), OutputError, 73),
+    (sqlite3.DatabaseError("file is not a database"), StateError, 65),
+    (sqlite3.DatabaseError("database disk image is malformed"), StateError, 65),
+])
+def test_sqlite_errors_become_one_line_errors(error, kind, code):
+    from digest.state import _sqlite_error
+
+    err = _sqlite_error(Path("s.sqlite"), error)
+    assert type(err) is kind and err.exit_code == code and err.message.startswith("s.sqlite: ")

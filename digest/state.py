@@ -182,12 +182,18 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
             continue
         earlier = tuple(old[o] for o in sorted(found))
         numbers: set[str] = set()
+        words: set[str] = set()
         for p in earlier:
             numbers |= p.numbers
+            words |= p.names | set(analyse(p.text).norm.split())
         rep = analyse(fact.text)
-        # A number is new when the matched statements lacked it ("55" after "40"); a name
-        # only when no earlier digest ever said it (naming the town again is not news).
-        added = tuple(sorted((rep.numbers - numbers) | (rep.names - said_names() - CALENDAR_WORDS)))
+        # A number is new when the matched statements lacked it ("55" after "40"). A name
+        # is new when the statement was the same but no earlier digest ever said that
+        # name (naming the town again is not news), or when the statements disagree on
+        # names and the matched ones lacked it ("Mayor Berg" where "Mayor Lund" was).
+        same = any(found.values())
+        names = rep.names - (said_names() if same else words) - CALENDAR_WORDS
+        added = tuple(sorted((rep.numbers - numbers) | names))
         if added:
             kept.append(fact)
             updates.add(fact)

@@ -70,6 +70,8 @@ OLD_OSEI = "Council leader Hanna Osei said the vote showed that clean water is n
     ("Fire chief Ingrid Solberg said 55 firefighters fought the blaze for eight hours.", "update", ("55", "8")),
     ("Council leader Hanna Osei and her deputy Jon Berg said the vote showed that clean water is not a "
      "question of left or right.", "update", ("berg", "jon")),
+    # a different person: the names disagree, so a name said on another day still counts
+    ("Fire chief Hanna Osei said 40 firefighters fought the blaze for six hours.", "update", ("hanna", "osei")),
     # a new statement: not matched at all
     ("He did not say when the library might reopen.", None, ()),
     ("Police arrested a 23-year-old man on Monday.", None, ()),

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     send = commands.add_parser("send", parents=[common], help="deliver a written .eml over SMTP (config [email], [smtp])")
     send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
     send.add_argument("--force", action="store_true", help="send even if it was already sent")
+    run.add_argument("--state", metavar="FILE", help="memory of what earlier digests published (default $XDG_STATE_HOME/digest/state.sqlite)")
+    run.add_argument("--no-state", dest="no_state", action="store_true", help="no memory: do not leave out facts published on earlier dates")
+    run.add_argument("--since", metavar="WHEN", help="only articles published in the last 24h, 7d, 90m..., or since YYYY-MM-DD (00:00 UTC)")
+    run.add_argument("--lock-timeout", dest="lock_timeout", type=float, metavar="SECONDS", help="wait this long for an overlapping run, then exit 75 (default 60)")
 
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
@@ -94,14 +98,44 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     flags = {name: getattr(args, name, None) for name in names}
     if not flags["inputs"]:
         flags["inputs"] = None
+    flags.update(_cron_flags(args))
     return flags
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import build, check_formats, output_paths, render_output, write_outputs
+def _cron_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags of daily runs: memory, window and lock."""
+    return {
+        "since": getattr(args, "since", None),
+        "lock_timeout": getattr(args, "lock_timeout", None),
+        "state": {
+            "path": getattr(args, "state", None),
+            "enabled": False if getattr(args, "no_state", False) else None,
+        },
+    }
 
-    config = load_config(args.config, _flags(args))
-    check_formats(config.formats)
+
+def _progress(args: argparse.Namespace):
+    """A stage progress bar on stderr, only for a terminal, only without -q, only if the
+    run lasts (tqdm's delay): cron logs stay clean."""
+    if args.quiet or not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm
+
+    from .pipeline import STAGES
+
+    bar = tqdm(total=len(STAGES), desc="digest", unit="stage", delay=1.0, leave=False, file=sys.stderr)
+
+    def done(stage: str) -> None:
+        bar.set_postfix_str(stage, refresh=False)
+        bar.update(1)
+
+    return done, bar
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import digest_date, output_paths, run
+
+    config = load_config(args.config, {**_flags(args), **_cron_flags(args)})
     if args.force and not args.send:
         raise UsageError("--force only matters with --send (send again even if already sent)")
     if args.send:
@@ -112,22 +146,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         preflight(config)  # a missing password or recipient is said before the build, not after
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
-    if config.out == "-":
-        if len(config.formats) != 1:
-            raise UsageError("--out - prints one format: add --format text (or html, md, json, eml)")
-        result = build(config)
-        output = render_output(result.digest, config.formats[0], config)
-        if isinstance(output, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(output)
-        else:
-            sys.stdout.write(output)
-        return 0
-    result = build(config)
-    for path in write_outputs(result, config):
+    progress, bar = _progress(args)
+    try:
+        paths = run(config, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    for path in paths:
         log.info("wrote %s", path)
     if args.send:
-        return _send(output_paths(result.digest.date, ("eml",), config.out)["eml"], config, args.force)
+        return _send(output_paths(digest_date(config), ("eml",), config.out)["eml"], config, args.force)
     return 0
 
 

@@ -16,6 +16,8 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 ENV_PREFIX = "DIGEST_"
+# DIGEST_* variables that are not configuration keys.
+ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG", "DIGEST_TEST_PAUSE_AT"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class StateConfig:
+    """The memory of what earlier digests published (``[state]`` in the config file)."""
+
+    path: str | None = None  # SQLite file; None means $XDG_STATE_HOME/digest/state.sqlite
+    enabled: bool = True  # false (or --no-state): every run starts from a blank memory
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -58,10 +68,9 @@ class Config:
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
     templates: str | None = None
     explain: str | None = None
-    state: str | None = None
-    no_state: bool = False
-    since: str | None = None
-    lock_timeout: float = 60.0
+    since: str | None = None  # "24h", "7d", "90m" (before now) or YYYY-MM-DD (from 00:00 UTC)
+    lock_timeout: float = 60.0  # seconds a run waits for an overlapping one before exit 75
+    state: StateConfig = field(default_factory=StateConfig)
     max_file_bytes: int = 20_000_000
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
@@ -129,7 +138,8 @@ def _apply(obj: Any, table: Mapping[str, Any], where: str) -> Any:
     for key, value in table.items():
         name = fields.get(key)
         if name is None:
-            raise ConfigError(f"unknown configuration key {where}{key!r}")
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"unknown configuration key '{where}{key}' (known here: {known})")
         hint = hints[name]
         if dataclasses.is_dataclass(hint):
             if not isinstance(value, Mapping):
@@ -138,6 +148,13 @@ def _apply(obj: Any, table: Mapping[str, Any], where: str) -> Any:
         else:
             changes[name] = _coerce(value, hint, f"{where}{key}")
     return dataclasses.replace(obj, **changes)
+
+
+def default_state_path(environ: Mapping[str, str] | None = None) -> Path:
+    """$XDG_STATE_HOME/digest/state.sqlite (XDG default: ~/.local/state)."""
+    environ = os.environ if environ is None else environ
+    xdg = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "digest" / "state.sqlite"
 
 
 def default_config_paths() -> list[Path]:
@@ -159,7 +176,7 @@ def env_table(environ: Mapping[str, str]) -> dict[str, Any]:
     """DIGEST_MAX_WORDS=300 -> {"max_words": "300"}; DIGEST_SMTP__HOST -> {"smtp": {"host": ...}}."""
     table: dict[str, Any] = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == "DIGEST_CONFIG":
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_CONFIG:
             continue
         path = name[len(ENV_PREFIX):].lower().split("__")
         node = table
@@ -189,15 +206,17 @@ def load_config(
     config = Config()
     if path is None and environ.get("DIGEST_CONFIG"):
         path = environ["DIGEST_CONFIG"]
+    if path is None:
+        path = next((p for p in default_config_paths() if p.is_file()), None)
+    elif not Path(path).is_file():
+        raise ConfigError(f"{path}: config file not found")
     if path is not None:
-        if not Path(path).is_file():
-            raise ConfigError(f"{path}: config file not found")
-        config = _apply(config, read_config_file(Path(path)), "")
-    else:
-        for candidate in default_config_paths():
-            if candidate.is_file():
-                config = _apply(config, read_config_file(candidate), "")
-                break
+        try:
+            config = _apply(config, read_config_file(Path(path)), "")
+        except ConfigError as exc:
+            if exc.message.startswith(f"{path}:"):
+                raise
+            raise ConfigError(f"{path}: {exc.message}") from None
     config = _apply(config, env_table(environ), "DIGEST_")
     if flags:
         config = _apply(config, _drop_none(flags), "--")

@@ -43,3 +43,7 @@ class TemporaryFailure(DigestError):
 
 class ConfigError(DigestError):
     exit_code = EX_CONFIG
+
+
+class StateError(InputDataError):
+    """The state database cannot be used (damaged, not a digest state, or too new): exit 65."""

@@ -5,24 +5,44 @@ renders it to files atomically. Both take one ``Config``.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import logging
 import os
+import re
+import sys
 import tempfile
+import time as _time
+from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence, TextIO
 
 from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
-from .errors import OutputError, UsageError
+from .errors import NoInputError, OutputError, UsageError
 from .ingest import ingest
-from .models import Digest, Section, Stats
+from .models import Article, Digest, Section, Stats
 from .rank import Budget, Decision, get_ranker, surface_conflicts
 from .render import FORMATS, render
 from .segment import segment
+from .state import History, Recall, State, lock, screen, state_path
 from .stories import group_stories
+
+log = logging.getLogger("digest")
+
+# Stages reported to a ``progress`` callback, in order (the CLI's progress bar).
+STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
+TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an output
+# Test hook: DIGEST_TEST_PAUSE_AT=<point> makes a run announce the point on stderr and
+# sleep there, so tests can kill -9 it at a known moment (or, with <point>:SECONDS,
+# hold the lock that long). Points: built, temps-written, intended (the state noted the
+# outputs it is about to rename), first-renamed, written, recording (inside the state
+# transaction, before COMMIT), recorded.
+PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,7 @@ class Result:
 
     digest: Digest
     decisions: tuple[Decision, ...]
+    recalls: tuple[Recall, ...] = ()  # facts matched against earlier digests
 
 
 def digest_date(config: Config) -> date:
@@ -42,32 +63,58 @@ def digest_date(config: Config) -> date:
         raise UsageError(f"--date {config.date!r}: expected YYYY-MM-DD") from None
 
 
-def build(config: Config) -> Result:
+def build(
+    config: Config,
+    history: History | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+) -> Result:
     """Run every stage on ``config.inputs``.
 
+    Args:
+        config: the effective configuration.
+        history: what earlier digests published (``State.history``); facts published
+            before the digest's date are left out, updates are marked. None: no memory.
+        progress: called with each name of ``STAGES`` once that stage is done.
+        now: the moment ``config.since`` durations count back from (default: now).
+
     Raises:
-        NoInputError: no input path, or nothing readable in it.
+        NoInputError: no input path, or nothing readable in it (or in the --since window).
         UsageError, ConfigError: bad settings.
     """
+    done = progress or (lambda stage: None)
     if not config.inputs:
         raise UsageError("no input: give one or more folders or files of articles")
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
     ingested = ingest(config.inputs, config)
     articles = ingested.articles
+    if config.since:
+        articles = published_since(articles, since_moment(config.since, now), config)
+    done("read")
     sentences = [s for a in articles for s in segment(a, config.language)]
+    done("segment")
     kept, drops = remove_boilerplate(articles, sentences, config)
+    done("clean")
     dedup = near_duplicates(kept, config)
-    stories = group_stories(articles, dedup.facts, config)
+    done("dedup")
+    screening = screen(dedup.facts, history, config)
+    if screening.recalls:
+        log.info("%d facts already published before %s left out, %d updates kept",
+                 len(screening.recalls) - len(screening.updates), day, len(screening.updates))
+    done("recall")
+    stories = group_stories(articles, screening.facts, config)
 
     sections: list[Section] = []
     decisions: list[Decision] = []
     for story, budget in zip(stories, share_budget(stories, config)):
         ranking = ranker(story.facts, articles, budget, config)
         decisions.extend(ranking.decisions)
-        items = surface_conflicts(ranking.chosen, dedup.conflicts, articles)
+        chosen = tuple(_mark_update(item, screening.updates) for item in ranking.chosen)
+        items = surface_conflicts(chosen, dedup.conflicts, articles)
         if items:
             sections.append(Section(title=story.title, articles=story.articles, items=items))
+    done("rank")
 
     stats = Stats(
         articles=len(articles),
@@ -87,7 +134,62 @@ def build(config: Config) -> Result:
         drops=tuple(drops),
         conflicts=dedup.conflicts,
     )
-    return Result(digest=digest, decisions=tuple(decisions))
+    return Result(digest=digest, decisions=tuple(decisions), recalls=screening.recalls)
+
+
+def _mark_update(item, updates):
+    if item.fact not in updates:
+        return item
+    return dataclasses.replace(item, note="update" if not item.note else f"update; {item.note}")
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def since_moment(value: str, now: datetime | None = None) -> datetime:
+    """The start of the --since window: "24h", "7d", "90m", "2w" count back from ``now``;
+    YYYY-MM-DD means that day from 00:00 UTC; a full ISO date-time is taken as given
+    (UTC when it has no offset)."""
+    now = now or datetime.now(timezone.utc)
+    found = _DURATION.match(value)
+    if found:
+        return now - timedelta(**{_UNIT[found.group(2).lower()]: float(found.group(1))})
+    try:
+        return datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=timezone.utc)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since {value!r}: expected a duration (90m, 24h, 7d, 2w) or a date YYYY-MM-DD") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def article_time(article: Article) -> datetime | None:
+    """When an article was published: its front matter or feed date, else its file's mtime."""
+    if article.published is not None:
+        return article.published
+    try:
+        return datetime.fromtimestamp(os.stat(article.path).st_mtime, timezone.utc)
+    except OSError:
+        return None
+
+
+def published_since(articles: Sequence[Article], since: datetime, config: Config) -> tuple[Article, ...]:
+    """The articles published at or after ``since``, renumbered (an article with no
+    date at all is kept: nothing says it is old).
+
+    Raises:
+        NoInputError: every article is older than ``since``.
+    """
+    kept = [a for a in articles if (t := article_time(a)) is None or t >= since]
+    if not kept:
+        where = ", ".join(config.inputs)
+        raise NoInputError(f"{where}: no article published since {since.isoformat()} ({len(articles)} older ones)")
+    if len(kept) < len(articles):
+        log.info("--since %s: %d older articles left out", config.since, len(articles) - len(kept))
+    return tuple(dataclasses.replace(a, id=i) for i, a in enumerate(kept))
 
 
 def share_budget(stories, config: Config) -> list[Budget]:
@@ -119,17 +221,28 @@ def check_formats(formats: tuple[str, ...]) -> None:
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _write_temp(path: Path, data: str | bytes) -> Path:
+    """``data`` in a complete, fsynced temporary file in ``path``'s folder."""
+    raw = _raw(data)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
@@ -141,26 +254,77 @@ def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
     return render(digest, fmt, config.templates)
 
 
-def write_outputs(result: Result, config: Config) -> list[Path]:
-    """Render every format first, then put each file in place atomically.
+def _raw(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
-    Rendering everything before writing anything means a failed render leaves
-    the output folder as it was.
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (a crash after this keeps them)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse to fsync a folder; the renames are still atomic
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporary files a killed run left in ``folder`` (call while holding the lock)."""
+    removed = []
+    for tmp in sorted(Path(folder).glob(f"{TEMP_PREFIX}*.tmp")):
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            continue
+    if removed:
+        log.info("removed %d temporary files left by an interrupted run in %s", len(removed), folder)
+    return removed
+
+
+def write_outputs(
+    result: Result,
+    config: Config,
+    before_rename: Callable[[dict[Path, str]], None] | None = None,
+) -> list[Path]:
+    """Render every format, write each to a complete temporary file, then rename them all.
+
+    Rendering and writing everything before renaming anything means a failure (or a
+    kill) leaves every output as it was, or complete and new: never half a file.
+    ``before_rename`` gets {path: sha256 of the new content} once every temporary
+    file is complete (the state notes it, to recover from a kill between renames).
     """
     check_formats(config.formats)
     rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
     paths = output_paths(result.digest.date, config.formats, config.out)
+    contents = {path: rendered[fmt] for fmt, path in paths.items()}
+    if config.explain:
+        contents[Path(config.explain)] = json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n"
+    temps: dict[Path, Path] = {}
     try:
-        Path(config.out).mkdir(parents=True, exist_ok=True)
-        for fmt, path in paths.items():
-            atomic_write(path, rendered[fmt])
-        if config.explain:
-            explain_path = Path(config.explain)
-            explain_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(explain_path, json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n")
+        for path, data in contents.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps[path] = _write_temp(path, data)
+        _pause("temps-written")
+        if before_rename is not None:
+            before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
+            _pause("intended")
+        for n, (path, tmp) in enumerate(temps.items()):
+            os.replace(tmp, path)
+            if n == 0:
+                _pause("first-renamed")
+        for folder in sorted({p.parent for p in temps}):
+            _fsync_dir(folder)
     except OSError as exc:
         raise OutputError(f"{exc.filename or config.out}: cannot write output: {exc.strerror}") from None
-    return list(paths.values()) + ([Path(config.explain)] if config.explain else [])
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+    return list(contents)
 
 
 def explain(result: Result) -> dict[str, Any]:
@@ -185,10 +349,88 @@ def explain(result: Result) -> dict[str, Any]:
              "components": {k: round(v, 6) for k, v in x.item.components}}
             for x in result.decisions
         ],
+        "history": [
+            {"text": r.fact.text, "verdict": r.verdict, "added": list(r.added),
+             "published": [{"date": p.date, "text": p.text} for p in r.published]}
+            for r in result.recalls
+        ],
     }
 
 
-def run(config: Config) -> list[Path]:
-    """Build the digest and write it: what ``digest run`` does."""
+def _pause(point: str) -> None:
+    """The test hook described at PAUSE_ENV: ``point`` sleeps an hour (the test kills the
+    run), ``point:SECONDS`` sleeps that long and goes on. Does nothing otherwise."""
+    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if wanted == point:
+        print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
+        _time.sleep(float(seconds) if seconds else 3600)
+
+
+def lock_path(config: Config) -> Path | None:
+    """The lock file: beside the state, else in the output folder (none for --out - without state)."""
+    if config.state.enabled:
+        path = state_path(config)
+        return path.with_name(path.name + ".lock")
+    if config.out == "-":
+        return None
+    return Path(config.out) / ".digest.lock"
+
+
+def _print(output: str | bytes, stream: TextIO) -> None:
+    if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+        stream.flush()
+        stream.buffer.write(output)
+    else:
+        stream.write(output)
+
+
+def run(
+    config: Config,
+    progress: Callable[[str], None] | None = None,
+    stdout: TextIO | None = None,
+) -> list[Path]:
+    """What ``digest run`` does: lock, recall, build, write, then remember.
+
+    Under an exclusive lock (waiting up to ``config.lock_timeout`` seconds): open the
+    state, build the digest without the facts earlier dates published, put every output
+    in place atomically, and only then record this date's published facts in one
+    transaction (replacing a rerun's). A run killed at any point leaves the previous
+    outputs and record, or the new ones. ``config.out == "-"`` prints the one format to
+    ``stdout`` instead of writing files.
+
+    Returns:
+        The files written (none for ``--out -``).
+
+    Raises:
+        TemporaryFailure: another run held the lock for ``config.lock_timeout`` seconds.
+        StateError: the state database is damaged or not a digest state.
+        OutputError: an output (or the state) cannot be written.
+    """
     check_formats(config.formats)
-    return write_outputs(build(config), config)
+    day = digest_date(config)
+    if config.out == "-" and len(config.formats) != 1:
+        raise UsageError("--out - prints one format: add --format text (or html, md, json, eml)")
+    where = lock_path(config)
+    with lock(where, config.lock_timeout) if where else nullcontext():
+        state = State.open(state_path(config), config.lock_timeout) if config.state.enabled else None
+        try:
+            result = build(config, history=state.history(day) if state else None, progress=progress)
+            published = [item.fact for section in result.digest.sections for item in section.items]
+            _pause("built")
+            if config.out == "-":
+                _print(render_output(result.digest, config.formats[0], config), stdout or sys.stdout)
+                paths: list[Path] = []
+            else:
+                remove_stale_temps(config.out)
+                if config.explain:
+                    remove_stale_temps(Path(config.explain).parent)
+                intend = None if state is None else (lambda hashes: state.intend(day, published, hashes, config))
+                paths = write_outputs(result, config, before_rename=intend)
+            _pause("written")
+            if state is not None:
+                state.record(day, published, paths, config, before_commit=lambda: _pause("recording"))
+                _pause("recorded")
+        finally:
+            if state is not None:
+                state.close()
+    return paths

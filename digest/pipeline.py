@@ -88,7 +88,7 @@ def build(
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
     ingested = ingest(config.inputs, config)
-    articles = ingested.articles
+    articles = published_by(ingested.articles, day, config)
     if config.since:
         articles = published_since(articles, since_moment(config.since, now), config)
     done("read")
@@ -104,6 +104,10 @@ def build(
                  len(screening.recalls) - len(screening.updates), day, len(screening.updates))
     done("recall")
     stories = group_stories(articles, screening.facts, config)
+    # Only disagreements between statements still on offer are news; a change from what an
+    # earlier digest published is an update, marked as such.
+    on_offer = {m for fact in screening.facts for m in fact.members}
+    conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
 
     sections: list[Section] = []
     decisions: list[Decision] = []
@@ -111,7 +115,7 @@ def build(
         ranking = ranker(story.facts, articles, budget, config)
         decisions.extend(ranking.decisions)
         chosen = tuple(_mark_update(item, screening.updates) for item in ranking.chosen)
-        items = surface_conflicts(chosen, dedup.conflicts, articles)
+        items = surface_conflicts(chosen, conflicts, articles)
         if items:
             sections.append(Section(title=story.title, articles=story.articles, items=items))
     done("rank")
@@ -122,7 +126,7 @@ def build(
         duplicates_merged=len(dedup.merges),
         boilerplate_dropped=len(drops),
         skipped_files=len(ingested.skipped),
-        conflicts=len(dedup.conflicts),
+        conflicts=len(conflicts),
     )
     digest = Digest(
         date=day,
@@ -132,7 +136,7 @@ def build(
         stats=stats,
         merges=dedup.merges,
         drops=tuple(drops),
-        conflicts=dedup.conflicts,
+        conflicts=conflicts,
     )
     return Result(digest=digest, decisions=tuple(decisions), recalls=screening.recalls)
 
@@ -174,6 +178,23 @@ def article_time(article: Article) -> datetime | None:
         return datetime.fromtimestamp(os.stat(article.path).st_mtime, timezone.utc)
     except OSError:
         return None
+
+
+def published_by(articles: Sequence[Article], day: date, config: Config) -> tuple[Article, ...]:
+    """The articles not dated after ``day`` (UTC): a digest never holds later news, so
+    re-running an earlier date over a folder that has grown since gives the same digest.
+
+    Raises:
+        NoInputError: every article is dated after ``day``.
+    """
+    end = datetime.combine(day + timedelta(days=1), time(), timezone.utc)
+    kept = [a for a in articles if a.published is None or a.published < end]
+    if not kept:
+        where = ", ".join(config.inputs)
+        raise NoInputError(f"{where}: every article is dated after {day.isoformat()}")
+    if len(kept) < len(articles):
+        log.info("%d articles dated after %s left out", len(articles) - len(kept), day.isoformat())
+    return tuple(dataclasses.replace(a, id=i) for i, a in enumerate(kept))
 
 
 def published_since(articles: Sequence[Article], since: datetime, config: Config) -> tuple[Article, ...]:

@@ -1,0 +1,602 @@
+"""Readers for news as it arrives: HTML pages, RSS/Atom feeds, JSON dumps, URL lists.
+
+Every reader has the ``ingest.Reader`` signature ``(path, data, config) ->
+list[Article]`` and raises ``InputDataError`` (naming the file) for input it
+cannot use; ``ingest`` turns that into one warning and goes on. Input is
+hostile: the parsing libraries (trafilatura, feedparser, lxml, json) are called
+behind a boundary that turns any failure of theirs into that one error.
+
+Online sources are opt-in (``Config.fetch``): feed entries that carry only a
+summary are completed from their page, and URL lists (``urls.txt``, ``*.urls``)
+are fetched. Fetching uses the standard library with a timeout, a byte cap
+(``Config.max_file_bytes``) and a User-Agent naming the tool.
+"""
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import email.utils
+import http.client
+import io
+import json
+import logging
+import re
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+import trafilatura
+from charset_normalizer import from_bytes
+
+from .config import Config
+from .errors import InputDataError
+from .models import Article
+
+log = logging.getLogger("digest")
+
+USER_AGENT = "digest/0.1 (+https://example.invalid/digest)"
+URL_LIST_NAMES = frozenset({"urls.txt"})  # also any file ending in .urls
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def decode(data: bytes, path: Path | str) -> str:
+    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds most likely."""
+    if b"\x00" in data[:8192]:
+        raise InputDataError(f"{path}: binary file, not an article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    match = from_bytes(data).best()
+    if match is None:
+        raise InputDataError(f"{path}: undecodable bytes (not UTF-8 and no other encoding fits)")
+    return str(match)
+
+
+# The HTML standard's encoding prescan looks for a declaration in the first 1024 bytes.
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def decode_html(data: bytes, path: Path | str) -> str:
+    """An HTML page's text: BOM, then UTF-8, then the page's declared charset, then detection.
+
+    trafilatura would only guess; a page that declares latin-1 should be read as latin-1.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data.decode("utf-8-sig", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise InputDataError(f"{path}: binary file, not an HTML page")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data, path)
+
+
+# --- HTML to text ---------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    """address article aside blockquote br caption dd details div dl dt figcaption figure footer
+    h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td th thead tr
+    ul""".split()
+)
+_DROP_TAGS = frozenset(
+    "script style noscript template iframe object embed svg math head form button select".split()
+)
+_SPACES = re.compile(r"\s+")
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: one line per block element, scripts and styles dropped.
+
+    Used for feed entries, whose content is a fragment too short for trafilatura's
+    main-text heuristics.
+    """
+    if "<" not in markup and "&" not in markup:
+        return _clean_lines(markup)
+    try:
+        try:
+            root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        except ValueError:  # a str with an XML encoding declaration
+            root = lxml.html.fragment_fromstring(markup.encode("utf-8"), create_parent="div")
+    except (lxml.etree.LxmlError, ValueError):  # nothing lxml can make a tree of
+        return ""
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            continue
+        tag = element.tag.lower()
+        if tag in _DROP_TAGS and element.getparent() is not None:
+            element.drop_tree()
+        elif tag in _BLOCK_TAGS:
+            element.text = "\n" + (element.text or "")
+            element.tail = "\n" + (element.tail or "")
+    return _clean_lines(root.text_content())
+
+
+def _clean_lines(text: str) -> str:
+    """Spaces collapsed within lines, blank lines dropped: one paragraph per line."""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def struct_time_to_utc(value: Any) -> datetime | None:
+    """feedparser's ``*_parsed`` (a UTC ``time.struct_time``) as an aware datetime; junk is None."""
+    if not value:
+        return None
+    try:
+        return datetime(*tuple(value)[:6], tzinfo=timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """A date from a dump or a page: ISO 8601, RFC 2822 or epoch seconds; junk is None.
+
+    Unlike front matter (which a person wrote, so a bad date is an error to report),
+    machine dumps often carry junk dates and one should not cost the whole file.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    moment: datetime | None = None
+    try:
+        if isinstance(value, (int, float)):
+            moment = datetime.fromtimestamp(value, tz=timezone.utc)
+        elif isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError, OSError, IndexError):
+        return None
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):  # year 1 minus an offset
+        return None
+
+
+# --- HTML article pages ---------------------------------------------------------------------
+
+_PUBLISHED_XPATHS = (
+    '//meta[@property="article:published_time"]/@content',
+    '//meta[@property="og:published_time"]/@content',
+    '//meta[@itemprop="datePublished"]/@content',
+    '//meta[@name="date"]/@content',
+    '//meta[@name="pubdate"]/@content',
+    "//time[@datetime]/@datetime",
+)
+
+
+def _published_from_meta(html: str) -> datetime | None:
+    """The publish time to the minute from the page's meta tags (trafilatura keeps only the day)."""
+    try:
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_HTML_PARSER)
+    except (lxml.etree.LxmlError, ValueError):
+        return None
+    for xpath in _PUBLISHED_XPATHS:
+        for value in tree.xpath(xpath):
+            moment = parse_moment(str(value))
+            if moment is not None:
+                return moment
+    return None
+
+
+_HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+
+
+def extract_page(html: str, url: str | None, where: str) -> Article:
+    """The main text and metadata of one article page, via trafilatura.
+
+    Navigation, cookie banners, promos, share bars, link lists, comments and
+    footers are left out: trafilatura with ``favor_precision`` and no comments
+    or tables. Paragraphs come back one per line.
+
+    Raises:
+        InputDataError: not HTML, or no article text in it.
+    """
+    try:
+        document = trafilatura.bare_extraction(
+            html,
+            url=url,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            with_metadata=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the page
+        raise InputDataError(f"{where}: cannot parse HTML ({type(exc).__name__})") from None
+    if document is None or not getattr(document, "text", None) or not document.text.strip():
+        raise InputDataError(f"{where}: no article text found in the page")
+    body = _clean_lines(document.text)
+    published = _published_from_meta(html) or parse_moment(document.date)
+    title = " ".join((document.title or "").split()) or _first_words(body)
+    return Article(
+        id=-1,
+        url=document.url or url or "",
+        title=title,
+        outlet=document.sitename or document.hostname or None,
+        published=published,
+        body=body,
+        path=where,
+    )
+
+
+def _first_words(text: str, count: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def read_html_article(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A saved article page (.html/.htm): main text, title, canonical URL, site name, date."""
+    html = decode_html(data, path)
+    article = extract_page(html, None, str(path))
+    if not article.url:
+        article = dataclasses.replace(article, url=path.resolve().as_uri())
+    return [article]
+
+
+# --- RSS and Atom feeds ---------------------------------------------------------------------
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
+
+
+def _detail_text(detail: Mapping[str, Any] | None, fallback: str = "") -> str:
+    """A feedparser text construct as plain text, HTML reduced to one line per block."""
+    if not detail:
+        return _clean_lines(fallback) if fallback else ""
+    value = str(detail.get("value") or "")
+    kind = str(detail.get("type") or "").lower()
+    if kind in _HTML_TYPES or kind.endswith("html"):
+        return html_to_text(value)
+    return _clean_lines(value)
+
+
+def _entry_content(entry: Mapping[str, Any]) -> str:
+    """Full content (content:encoded, Atom content) when the entry has it, else ''."""
+    best = ""
+    for detail in entry.get("content") or ():
+        text = _detail_text(detail)
+        if len(text) > len(best):
+            best = text
+    return best
+
+
+def _hostname(url: str | None) -> str | None:
+    try:
+        host = urlsplit(url or "").hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def read_feed(path: Path, data: bytes, config: Config) -> list[Article]:
+    """An RSS or Atom feed (.xml/.rss/.atom): one article per entry.
+
+    The url is the entry's link, the title its title, the outlet the feed's title,
+    the date its published (else updated) date; the body is the full content when
+    the feed carries it, else the summary, HTML reduced to text. With ``config.fetch``
+    a summary-only entry is completed from its page; a failed fetch warns and keeps
+    the summary. Entries without any text are dropped with one warning per file.
+    """
+    return _read_feed(str(path), data, config, path.resolve().as_uri())
+
+
+def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[Article]:
+    """A feed's articles; ``where`` names it in messages, ``base_uri`` stands in for missing links."""
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputDataError(f"{where}: binary file, not a feed")
+    try:
+        # A stream, never bytes or str: feedparser opens a str as a URL or a file name, and
+        # bytes as a file name, before it tries to parse them as a document.
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
+    except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the file
+        raise InputDataError(f"{where}: cannot parse feed ({type(exc).__name__})") from None
+    entries = list(parsed.get("entries") or ())
+    if not entries or parsed.get("version", "") == "" and not parsed.get("feed"):
+        raise InputDataError(f"{where}: not an RSS or Atom feed (no entries found)")
+    feed = parsed.get("feed") or {}
+    outlet = _detail_text(feed.get("title_detail"), str(feed.get("title") or "")) or _hostname(
+        feed.get("link")
+    )
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        log.warning(
+            "%s: feed is malformed (%s); read the %d entries found before the error",
+            where, type(problem).__name__ if problem else "unknown error", len(entries),
+        )
+    articles: list[Article] = []
+    empty = 0
+    for index, entry in enumerate(entries):
+        article = _entry_article(where, base_uri, index, entry, outlet, config)
+        if article is None:
+            empty += 1
+        else:
+            articles.append(article)
+    if empty:
+        log.warning("%s: %d feed entries without any text left out", where, empty)
+    if not articles:
+        raise InputDataError(f"{where}: no feed entry has any text")
+    return articles
+
+
+def _entry_article(
+    where: str, base_uri: str, index: int, entry: Mapping[str, Any], outlet: str | None, config: Config
+) -> Article | None:
+    """One feed entry as an article, or None when it has no text at all."""
+    link = str(entry.get("link") or "").strip()
+    if not link:
+        guid = str(entry.get("id") or "").strip()
+        link = guid if urlsplit(guid).scheme in ("http", "https") else ""
+    body = _entry_content(entry)
+    summary = _detail_text(entry.get("summary_detail"), str(entry.get("summary") or ""))
+    published = struct_time_to_utc(entry.get("published_parsed")) or struct_time_to_utc(
+        entry.get("updated_parsed")
+    )
+    if not body and config.fetch and link:
+        try:
+            page = fetch_page_article(link, config)
+        except InputDataError as exc:
+            log.warning("%s: could not fetch the full text (%s); using the feed summary", link, exc.message)
+        else:
+            if len(page.body) > len(summary):
+                body = page.body
+                published = published or page.published
+    body = body or summary
+    title = _detail_text(entry.get("title_detail"), str(entry.get("title") or ""))
+    title = " ".join(title.split()) or _first_words(body)
+    if not body:
+        return None
+    return Article(
+        id=-1,
+        url=link or f"{base_uri}#entry-{index + 1}",
+        title=title,
+        outlet=outlet,
+        published=published,
+        body=body,
+        path=where,
+    )
+
+
+# --- JSON and JSONL dumps -------------------------------------------------------------------
+
+_TEXT_KEYS = ("text", "body", "content")
+
+
+def _dump_article(path: Path, where: str, record: Any) -> Article | None:
+    """One dump record ({"title", "url", "outlet", "published", "text"}) or None if it has no text."""
+    if not isinstance(record, Mapping):
+        return None
+    raw = next((record[k] for k in _TEXT_KEYS if isinstance(record.get(k), str) and record[k].strip()), "")
+    body = _clean_lines(raw)
+    if not body:
+        return None
+    title = record.get("title")
+    outlet = record.get("outlet") or record.get("source")
+    url = record.get("url") or record.get("link")
+    return Article(
+        id=-1,
+        url=str(url) if isinstance(url, str) and url.strip() else f"{path.resolve().as_uri()}#{where}",
+        title=" ".join(str(title).split()) if isinstance(title, (str, int, float)) and str(title).strip()
+        else _first_words(body),
+        outlet=str(outlet).strip() if isinstance(outlet, str) and outlet.strip() else None,
+        published=parse_moment(record.get("published") or record.get("date")),
+        body=body,
+        path=str(path),
+    )
+
+
+def _records(value: Any) -> list[Any]:
+    """The article objects in a JSON document: a list, {"articles": [...]}, or one object."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        for key in ("articles", "items", "entries"):
+            if isinstance(value.get(key), list):
+                return value[key]
+        return [value]
+    return []
+
+
+def read_json_dump(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A .json dump: a list of article objects (or {"articles": [...]}, or one object)."""
+    text = decode(data, path)
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise InputDataError(f"{path}: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise InputDataError(f"{path}: not valid JSON: {exc}") from None
+    return _dump_articles(path, [(f"item-{i + 1}", r) for i, r in enumerate(_records(document))])
+
+
+def read_jsonl_dump(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A .jsonl/.ndjson dump: one article object per line; bad lines are left out with a warning."""
+    text = decode(data, path)
+    records: list[tuple[str, Any]] = []
+    bad: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((f"line-{number}", json.loads(line)))
+        except (ValueError, RecursionError):
+            bad.append(number)
+    if bad and records:
+        shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
+        log.warning("%s: %d lines are not valid JSON and were left out (line %s)", path, len(bad), shown)
+    if bad and not records:
+        raise InputDataError(f"{path}: no line is valid JSON")
+    return _dump_articles(path, records)
+
+
+def _dump_articles(path: Path, records: list[tuple[str, Any]]) -> list[Article]:
+    articles = [a for where, r in records if (a := _dump_article(path, where, r)) is not None]
+    if not articles:
+        raise InputDataError(f"{path}: no article with a \"text\" field")
+    if len(articles) < len(records):
+        log.warning("%s: %d records without text left out", path, len(records) - len(articles))
+    return articles
+
+
+# --- fetching (opt-in) ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    data: bytes
+    content_type: str
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) only (urllib would also follow one to ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(newurl, code, "redirect to a non-HTTP URL", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_url(url: str, config: Config) -> Fetched:
+    """GET one http(s) URL within ``config.fetch_timeout`` seconds and ``config.max_file_bytes``.
+
+    Raises:
+        InputDataError: the message names the URL and says why (HTTP status, timeout,
+            size cap, connection error, not an http(s) URL).
+    """
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise InputDataError(f"{url}: not an http(s) URL")
+    cap = config.max_file_bytes
+    timeout = config.fetch_timeout
+    request = urllib.request.Request(
+        url,
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+            "application/xml;q=0.9,*/*;q=0.5",
+        },
+    )
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    deadline = time.monotonic() + timeout  # the socket timeout alone lets a slow drip run forever
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise InputDataError(f"{url}: {declared} bytes is over the {cap}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := response.read(64 * 1024):
+                size += len(chunk)
+                if size > cap:
+                    raise InputDataError(f"{url}: more than the {cap}-byte limit")
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                chunks.append(chunk)
+            return Fetched(
+                url=response.geturl() or url,
+                data=b"".join(chunks),
+                content_type=response.headers.get_content_type(),
+            )
+    except urllib.error.HTTPError as exc:
+        raise InputDataError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise InputDataError(f"{url}: timed out after {timeout:g} s") from None
+        raise InputDataError(f"{url}: cannot connect: {reason}") from None
+    except TimeoutError:
+        raise InputDataError(f"{url}: timed out after {timeout:g} s") from None
+    except (http.client.HTTPException, OSError, ValueError) as exc:
+        raise InputDataError(f"{url}: fetch failed: {type(exc).__name__} {exc}".rstrip()) from None
+
+
+def _looks_like_feed(fetched: Fetched) -> bool:
+    if any(k in fetched.content_type for k in ("rss", "atom")):
+        return True
+    head = fetched.data[:512].lstrip().lower()
+    return head.startswith(b"<?xml") and (b"<rss" in fetched.data[:2048].lower() or b"<feed" in fetched.data[:2048].lower()) \
+        or head.startswith((b"<rss", b"<feed"))
+
+
+def fetch_page_article(url: str, config: Config) -> Article:
+    """Fetch one article page and extract it (as ``read_html_article`` does a saved one).
+
+    Raises:
+        InputDataError: the fetch failed or the page has no article text; names the URL.
+    """
+    fetched = fetch_url(url, config)
+    html = decode_html(fetched.data, url)
+    article = extract_page(html, fetched.url, url)
+    return dataclasses.replace(article, url=article.url or fetched.url)
+
+
+def fetch_articles(urls: Iterable[str], config: Config) -> list[Article]:
+    """Fetch each URL (an article page or a feed) into articles; a failure warns and is skipped.
+
+    This is what ``--fetch`` reads URL lists with; one warning per failed URL, naming it.
+    Feeds are read as ``read_feed`` reads a feed file (summary-only entries completed
+    from their pages, since fetching is on by definition here).
+    """
+    articles: list[Article] = []
+    for url in urls:
+        try:
+            fetched = fetch_url(url, config)
+            if _looks_like_feed(fetched):
+                articles.extend(_read_feed(url, fetched.data, config, fetched.url))
+            else:
+                html = decode_html(fetched.data, url)
+                article = extract_page(html, fetched.url, url)
+                articles.append(dataclasses.replace(article, url=article.url or fetched.url))
+        except InputDataError as exc:
+            log.warning("skipped %s", exc.message)  # every message starts with the URL
+    return articles
+
+
+def parse_url_list(text: str) -> list[str]:
+    """The URLs of a urls.txt: one per line; blank lines and ``#`` comments ignored."""
+    urls = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+        if line:
+            urls.append(line)
+    return urls
+
+
+def is_url_list(path: Path) -> bool:
+    return path.name.lower() in URL_LIST_NAMES or path.suffix.lower() == ".urls"
+
+
+def read_url_list(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A urls.txt / *.urls list, fetched only when ``config.fetch`` is on."""
+    if not config.fetch:
+        raise InputDataError(f"{path}: URL list not read because fetching is off (use --fetch)")
+    urls = parse_url_list(decode(data, path))
+    if not urls:
+        raise InputDataError(f"{path}: no URLs in the list")
+    articles = fetch_articles(urls, config)
+    if not articles:
+        raise InputDataError(f"{path}: none of the {len(urls)} URLs gave an article")
+    return articles

@@ -231,8 +231,12 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
     if document is None or not getattr(document, "text", None) or not document.text.strip():
         raise InputDataError(f"{where}: no article text found in the page")
     body = _clean_lines(document.text)
+    title = " ".join((document.title or "").split())
+    first, _, rest = body.partition("\n")
+    if title and rest and first.casefold() == title.casefold():  # the page's <h1>, already the title
+        body = rest
     published = _published_from_meta(html) or parse_moment(document.date)
-    title = " ".join((document.title or "").split()) or _first_words(body)
+    title = title or _first_words(body)
     return Article(
         id=-1,
         url=document.url or url or "",
@@ -321,25 +325,36 @@ def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[A
     outlet = _detail_text(feed.get("title_detail"), str(feed.get("title") or "")) or _hostname(
         feed.get("link")
     )
+    notes: list[str] = []  # what was left out: one warning per file, only if the file is read
     if parsed.get("bozo"):
         problem = parsed.get("bozo_exception")
-        log.warning(
-            "%s: feed is malformed (%s); read the %d entries found before the error",
-            where, type(problem).__name__ if problem else "unknown error", len(entries),
-        )
+        why = type(problem).__name__ if problem else "unknown error"
+        if _cut_off(data):
+            # The last entry ran into the end of the file: its text may stop mid-sentence.
+            entries = entries[:-1]
+            notes.append(f"feed is cut off ({why}), its last, incomplete entry left out")
+            if not entries:
+                raise InputDataError(f"{where}: feed is cut off before its first complete entry")
+        else:
+            notes.append(f"feed is malformed ({why}), read what could be parsed")
     articles: list[Article] = []
-    empty = 0
     for index, entry in enumerate(entries):
         article = _entry_article(where, base_uri, index, entry, outlet, config)
-        if article is None:
-            empty += 1
-        else:
+        if article is not None:
             articles.append(article)
-    if empty:
-        log.warning("%s: %d feed entries without any text left out", where, empty)
     if not articles:
-        raise InputDataError(f"{where}: no feed entry has any text")
+        raise InputDataError(f"{where}: no feed entry has any text" + "".join(f"; {n}" for n in notes))
+    if len(articles) < len(entries):
+        notes.append(f"{len(entries) - len(articles)} entries without any text left out")
+    if notes:
+        log.warning("%s: %s", where, "; ".join(notes))
     return articles
+
+
+def _cut_off(data: bytes) -> bool:
+    """A feed document without its closing root tag (</rss>, </feed>, </rdf:RDF>) at the end."""
+    tail = data[-256:].rstrip().lower()
+    return not tail.endswith((b"</rss>", b"</feed>", b"rdf>"))
 
 
 def _entry_article(
@@ -444,20 +459,25 @@ def read_jsonl_dump(path: Path, data: bytes, config: Config) -> list[Article]:
             records.append((f"line-{number}", json.loads(line)))
         except (ValueError, RecursionError):
             bad.append(number)
-    if bad and records:
-        shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
-        log.warning("%s: %d lines are not valid JSON and were left out (line %s)", path, len(bad), shown)
     if bad and not records:
         raise InputDataError(f"{path}: no line is valid JSON")
-    return _dump_articles(path, records)
+    note = ""
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
+        note = f"{len(bad)} lines not valid JSON left out (line {shown})"
+    return _dump_articles(path, records, note)
 
 
-def _dump_articles(path: Path, records: list[tuple[str, Any]]) -> list[Article]:
+def _dump_articles(path: Path, records: list[tuple[str, Any]], note: str = "") -> list[Article]:
+    """The records' articles; what was left out is one warning, given only if the file is read."""
     articles = [a for where, r in records if (a := _dump_article(path, where, r)) is not None]
     if not articles:
-        raise InputDataError(f"{path}: no article with a \"text\" field")
+        raise InputDataError(f"{path}: no article with a \"text\" field" + (f"; {note}" if note else ""))
+    notes = [note] if note else []
     if len(articles) < len(records):
-        log.warning("%s: %d records without text left out", path, len(records) - len(articles))
+        notes.append(f"{len(records) - len(articles)} records without text left out")
+    if notes:
+        log.warning("%s: %s", path, "; ".join(notes))
     return articles
 
 

@@ -299,8 +299,9 @@ def read_once(articles: Sequence[Article]) -> tuple[list[Article], list[Duplicat
             first = kept[index]
             duplicates.append(Duplicate(article.path, article.url, first.url, reason))
             log.info("read once: %s (%s) is %s (%s)", article.url, article.path, first.url, reason)
-        if article.outlet and article.outlet not in outlets[index]:
-            outlets[index].append(article.outlet)
+        for outlet in (article.outlet, *article.outlets):  # outlets: already read once before
+            if outlet and outlet not in outlets[index]:
+                outlets[index].append(outlet)
         by_url.setdefault(url_key, index)
         if body_key is not None:
             by_text.setdefault(body_key, index)

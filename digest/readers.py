@@ -14,6 +14,7 @@ are fetched. Fetching uses the standard library with a timeout, a byte cap
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import email.utils
 import http.client
@@ -26,7 +27,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import feedparser
@@ -203,6 +204,29 @@ def _published_from_meta(html: str) -> datetime | None:
 
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 
+# trafilatura and its helpers log their own warnings and errors about a page they cannot
+# use ("discarding data", "not valid HTML"); the reader reports that outcome once, naming
+# the file, so theirs would be a second warning for the same page.
+_EXTRACTION_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+@contextlib.contextmanager
+def _quiet(names: Iterable[str]) -> Iterator[None]:
+    """Silence the named libraries' loggers (and their children) for the duration of one call."""
+    prefixes = tuple(names)
+    loggers = [logging.getLogger(name) for name in prefixes] + [
+        logger for name, logger in list(logging.root.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and name.startswith(tuple(p + "." for p in prefixes))
+    ]
+    saved = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True
+    try:
+        yield
+    finally:
+        for logger, was in zip(loggers, saved):
+            logger.disabled = was
+
 
 def extract_page(html: str, url: str | None, where: str) -> Article:
     """The main text and metadata of one article page, via trafilatura.
@@ -215,17 +239,18 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
         InputDataError: not HTML, or no article text in it.
     """
     try:
-        document = trafilatura.bare_extraction(
-            html,
-            url=url,
-            favor_precision=True,
-            include_comments=False,
-            include_tables=False,
-            include_images=False,
-            include_links=False,
-            with_metadata=True,
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        with _quiet(_EXTRACTION_LOGGERS):
+            document = trafilatura.bare_extraction(
+                html,
+                url=url,
+                favor_precision=True,
+                include_comments=False,
+                include_tables=False,
+                include_images=False,
+                include_links=False,
+                with_metadata=True,
+                date_extraction_params={"extensive_search": False, "original_date": True},
+            )
     except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the page
         raise InputDataError(f"{where}: cannot parse HTML ({type(exc).__name__})") from None
     if document is None or not getattr(document, "text", None) or not document.text.strip():
@@ -367,8 +392,9 @@ def _entry_article(
         link = guid if urlsplit(guid).scheme in ("http", "https") else ""
     body = _entry_content(entry)
     summary = _detail_text(entry.get("summary_detail"), str(entry.get("summary") or ""))
-    published = struct_time_to_utc(entry.get("published_parsed")) or struct_time_to_utc(
-        entry.get("updated_parsed")
+    # dict.get: FeedParserDict maps a missing published_parsed to updated_parsed, with a warning
+    published = struct_time_to_utc(dict.get(entry, "published_parsed")) or struct_time_to_utc(
+        dict.get(entry, "updated_parsed")
     )
     if not body and config.fetch and link:
         try:

@@ -49,18 +49,82 @@ URL_LIST_NAMES = frozenset({"urls.txt"})  # also any file ending in .urls
 # --- decoding -------------------------------------------------------------------------------
 
 
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as Windows-1252 (latin-1 if undefined)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(_cp1252_char(b) for b in bad), error.end
+
+
+def _cp1252_char(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D
+        return chr(byte)
+
+
+codecs.register_error("digest.cp1252_fallback", _cp1252_fallback)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode_bom(data: bytes, path: Path | str) -> str | None:
+    """Text whose byte-order mark names its encoding, or None without a BOM."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                if encoding == "utf-8-sig":
+                    return None  # mostly UTF-8 with stray bytes: decode() reads it as mixed
+                raise InputDataError(f"{path}: starts with a {encoding} byte-order mark but is not {encoding}") from None
+    return None
+
+
 def decode(data: bytes, path: Path | str) -> str:
-    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds most likely."""
+    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds most likely.
+
+    Mixed files, mostly UTF-8 with some Windows-1252/latin-1 bytes pasted in (a common
+    result of concatenating sources), keep their UTF-8 and read the stray bytes as
+    Windows-1252 instead of being guessed as one single-byte encoding throughout.
+    """
+    text = _decode_bom(data, path)
+    if text is not None:
+        return text
+    data = data.removeprefix(codecs.BOM_UTF8)
     if b"\x00" in data[:8192]:
         raise InputDataError(f"{path}: binary file, not an article")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    match = from_bytes(data).best()
-    if match is None:
+    lenient = data.decode("utf-8", errors="replace")
+    invalid = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - invalid
+    if multibyte >= max(invalid, 1):
+        return data.decode("utf-8", errors="digest.cp1252_fallback")
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
         raise InputDataError(f"{path}: undecodable bytes (not UTF-8 and no other encoding fits)")
-    return str(match)
+    # Short texts fit several code pages equally well and charset-normalizer's first pick
+    # among them is arbitrary (cp1250 for French); on a tie, Windows-1252 is the likelier.
+    for match in matches:
+        if match.chaos <= best.chaos and match.coherence >= best.coherence \
+                and "cp1252" in match.could_be_from_charset:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                break
+    return str(best)
 
 
 # The HTML standard's encoding prescan looks for a declaration in the first 1024 bytes.
@@ -72,8 +136,9 @@ def decode_html(data: bytes, path: Path | str) -> str:
 
     trafilatura would only guess; a page that declares latin-1 should be read as latin-1.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        return data.decode("utf-8-sig", errors="replace")
+    text = _decode_bom(data, path)
+    if text is not None:
+        return text
     if b"\x00" in data[:8192]:
         raise InputDataError(f"{path}: binary file, not an HTML page")
     try:
@@ -191,7 +256,8 @@ _PUBLISHED_XPATHS = (
 def _published_from_meta(html: str) -> datetime | None:
     """The publish time to the minute from the page's meta tags (trafilatura keeps only the day)."""
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_HTML_PARSER)
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)  # one per call: not shared
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
     except (lxml.etree.LxmlError, ValueError):
         return None
     for xpath in _PUBLISHED_XPATHS:
@@ -201,8 +267,6 @@ def _published_from_meta(html: str) -> datetime | None:
                 return moment
     return None
 
-
-_HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 
 # trafilatura and its helpers log their own warnings and errors about a page they cannot
 # use ("discarding data", "not valid HTML"); the reader reports that outcome once, naming
@@ -335,8 +399,7 @@ def read_feed(path: Path, data: bytes, config: Config) -> list[Article]:
 
 def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[Article]:
     """A feed's articles; ``where`` names it in messages, ``base_uri`` stands in for missing links."""
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputDataError(f"{where}: binary file, not a feed")
+    data = _feed_bytes(data, where)
     try:
         # A stream, never bytes or str: feedparser opens a str as a URL or a file name, and
         # bytes as a file name, before it tries to parse them as a document.
@@ -374,6 +437,30 @@ def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[A
     if notes:
         log.warning("%s: %s", where, "; ".join(notes))
     return articles
+
+
+_XML_DECLARATION_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _feed_bytes(data: bytes, where: str) -> bytes:
+    """A feed's bytes made safe for feedparser: UTF-8 if a BOM says UTF-16/32, and no
+    character references to code points XML forbids (feedparser's loose parser crashes
+    on ``&#xD800;``)."""
+    text = _decode_bom(data, where)
+    if text is not None:  # feedparser mis-reads UTF-16 feeds; hand it UTF-8 and say so
+        data = _XML_DECLARATION_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
+    elif b"\x00" in data[:8192]:
+        raise InputDataError(f"{where}: binary file, not a feed")
+    return _CHAR_REF.sub(_safe_char_ref, data)
+
+
+def _safe_char_ref(match: re.Match[bytes]) -> bytes:
+    hexa, decimal = match.groups()
+    code = int(hexa, 16) if hexa else int(decimal)
+    allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+        or 0x10000 <= code <= 0x10FFFF
+    return match.group(0) if allowed else b"&#xFFFD;"
 
 
 def _cut_off(data: bytes) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from digest.ingest import READERS, ingest, normalise_url, read_file, read_once
 from digest.models import Article
 from digest.readers import (
     USER_AGENT,
+    decode,
     fetch_articles,
     fetch_url,
     html_to_text,
@@ -35,7 +37,12 @@ from digest.readers import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 UTC = timezone.utc
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# DIGEST_FUZZ_EXAMPLES=2000 pytest tests/test_readers.py -k fuzz: a long fuzzing run, same tests.
+FUZZ = settings(
+    max_examples=int(os.environ.get("DIGEST_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @contextlib.contextmanager
@@ -151,6 +158,35 @@ def test_text_file_in_latin1_is_decoded() -> None:
     assert "six cafés on Quay Street" in article.body
 
 
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ("Plain UTF-8: déjà vu".encode(), "Plain UTF-8: déjà vu"),
+        (b"\xef\xbb\xbfWith a BOM", "With a BOM"),
+        ("Café crème brûlée à la carte".encode("latin-1"), "Café crème brûlée à la carte"),
+        ("“Quoted” — and a dash".encode("cp1252"), "“Quoted” — and a dash"),
+        ("Привет мир, как дела сегодня".encode("cp1251"), "Привет мир, как дела сегодня"),
+        # mixed: UTF-8 with latin-1/cp1252 pasted in keeps both halves
+        ("Déjà vu. ".encode() * 3 + "Crème \x93fraîche\x94".encode("latin-1"), "Déjà vu. " * 3 + "Crème “fraîche”"),
+    ],
+)
+def test_decode(data: bytes, text: str) -> None:
+    assert decode(data, "x.txt") == text
+
+
+def test_html_page_with_mixed_encodings(tmp_path: Path) -> None:
+    page = tmp_path / "mixed.html"
+    page.write_bytes(
+        b"<html><head><meta charset='utf-8'><title>Quay market</title></head><body><article>"
+        + "<p>The déjà vu market on the quay sold out of crêpes by noon on Saturday.</p>".encode() * 3
+        + "<p>The café terrace reopens on Sunday with crème brûlée on the menu.</p>".encode("latin-1")
+        + b"</article></body></html>"
+    )
+    (article,) = read_html_article(page, page.read_bytes(), Config())
+    assert "sold out of crêpes" in article.body and "café terrace" in article.body
+    assert "crème brûlée" in article.body
+
+
 def test_html_without_canonical_url_gets_its_file_uri(tmp_path: Path) -> None:
     page = tmp_path / "plain.html"
     page.write_text(
@@ -230,6 +266,36 @@ def test_feed_entry_without_link_gets_a_distinct_file_uri(tmp_path: Path) -> Non
     )
     one, two = ingest([feed], Config()).articles
     assert one.url != two.url and one.url.startswith("file://")
+
+
+ATOM_TEXT = (FIXTURES / "tidewater.atom").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ATOM_TEXT.encode("utf-16"),  # declares utf-8, but the BOM says UTF-16
+        ATOM_TEXT.replace("encoding=\"utf-8\"", "encoding=\"utf-16\"").encode("utf-16"),
+        ATOM_TEXT.encode("utf-32"),
+        ATOM_TEXT.encode("utf-8-sig"),
+    ],
+    ids=["utf-16 BOM", "utf-16 declared", "utf-32", "utf-8 BOM"],
+)
+def test_feed_in_unicode_encodings(data: bytes) -> None:
+    articles = read_feed(Path("tidewater.atom"), data, Config())
+    assert [a.title for a in articles] == [
+        "Lifeboat crew honoured for winter rescue",
+        "Coastal path section closed after cliff fall",
+    ]
+
+
+def test_feed_with_character_references_xml_forbids() -> None:
+    """feedparser's loose parser raises on &#xD800;: the reader replaces such references."""
+    feed = (b'<rss version="2.0"><channel><title>Refs &#xD800;</title><item><title>Odd &#1114112; refs</title>'
+            b"<description>Surrogate &#xD800;, too big &#99999999;, fine &#233;.</description></item></channel></rss>")
+    (article,) = read_feed(Path("refs.rss"), feed, Config())
+    assert article.body == "Surrogate \ufffd, too big \ufffd, fine é."
+    assert article.title == "Odd \ufffd refs"
 
 
 def test_feedparser_never_opens_the_data_as_a_file_name(tmp_path: Path) -> None:
@@ -426,6 +492,34 @@ def ingest_hostile(name: str, data: bytes, config: Config = Config()):
 @given(ext=st.sampled_from(FUZZ_EXTENSIONS), data=st.binary(max_size=4096))
 def test_fuzz_random_bytes_through_every_reader(ext: str, data: bytes) -> None:
     ingest_hostile(f"fuzz{ext}", data)
+
+
+# Pieces of every input kind, so random documents get past the first check of each parser.
+MARKUP_TOKENS = [
+    "<?xml version='1.0' encoding='utf-8'?>", "<?xml version='1.0' encoding='latin-1'?>",
+    "<!DOCTYPE x [<!ENTITY e 'entity'>]>", "&e;", "<rss version='2.0'>", "</rss>", "<channel>",
+    "<item>", "</item>", "<title>", "</title>", "<link>https://x.example/a</link>", "<link>",
+    "<description>", "</description>", "<![CDATA[", "]]>", "<pubDate>", "</pubDate>",
+    "Mon, 99 Foo 2025 25:61:00 GMT", "Thu, 12 Jun 2025 06:30:00 GMT",
+    "<content:encoded>", "<feed xmlns='http://www.w3.org/2005/Atom'>", "</feed>", "<entry>",
+    "</entry>", "<content type='html'>", "<content type='xhtml'>", "</content>", "<updated>",
+    "2025-13-45T99:00:00Z", "&lt;p&gt;", "&amp;", "&#0;", "&#xD800;", "&#1114112;", "<html>",
+    "<head>", "<meta charset='latin-1'>", "<meta charset='bogus'>", "<meta charset='utf-16'>",
+    "<body>", "<article>", "<p>", "</p>", "<div>", "</div>", "<script>", "<nav>", "<br>",
+    "{", "}", "[", "]", '"text": ', '"title": ', '"url": ', '"published": ', '"outlet": ',
+    '"articles": ', ", ", ": ", "null", "1e999", "-1", '"x"', "\n", "\r\n", " ",
+    "The harbour bridge reopened on Thursday after six weeks of repairs. ", "é", "\u2028", "\ufeff",
+]
+markup_documents = st.tuples(
+    st.lists(st.sampled_from(MARKUP_TOKENS) | st.text(max_size=12), max_size=60).map("".join),
+    st.sampled_from(["utf-8", "latin-1", "cp1252", "utf-16", "utf-8-sig"]),
+).map(lambda pair: pair[0].encode(pair[1], errors="replace"))
+
+
+@FUZZ
+@given(ext=st.sampled_from(FUZZ_EXTENSIONS), data=markup_documents)
+def test_fuzz_markup_soup_through_every_reader(ext: str, data: bytes) -> None:
+    ingest_hostile(f"soup{ext}", data)
 
 
 @FUZZ

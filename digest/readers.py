@@ -666,12 +666,21 @@ def fetch_url(url: str, config: Config) -> Fetched:
         raise InputDataError(f"{url}: fetch failed: {type(exc).__name__} {exc}".rstrip()) from None
 
 
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+_FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
+
+
 def _looks_like_feed(fetched: Fetched) -> bool:
-    if any(k in fetched.content_type for k in ("rss", "atom")):
+    """A feed by its media type, or an XML document whose root is rss, feed or rdf:RDF."""
+    if fetched.content_type in _FEED_TYPES:
         return True
-    head = fetched.data[:512].lstrip().lower()
-    return head.startswith(b"<?xml") and (b"<rss" in fetched.data[:2048].lower() or b"<feed" in fetched.data[:2048].lower()) \
-        or head.startswith((b"<rss", b"<feed"))
+    head = fetched.data[:2048].lstrip().lower()
+    return head.startswith((b"<?xml", *_FEED_ROOTS)) and any(root in head for root in _FEED_ROOTS)
+
+
+def _page_article(fetched: Fetched, url: str) -> Article:
+    article = extract_page(decode_html(fetched.data, url), fetched.url, url)
+    return dataclasses.replace(article, url=article.url or fetched.url)
 
 
 def fetch_page_article(url: str, config: Config) -> Article:
@@ -680,29 +689,33 @@ def fetch_page_article(url: str, config: Config) -> Article:
     Raises:
         InputDataError: the fetch failed or the page has no article text; names the URL.
     """
-    fetched = fetch_url(url, config)
-    html = decode_html(fetched.data, url)
-    article = extract_page(html, fetched.url, url)
-    return dataclasses.replace(article, url=article.url or fetched.url)
+    return _page_article(fetch_url(url, config), url)
 
 
 def fetch_articles(urls: Iterable[str], config: Config) -> list[Article]:
-    """Fetch each URL (an article page or a feed) into articles; a failure warns and is skipped.
+    """Fetch each URL, an article page or a feed, into articles; a failure warns and is skipped.
 
-    This is what ``--fetch`` reads URL lists with; one warning per failed URL, naming it.
-    Feeds are read as ``read_feed`` reads a feed file (summary-only entries completed
-    from their pages, since fetching is on by definition here).
+    This is what URL lists and URL inputs are read with under ``--fetch``: one warning
+    per failed URL, naming it. Calling it is asking to go online, so the entries of a
+    fetched feed that carry only a summary are completed from their pages whatever
+    ``config.fetch`` says.
+
+    Args:
+        urls: http(s) URLs, in the order their articles should come.
+        config: ``fetch_timeout`` and ``max_file_bytes`` bound each request.
+
+    Returns:
+        The articles of every URL that could be read, in order.
     """
+    online = config.replace(fetch=True)
     articles: list[Article] = []
     for url in urls:
         try:
-            fetched = fetch_url(url, config)
+            fetched = fetch_url(url, online)
             if _looks_like_feed(fetched):
-                articles.extend(_read_feed(url, fetched.data, config, fetched.url))
+                articles.extend(_read_feed(url, fetched.data, online, fetched.url))
             else:
-                html = decode_html(fetched.data, url)
-                article = extract_page(html, fetched.url, url)
-                articles.append(dataclasses.replace(article, url=article.url or fetched.url))
+                articles.append(_page_article(fetched, url))
         except InputDataError as exc:
             log.warning("skipped %s", exc.message)  # every message starts with the URL
     return articles

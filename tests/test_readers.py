@@ -618,6 +618,8 @@ class FixtureServer:
                 status, kind, body = owner.routes.get(self.path, (404, "text/plain", b"not found"))
                 try:
                     self.send_response(status)
+                    if status in (301, 302, 303, 307, 308):
+                        self.send_header("Location", body.decode())
                     self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -730,6 +732,28 @@ def test_feed_summaries_are_completed_from_their_pages_only_with_fetch(
     assert kept_summary.body == "The Eastgate ferry company will run a late sailing."
     (warning,) = [r.getMessage() for r in caplog.records]
     assert server.url("/gone") in warning and "HTTP 404" in warning
+
+
+def test_redirects_are_followed_to_http_only(server: FixtureServer) -> None:
+    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
+    server.routes["/moved"] = (301, "text/html", server.url("/ferry").encode())
+    server.routes["/to-file"] = (302, "text/html", b"file:///etc/passwd")
+    server.routes["/to-ftp"] = (302, "text/html", b"ftp://ftp.example.invalid/pub/x")  # urllib would go
+    fetched = fetch_url(server.url("/moved"), FETCH)
+    assert fetched.url == server.url("/ferry") and fetched.data == FERRY_PAGE
+    with pytest.raises(InputDataError, match="is not allowed"):
+        fetch_url(server.url("/to-file"), FETCH)
+    with pytest.raises(InputDataError, match="redirect to a non-HTTP URL"):
+        fetch_url(server.url("/to-ftp"), FETCH)
+
+
+def test_fetched_feed_entries_are_completed_from_their_pages(server: FixtureServer) -> None:
+    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
+    server.routes["/gazette.rss"] = (200, "text/xml", summary_feed(server, ["/ferry"]))
+    (article,) = fetch_articles([server.url("/gazette.rss")], Config())  # asking is going online
+    assert len(article.body.splitlines()) == 3
+    assert article.path == server.url("/gazette.rss")
+    assert [path for path, _ in server.requests] == ["/gazette.rss", "/ferry"]
 
 
 def test_url_list_is_skipped_with_a_warning_when_fetch_is_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

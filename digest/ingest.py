@@ -196,7 +196,10 @@ def read_file(path: Path, config: Config) -> list[Article]:
         size = path.stat().st_size
         if size > config.max_file_bytes:
             raise InputDataError(f"{path}: {size} bytes is over the {config.max_file_bytes}-byte limit")
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # a fetcher may still be writing it: never read past the cap
+            data = handle.read(config.max_file_bytes + 1)
+        if len(data) > config.max_file_bytes:
+            raise InputDataError(f"{path}: over the {config.max_file_bytes}-byte limit")
     except OSError as exc:
         raise InputDataError(f"{path}: cannot read: {exc.strerror}") from None
     return reader(path, data, config)

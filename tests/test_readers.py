@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.config import Config
+from digest.config import Config, load_config
 from digest.errors import InputDataError, NoInputError
 from digest.ingest import READERS, ingest, normalise_url, read_file, read_once
 from digest.models import Article
@@ -814,6 +814,13 @@ def test_fetched_feed_entries_are_completed_from_their_pages(server: FixtureServ
     assert len(article.body.splitlines()) == 3
     assert article.path == server.url("/gazette.rss")
     assert [path for path, _ in server.requests] == ["/gazette.rss", "/ferry"]
+
+
+def test_fetch_is_off_by_default_and_configurable(tmp_path: Path) -> None:
+    assert Config().fetch is False and Config().fetch_timeout == 10.0
+    (tmp_path / "digest.toml").write_text("fetch_timeout = 4\n")
+    config = load_config(tmp_path / "digest.toml", flags={"fetch": True}, environ={"DIGEST_FETCH_TIMEOUT": "2.5"})
+    assert config.fetch is True and config.fetch_timeout == 2.5
 
 
 def test_url_list_is_skipped_with_a_warning_when_fetch_is_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

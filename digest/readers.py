@@ -165,6 +165,8 @@ _DROP_TAGS = frozenset(
     "script style noscript template iframe object embed svg math head form button select".split()
 )
 _SPACES = re.compile(r"\s+")
+# C0 controls but tab, newline and carriage return; DEL; lone surrogates (never text).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def html_to_text(markup: str) -> str:
@@ -173,6 +175,7 @@ def html_to_text(markup: str) -> str:
     Used for feed entries, whose content is a fragment too short for trafilatura's
     main-text heuristics.
     """
+    markup = _CONTROL.sub(" ", markup)  # lxml refuses text with control characters
     if "<" not in markup and "&" not in markup:
         return _clean_lines(markup)
     try:
@@ -195,8 +198,9 @@ def html_to_text(markup: str) -> str:
 
 
 def _clean_lines(text: str) -> str:
-    """Spaces collapsed within lines, blank lines dropped: one paragraph per line."""
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    """Spaces collapsed within lines, blank lines and control characters dropped: one
+    paragraph per line."""
+    lines = (_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines())
     return "\n".join(line for line in lines if line)
 
 

@@ -377,6 +377,7 @@ def test_feedparser_never_opens_the_data_as_a_file_name(tmp_path: Path) -> None:
         ("", ""),
         ("<", "<"),  # a stray bracket is text
         ("<?xml version='1.0' encoding='utf-8'?><p>Declared</p>", "Declared"),
+        ("<p>Control\x01char</p><p>vertical\x0btab\ud800</p>", "Control char\nvertical tab"),  # fuzz find
     ],
 )
 def test_html_to_text(markup: str, text: str) -> None:
@@ -631,6 +632,7 @@ def test_every_fixture_under_every_extension(ext: str) -> None:
          b'&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;</title>'
          b"<item><title>x</title><description>&c;&c;&c;</description></item></channel></rss>"),
         ("urls.txt", b"\xff\xfe\x00garbage"),
+        ("controls.rss", (FIXTURES / "courier-full.rss").read_bytes().replace(b"corroded", b"corr\x01oded")),
     ],
 )
 def test_pathological_files(name: str, data: bytes) -> None:

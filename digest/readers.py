@@ -332,7 +332,7 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
     title = title or _first_words(body)
     return Article(
         id=-1,
-        url=document.url or url or "",
+        url=web_url(document.url) or web_url(url) or "",
         title=title,
         outlet=document.sitename or document.hostname or None,
         published=published,
@@ -379,6 +379,19 @@ def _entry_content(entry: Mapping[str, Any]) -> str:
         if len(text) > len(best):
             best = text
     return best
+
+
+def web_url(value: Any) -> str | None:
+    """``value`` if it is an http(s) URL, else None: a javascript: or data: "link" from a
+    feed or dump must never become a link in the digest."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _hostname(url: str | None) -> str | None:
@@ -477,10 +490,7 @@ def _entry_article(
     where: str, base_uri: str, index: int, entry: Mapping[str, Any], outlet: str | None, config: Config
 ) -> Article | None:
     """One feed entry as an article, or None when it has no text at all."""
-    link = str(entry.get("link") or "").strip()
-    if not link:
-        guid = str(entry.get("id") or "").strip()
-        link = guid if urlsplit(guid).scheme in ("http", "https") else ""
+    link = web_url(entry.get("link")) or web_url(entry.get("id")) or ""
     body = _entry_content(entry)
     summary = _detail_text(entry.get("summary_detail"), str(entry.get("summary") or ""))
     # dict.get: FeedParserDict maps a missing published_parsed to updated_parsed, with a warning
@@ -530,7 +540,7 @@ def _dump_article(path: Path, where: str, record: Any) -> Article | None:
     url = record.get("url") or record.get("link")
     return Article(
         id=-1,
-        url=str(url) if isinstance(url, str) and url.strip() else f"{path.resolve().as_uri()}#{where}",
+        url=web_url(url) or f"{path.resolve().as_uri()}#{where}",
         title=" ".join(str(title).split()) if isinstance(title, (str, int, float)) and str(title).strip()
         else _first_words(body),
         outlet=str(outlet).strip() if isinstance(outlet, str) and outlet.strip() else None,

@@ -358,6 +358,17 @@ def test_feed_with_character_references_xml_forbids() -> None:
     assert article.title == "Odd \ufffd refs"
 
 
+def test_only_web_urls_become_article_urls(tmp_path: Path) -> None:
+    dump = tmp_path / "links.jsonl"
+    dump.write_text(
+        '{"url": "javascript:alert(1)", "text": "The quay wall repairs start on Monday, the harbour trust said."}\n'
+        '{"url": "https://quay.example/wall", "text": "The quay wall repairs will take about three weeks to finish."}\n'
+    )
+    bad, good = read_file(dump, Config())
+    assert bad.url == f"{dump.resolve().as_uri()}#line-1"
+    assert good.url == "https://quay.example/wall"
+
+
 def test_feedparser_never_opens_the_data_as_a_file_name(tmp_path: Path) -> None:
     secret = tmp_path / "secret.rss"
     shutil.copy(FIXTURES / "tidewater.atom", secret)

@@ -501,7 +501,7 @@ def _entry_article(
         try:
             page = fetch_page_article(link, config)
         except InputDataError as exc:
-            log.warning("%s: could not fetch the full text (%s); using the feed summary", link, exc.message)
+            log.warning("%s (entry of %s): the feed summary is used instead", exc.message, where)
         else:
             if len(page.body) > len(summary):
                 body = page.body

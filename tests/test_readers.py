@@ -594,6 +594,53 @@ def test_fuzz_markup_soup_through_every_reader(ext: str, data: bytes) -> None:
     ingest_hostile(f"soup{ext}", data)
 
 
+field_text = st.lists(st.sampled_from(MARKUP_TOKENS) | st.text(max_size=16), max_size=25).map("".join)
+
+
+@FUZZ
+@given(
+    feed_title=field_text, title=field_text, link=field_text, date=field_text, body=field_text,
+    wrap=st.sampled_from(["cdata", "escaped", "raw"]), atom=st.booleans(),
+)
+def test_fuzz_feed_entry_fields(
+    feed_title: str, title: str, link: str, date: str, body: str, wrap: str, atom: bool
+) -> None:
+    """A well-formed feed around hostile fields reaches the entry code, not just the parser."""
+    from xml.sax.saxutils import escape
+
+    content = {"cdata": f"<![CDATA[{body}]]>", "escaped": escape(body), "raw": body}[wrap]
+    if atom:
+        doc = (f'<feed xmlns="http://www.w3.org/2005/Atom"><title>{escape(feed_title)}</title><entry>'
+               f'<title type="html">{escape(title)}</title><link href="{escape(link, {chr(34): "&quot;"})}"/>'
+               f'<updated>{escape(date)}</updated><content type="html">{content}</content></entry></feed>')
+    else:
+        doc = (f'<rss version="2.0"><channel><title>{escape(feed_title)}</title><item><title>{escape(title)}'
+               f"</title><link>{escape(link)}</link><pubDate>{escape(date)}</pubDate>"
+               f"<description>{content}</description></item></channel></rss>")
+    ingest_hostile("fields.atom" if atom else "fields.rss", doc.encode("utf-8", errors="surrogatepass"))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | field_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["title", "url", "outlet", "published", "text", "body", "articles", "x"]), inner, max_size=6
+    ),
+    max_leaves=20,
+)
+
+
+@FUZZ
+@given(records=st.lists(json_values, max_size=5), lines=st.booleans())
+def test_fuzz_json_dump_values(records: list[object], lines: bool) -> None:
+    import json
+
+    if lines:
+        data = "\n".join(json.dumps(r) for r in records).encode("utf-8", errors="surrogatepass")
+    else:
+        data = json.dumps(records).encode("utf-8", errors="surrogatepass")
+    ingest_hostile("values.jsonl" if lines else "values.json", data)
+
+
 @FUZZ
 @given(
     source=st.sampled_from(sorted(FIXTURE_BYTES)),

@@ -165,19 +165,21 @@ _DROP_TAGS = frozenset(
     "script style noscript template iframe object embed svg math head form button select".split()
 )
 _SPACES = re.compile(r"\s+")
+_INLINE_SPACES = re.compile(r"[^\S\n]+")
 # C0 controls but tab, newline and carriage return; DEL; lone surrogates (never text).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def html_to_text(markup: str) -> str:
-    """Plain text of an HTML fragment: one line per block element, scripts and styles dropped.
+    """Plain text of an HTML fragment: one paragraph per block element, blank-line separated;
+    scripts and styles dropped.
 
     Used for feed entries, whose content is a fragment too short for trafilatura's
     main-text heuristics.
     """
     markup = _CONTROL.sub(" ", markup)  # lxml refuses text with control characters
     if "<" not in markup and "&" not in markup:
-        return _clean_lines(markup)
+        return plain_text(markup)
     try:
         try:
             root = lxml.html.fragment_fromstring(markup, create_parent="div")
@@ -194,14 +196,30 @@ def html_to_text(markup: str) -> str:
         elif tag in _BLOCK_TAGS:
             element.text = "\n" + (element.text or "")
             element.tail = "\n" + (element.tail or "")
-    return _clean_lines(root.text_content())
+    return blocks_to_paragraphs(root.text_content())
 
 
-def _clean_lines(text: str) -> str:
-    """Spaces collapsed within lines, blank lines and control characters dropped: one
-    paragraph per line."""
+def blocks_to_paragraphs(text: str) -> str:
+    """Text whose every line is one block of a page: non-empty lines, spaces collapsed,
+    separated by blank lines.
+
+    Blank lines, not single newlines, because ``segment.paragraphs`` glues a line to the
+    one before when that one has no sentence ending, which is right for hard-wrapped
+    prose and wrong for a list item or caption that was its own element.
+    """
     lines = (_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines())
-    return "\n".join(line for line in lines if line)
+    return "\n\n".join(line for line in lines if line)
+
+
+def plain_text(text: str) -> str:
+    """Text as its author laid it out (wrapped lines stay wrapped), with control characters
+    and trailing spaces gone, runs of spaces and of blank lines collapsed."""
+    lines = [_INLINE_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -301,7 +319,7 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
 
     Navigation, cookie banners, promos, share bars, link lists, comments and
     footers are left out: trafilatura with ``favor_precision`` and no comments
-    or tables. Paragraphs come back one per line.
+    or tables. Paragraphs come back separated by blank lines.
 
     Raises:
         InputDataError: not HTML, or no article text in it.
@@ -323,9 +341,9 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
         raise InputDataError(f"{where}: cannot parse HTML ({type(exc).__name__})") from None
     if document is None or not getattr(document, "text", None) or not document.text.strip():
         raise InputDataError(f"{where}: no article text found in the page")
-    body = _clean_lines(document.text)
+    body = blocks_to_paragraphs(document.text)
     title = " ".join((document.title or "").split())
-    first, _, rest = body.partition("\n")
+    first, _, rest = body.partition("\n\n")
     if title and rest and first.casefold() == title.casefold():  # the page's <h1>, already the title
         body = rest
     published = _published_from_meta(html) or parse_moment(document.date)
@@ -361,14 +379,14 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 
 
 def _detail_text(detail: Mapping[str, Any] | None, fallback: str = "") -> str:
-    """A feedparser text construct as plain text, HTML reduced to one line per block."""
+    """A feedparser text construct as plain text, HTML reduced to one paragraph per block."""
     if not detail:
-        return _clean_lines(fallback) if fallback else ""
+        return plain_text(fallback) if fallback else ""
     value = str(detail.get("value") or "")
     kind = str(detail.get("type") or "").lower()
     if kind in _HTML_TYPES or kind.endswith("html"):
         return html_to_text(value)
-    return _clean_lines(value)
+    return plain_text(value)
 
 
 def _entry_content(entry: Mapping[str, Any]) -> str:
@@ -532,7 +550,7 @@ def _dump_article(path: Path, where: str, record: Any) -> Article | None:
     if not isinstance(record, Mapping):
         return None
     raw = next((record[k] for k in _TEXT_KEYS if isinstance(record.get(k), str) and record[k].strip()), "")
-    body = _clean_lines(raw)
+    body = plain_text(raw)
     if not body:
         return None
     title = record.get("title")

@@ -24,6 +24,7 @@ from digest.config import Config, load_config
 from digest.errors import InputDataError, NoInputError
 from digest.ingest import READERS, ingest, normalise_url, read_file, read_once
 from digest.models import Article
+from digest.segment import paragraphs as segment_paragraphs
 from digest.readers import (
     USER_AGENT,
     decode,
@@ -31,6 +32,7 @@ from digest.readers import (
     fetch_url,
     html_to_text,
     parse_moment,
+    plain_text,
     read_feed,
     read_html_article,
 )
@@ -62,6 +64,11 @@ def warnings_logged():
         yield records
     finally:
         logger.removeHandler(handler)
+
+
+def paragraphs_of(article: Article) -> list[str]:
+    """Readers separate the blocks of a page or entry by blank lines."""
+    return article.body.split("\n\n")
 
 
 def read_one(name: str, config: Config = Config()) -> list[Article]:
@@ -193,7 +200,7 @@ def test_html_page_metadata(harbour_page: Article, pages: dict[str, Article]) ->
 
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_html_page_body_is_the_article_one_paragraph_per_line(pages: dict[str, Article], name: str) -> None:
-    assert pages[name].body.splitlines() == PAGES[name][0]
+    assert paragraphs_of(pages[name]) == PAGES[name][0]
 
 
 @pytest.mark.parametrize(("page", "kind", "line"), BOILERPLATE, ids=[f"{p} {k}: {l}" for p, k, l in BOILERPLATE])
@@ -267,11 +274,11 @@ def test_rss_with_content_encoded_gives_the_full_text() -> None:
     assert harbour.outlet == library.outlet == "The Millbrook Courier"
     assert harbour.url.startswith("https://www.millbrook-courier.example/news/2025/06/12/harbour-bridge-reopens/")
     assert harbour.published == datetime(2025, 6, 12, 6, 30, tzinfo=UTC)
-    assert harbour.body.splitlines() == HARBOUR_PARAGRAPHS[:3]
+    assert paragraphs_of(harbour) == HARBOUR_PARAGRAPHS[:3]
     assert "trackView" not in harbour.body  # scripts in content never become text
     assert library.title == "Library extends weekend opening hours & adds a reading garden"
     assert library.published == datetime(2025, 6, 12, 8, 15, tzinfo=UTC)
-    assert library.body.splitlines() == [
+    assert paragraphs_of(library) == [
         "Open on Sundays from July",
         "Millbrook Central Library will open on Sundays from the first weekend of July, "
         "the council's culture committee decided on Wednesday.",
@@ -290,7 +297,7 @@ def test_rss_with_summaries_only_and_bad_or_missing_dates() -> None:
     assert ferry.published == datetime(2025, 6, 12, 11, 0, tzinfo=UTC)
     assert fair.published is None  # "not a date at all"
     assert syndicated.published is None  # no pubDate
-    assert syndicated.body.splitlines() == HARBOUR_PARAGRAPHS[:3]
+    assert paragraphs_of(syndicated) == HARBOUR_PARAGRAPHS[:3]
 
 
 def test_atom_feed() -> None:
@@ -299,9 +306,9 @@ def test_atom_feed() -> None:
     assert lifeboat.title == "Lifeboat crew honoured for winter rescue"  # type="html" title reduced to text
     assert lifeboat.url == "https://tidewater-weekly.example/lifeboat-crew-honoured"
     assert lifeboat.published == datetime(2025, 6, 11, 16, 45, tzinfo=UTC)  # published, not updated
-    assert lifeboat.body.splitlines()[1] == "The crew launched three times in one night, the station manager said."
+    assert paragraphs_of(lifeboat)[1] == "The crew launched three times in one night, the station manager said."
     assert path.published == datetime(2025, 6, 12, 10, 30, tzinfo=UTC)  # only <updated>
-    assert path.body.splitlines() == [
+    assert paragraphs_of(path) == [
         "A one-mile section of the coastal path north of Tidewater is closed after a cliff fall on Tuesday night.",
         "Walkers are asked to follow the signed inland diversion.",
     ]
@@ -311,7 +318,7 @@ def test_cut_off_feed_keeps_complete_entries_and_warns(caplog: pytest.LogCapture
     with caplog.at_level(logging.WARNING, logger="digest"):
         articles = read_one("truncated.rss")
     assert [a.title for a in articles] == ["Harbour bridge reopens after six-week repair"]
-    assert articles[0].body.splitlines() == HARBOUR_PARAGRAPHS[:3]
+    assert paragraphs_of(articles[0]) == HARBOUR_PARAGRAPHS[:3]
     (message,) = [r.getMessage() for r in caplog.records]
     assert "truncated.rss" in message and "cut off" in message
 
@@ -379,20 +386,44 @@ def test_feedparser_never_opens_the_data_as_a_file_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("markup", "text"),
     [
-        ("<p>One.</p><p>Two.</p>", "One.\nTwo."),
-        ("Line one<br>line two", "Line one\nline two"),
-        ("<ul><li>a</li><li>b</li></ul>", "a\nb"),
+        ("<p>One.</p><p>Two.</p>", "One.\n\nTwo."),
+        ("Line one<br>line two", "Line one\n\nline two"),
+        ("<ul><li>a</li><li>b</li></ul>", "a\n\nb"),
         ("<p>Keep <b>bold</b> and <a href='#'>links</a> inline.</p>", "Keep bold and links inline."),
         ("<p>Text</p><script>alert(1)</script><style>p{}</style>", "Text"),
         ("plain &amp; simple", "plain & simple"),
         ("", ""),
         ("<", "<"),  # a stray bracket is text
         ("<?xml version='1.0' encoding='utf-8'?><p>Declared</p>", "Declared"),
-        ("<p>Control\x01char</p><p>vertical\x0btab\ud800</p>", "Control char\nvertical tab"),  # fuzz find
+        ("<p>Control\x01char</p><p>vertical\x0btab\ud800</p>", "Control char\n\nvertical tab"),  # fuzz find
     ],
 )
 def test_html_to_text(markup: str, text: str) -> None:
     assert html_to_text(markup) == text
+
+
+def test_list_items_stay_paragraphs_of_their_own_after_segmentation() -> None:
+    """One block per line would let segment.paragraphs glue a lower-case list item to the line before."""
+    body = html_to_text("<p>The library opens on Sundays.</p><ul><li>longer hours for students</li>"
+                        "<li>step-free access at the side door</li></ul><p>A garden opens in August.</p>")
+    assert segment_paragraphs(body) == [
+        "The library opens on Sundays.",
+        "longer hours for students",
+        "step-free access at the side door",
+        "A garden opens in August.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hard-wrapped prose stays\nwrapped as written.", "Hard-wrapped prose stays\nwrapped as written."),
+        ("  One.  \n\n\n\nTwo.\t\tThree.  ", "One.\n\nTwo. Three."),
+        ("\n\nLead.\x00\n", "Lead."),
+    ],
+)
+def test_plain_text_keeps_the_layout(text: str, expected: str) -> None:
+    assert plain_text(text) == expected
 
 
 # --- JSON dumps --------------------------------------------------------------------------------
@@ -407,7 +438,7 @@ def test_json_dump(caplog: pytest.LogCaptureFixture) -> None:
     assert fares.published == datetime(2025, 6, 12, 5, 0, tzinfo=UTC)
     assert fares.body.splitlines()[1] == "Season tickets for students will be frozen at this year's price."
     assert bridge.published is None  # "yesterday-ish"
-    assert bridge.body.splitlines() == HARBOUR_PARAGRAPHS[:3]
+    assert paragraphs_of(bridge) == HARBOUR_PARAGRAPHS[:3]
     (message,) = [r.getMessage() for r in caplog.records]
     assert "wire-dump.json" in message and "1 records without text" in message
 
@@ -844,7 +875,7 @@ def test_feed_summaries_are_completed_from_their_pages_only_with_fetch(
     with caplog.at_level(logging.WARNING, logger="digest"):
         online = ingest([feed], FETCH)
     full, kept_summary = online.articles
-    assert full.body.splitlines()[1] == (
+    assert paragraphs_of(full)[1] == (
         "The company said the extra crossing answers requests from restaurants on both sides of the estuary."
     )
     assert "Front page" not in full.body and "Market Row" not in full.body
@@ -871,7 +902,7 @@ def test_fetched_feed_entries_are_completed_from_their_pages(server: FixtureServ
     server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
     server.routes["/gazette.rss"] = (200, "text/xml", summary_feed(server, ["/ferry"]))
     (article,) = fetch_articles([server.url("/gazette.rss")], Config())  # asking is going online
-    assert len(article.body.splitlines()) == 3
+    assert len(paragraphs_of(article)) == 3
     assert article.path == server.url("/gazette.rss")
     assert [path for path, _ in server.requests] == ["/gazette.rss", "/ferry"]
 

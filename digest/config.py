@@ -72,6 +72,8 @@ class Config:
     lock_timeout: float = 60.0  # seconds a run waits for an overlapping one before exit 75
     state: StateConfig = field(default_factory=StateConfig)
     max_file_bytes: int = 20_000_000
+    fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
+    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 

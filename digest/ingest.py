@@ -3,6 +3,14 @@
 One reader per input kind, looked up by file extension in ``READERS``. A reader
 takes the file's bytes and returns the articles in it; one bad file raises
 ``InputDataError`` and is skipped with a warning naming it, the rest go on.
+The readers for web inputs (HTML pages, feeds, JSON dumps, URL lists) live in
+``readers``.
+
+The same article arriving twice (the same URL once normalised, or the same text
+under two URLs) is read once: the first in reading order is kept and
+``Article.outlets`` lists every distinct outlet that carried it, sorted. Every
+article with a known outlet has ``outlets`` set, ``(outlet,)`` when it came once;
+an article with no known outlet has ``outlets == ()``.
 """
 from __future__ import annotations
 
@@ -12,14 +20,24 @@ import re
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import frontmatter
 import yaml
-from charset_normalizer import from_bytes
 
 from .config import Config
 from .errors import InputDataError, NoInputError
 from .models import Article
+from .readers import (
+    decode,
+    fetch_articles,
+    is_url_list,
+    read_feed,
+    read_html_article,
+    read_json_dump,
+    read_jsonl_dump,
+    read_url_list,
+)
 from .segment import is_heading
 
 log = logging.getLogger("digest")
@@ -34,23 +52,20 @@ class Skipped:
 
 
 @dataclasses.dataclass(frozen=True)
+class Duplicate:
+    """An article read once already: ``path``/``url`` were dropped in favour of ``kept_url``."""
+
+    path: str
+    url: str
+    kept_url: str
+    reason: str  # "same URL" or "same text"
+
+
+@dataclasses.dataclass(frozen=True)
 class Ingested:
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
-
-
-def decode(data: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds most likely."""
-    if b"\x00" in data[:8192]:
-        raise InputDataError(f"{path}: binary file, not an article")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    match = from_bytes(data).best()
-    if match is None:
-        raise InputDataError(f"{path}: undecodable bytes (not UTF-8 and no other encoding fits)")
-    return str(match)
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 def parse_published(value: Any, path: Path) -> datetime | None:
@@ -129,18 +144,41 @@ READERS: dict[str, Reader] = {
     ".txt": read_text_article,
     ".md": read_text_article,
     ".markdown": read_text_article,
+    ".html": read_html_article,
+    ".htm": read_html_article,
+    ".xhtml": read_html_article,
+    ".xml": read_feed,
+    ".rss": read_feed,
+    ".atom": read_feed,
+    ".json": read_json_dump,
+    ".jsonl": read_jsonl_dump,
+    ".ndjson": read_jsonl_dump,
+    ".urls": read_url_list,
 }
+
+
+def reader_for(path: Path) -> Reader | None:
+    """The reader for a file: by extension, except that urls.txt is a URL list."""
+    if is_url_list(path):
+        return read_url_list
+    return READERS.get(path.suffix.lower())
+
+
+def is_url(value: str | Path) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
     """Every readable file under ``paths`` in a stable order; a missing path is an error."""
     found: list[Path] = []
     for raw in paths:
+        if is_url(raw):
+            continue  # fetched by ingest() when fetching is on
         path = Path(raw)
         if path.is_dir():
             found.extend(
                 p for p in sorted(path.rglob("*"), key=lambda p: p.as_posix())
-                if p.is_file() and p.suffix.lower() in READERS and not p.name.startswith(".")
+                if p.is_file() and reader_for(p) is not None and not p.name.startswith(".")
             )
         elif path.is_file():
             found.append(path)
@@ -151,14 +189,17 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
 
 def read_file(path: Path, config: Config) -> list[Article]:
     """Read one file with the reader for its extension."""
-    reader = READERS.get(path.suffix.lower())
+    reader = reader_for(path)
     if reader is None:
         raise InputDataError(f"{path}: unsupported file type {path.suffix or '(none)'}")
     try:
         size = path.stat().st_size
         if size > config.max_file_bytes:
             raise InputDataError(f"{path}: {size} bytes is over the {config.max_file_bytes}-byte limit")
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # a fetcher may still be writing it: never read past the cap
+            data = handle.read(config.max_file_bytes + 1)
+        if len(data) > config.max_file_bytes:
+            raise InputDataError(f"{path}: over the {config.max_file_bytes}-byte limit")
     except OSError as exc:
         raise InputDataError(f"{path}: cannot read: {exc.strerror}") from None
     return reader(path, data, config)
@@ -167,10 +208,18 @@ def read_file(path: Path, config: Config) -> list[Article]:
 def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
     """Read every article under ``paths``; bad files are skipped with a warning.
 
+    ``paths`` may also hold http(s) URLs of pages or feeds, read only when
+    ``config.fetch`` is on. The same article read twice is kept once (see the module
+    docstring); ids follow the stable reading order after that.
+
     Raises:
-        NoInputError: a path does not exist, or no readable article was found.
+        NoInputError: a path does not exist, a URL was given without fetching, or
+            no readable article was found.
     """
     paths = list(paths)
+    urls = [str(p) for p in paths if is_url(p)]
+    if urls and not config.fetch:
+        raise NoInputError(f"{urls[0]}: a URL, but fetching is off (use --fetch)")
     files = discover(paths)
     articles: list[Article] = []
     skipped: list[Skipped] = []
@@ -182,9 +231,85 @@ def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
             skipped.append(Skipped(str(path), exc.message))
             continue
         articles.extend(found)
+    if urls:
+        articles.extend(fetch_articles(urls, config))
     if not articles:
         where = ", ".join(str(p) for p in paths)
-        why = "no article files" if not files else "no readable article"
+        why = "no article files" if not files and not urls else "no readable article"
         raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
-    numbered = tuple(dataclasses.replace(a, id=i) for i, a in enumerate(articles))
-    return Ingested(articles=numbered, skipped=tuple(skipped))
+    unique, duplicates = read_once(articles)
+    numbered = tuple(dataclasses.replace(a, id=i) for i, a in enumerate(unique))
+    return Ingested(articles=numbered, skipped=tuple(skipped), duplicates=tuple(duplicates))
+
+
+# Query parameters that say where a click came from, not which page it is.
+_TRACKING_PARAMS = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+MIN_SAME_TEXT_WORDS = 12  # shorter bodies ("Developing story.") are too common to prove identity
+
+
+def normalise_url(url: str) -> str:
+    """A web URL as an identity: lower-case scheme and host, no fragment, no tracking
+    parameters, no trailing slash, no default port. Other URLs stay as they are."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    if port and not (scheme, port) in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+    )
+    if scheme not in ("http", "https"):  # file:///feed.xml#entry-2 stands for one entry of many
+        return urlunsplit((scheme, host, parts.path, parts.query, parts.fragment))
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
+
+
+def text_key(body: str) -> str | None:
+    """The body's words, case-folded, as an identity; None when too short to be one."""
+    tokens = _WORDS.findall(body.casefold())
+    return " ".join(tokens) if len(tokens) >= MIN_SAME_TEXT_WORDS else None
+
+
+def read_once(articles: Sequence[Article]) -> tuple[list[Article], list[Duplicate]]:
+    """Keep the first of each article read more than once, crediting every outlet that carried it.
+
+    Two articles are the same when their normalised URLs match or their normalised
+    texts match. The first in reading order is kept (its ``outlet`` too, unless it had
+    none); ``outlets`` becomes every distinct outlet of the copies, sorted.
+    """
+    kept: list[Article] = []
+    outlets: list[list[str]] = []
+    by_url: dict[str, int] = {}
+    by_text: dict[str, int] = {}
+    duplicates: list[Duplicate] = []
+    for article in articles:
+        url_key = normalise_url(article.url)
+        body_key = text_key(article.body)
+        index = by_url.get(url_key)
+        reason = "same URL"
+        if index is None and body_key is not None:
+            index = by_text.get(body_key)
+            reason = "same text"
+        if index is None:
+            index = len(kept)
+            kept.append(article)
+            outlets.append([])
+        else:
+            first = kept[index]
+            duplicates.append(Duplicate(article.path, article.url, first.url, reason))
+            log.info("read once: %s (%s) is %s (%s)", article.url, article.path, first.url, reason)
+        for outlet in (article.outlet, *article.outlets):  # outlets: already read once before
+            if outlet and outlet not in outlets[index]:
+                outlets[index].append(outlet)
+        by_url.setdefault(url_key, index)
+        if body_key is not None:
+            by_text.setdefault(body_key, index)
+    merged = []
+    for article, carried in zip(kept, outlets):
+        outlet = article.outlet or (carried[0] if carried else None)
+        merged.append(dataclasses.replace(article, outlet=outlet, outlets=tuple(sorted(set(carried)))))
+    return merged, duplicates

@@ -1,0 +1,780 @@
+"""Readers for news as it arrives: HTML pages, RSS/Atom feeds, JSON dumps, URL lists.
+
+Every reader has the ``ingest.Reader`` signature ``(path, data, config) ->
+list[Article]`` and raises ``InputDataError`` (naming the file) for input it
+cannot use; ``ingest`` turns that into one warning and goes on. Input is
+hostile: the parsing libraries (trafilatura, feedparser, lxml, json) are called
+behind a boundary that turns any failure of theirs into that one error.
+
+Online sources are opt-in (``Config.fetch``): feed entries that carry only a
+summary are completed from their page, and URL lists (``urls.txt``, ``*.urls``)
+are fetched. Fetching uses the standard library with a timeout, a byte cap
+(``Config.max_file_bytes``) and a User-Agent naming the tool.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import dataclasses
+import email.utils
+import http.client
+import io
+import json
+import logging
+import re
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+import trafilatura
+from charset_normalizer import from_bytes
+
+from .config import Config
+from .errors import InputDataError
+from .models import Article
+
+log = logging.getLogger("digest")
+
+USER_AGENT = "digest/0.1 (+https://example.invalid/digest)"
+URL_LIST_NAMES = frozenset({"urls.txt"})  # also any file ending in .urls
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as Windows-1252 (latin-1 if undefined)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(_cp1252_char(b) for b in bad), error.end
+
+
+def _cp1252_char(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D
+        return chr(byte)
+
+
+codecs.register_error("digest.cp1252_fallback", _cp1252_fallback)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode_bom(data: bytes, path: Path | str) -> str | None:
+    """Text whose byte-order mark names its encoding, or None without a BOM."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                if encoding == "utf-8-sig":
+                    return None  # mostly UTF-8 with stray bytes: decode() reads it as mixed
+                raise InputDataError(f"{path}: starts with a {encoding} byte-order mark but is not {encoding}") from None
+    return None
+
+
+def decode(data: bytes, path: Path | str) -> str:
+    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds most likely.
+
+    Mixed files, mostly UTF-8 with some Windows-1252/latin-1 bytes pasted in (a common
+    result of concatenating sources), keep their UTF-8 and read the stray bytes as
+    Windows-1252 instead of being guessed as one single-byte encoding throughout.
+    """
+    text = _decode_bom(data, path)
+    if text is not None:
+        return text
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in data[:8192]:
+        raise InputDataError(f"{path}: binary file, not an article")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    invalid = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - invalid
+    if multibyte >= max(invalid, 1):
+        return data.decode("utf-8", errors="digest.cp1252_fallback")
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise InputDataError(f"{path}: undecodable bytes (not UTF-8 and no other encoding fits)")
+    # Short texts fit several code pages equally well and charset-normalizer's first pick
+    # among them is arbitrary (cp1250 for French); on a tie, Windows-1252 is the likelier.
+    for match in matches:
+        if match.chaos <= best.chaos and match.coherence >= best.coherence \
+                and "cp1252" in match.could_be_from_charset:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                break
+    return str(best)
+
+
+# The HTML standard's encoding prescan looks for a declaration in the first 1024 bytes.
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def decode_html(data: bytes, path: Path | str) -> str:
+    """An HTML page's text: BOM, then UTF-8, then the page's declared charset, then detection.
+
+    trafilatura would only guess; a page that declares latin-1 should be read as latin-1.
+    """
+    text = _decode_bom(data, path)
+    if text is not None:
+        return text
+    if b"\x00" in data[:8192]:
+        raise InputDataError(f"{path}: binary file, not an HTML page")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data, path)
+
+
+# --- HTML to text ---------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    """address article aside blockquote br caption dd details div dl dt figcaption figure footer
+    h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td th thead tr
+    ul""".split()
+)
+_DROP_TAGS = frozenset(
+    "script style noscript template iframe object embed svg math head form button select".split()
+)
+_SPACES = re.compile(r"\s+")
+_INLINE_SPACES = re.compile(r"[^\S\n]+")
+# C0 controls but tab, newline and carriage return; DEL; lone surrogates (never text).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: one paragraph per block element, blank-line separated;
+    scripts and styles dropped.
+
+    Used for feed entries, whose content is a fragment too short for trafilatura's
+    main-text heuristics.
+    """
+    markup = _CONTROL.sub(" ", markup)  # lxml refuses text with control characters
+    if "<" not in markup and "&" not in markup:
+        return plain_text(markup)
+    try:
+        try:
+            root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        except ValueError:  # a str with an XML encoding declaration
+            root = lxml.html.fragment_fromstring(markup.encode("utf-8"), create_parent="div")
+    except (lxml.etree.LxmlError, ValueError):  # nothing lxml can make a tree of
+        return ""
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            continue
+        tag = element.tag.lower()
+        if tag in _DROP_TAGS and element.getparent() is not None:
+            element.drop_tree()
+        elif tag in _BLOCK_TAGS:
+            element.text = "\n" + (element.text or "")
+            element.tail = "\n" + (element.tail or "")
+    return blocks_to_paragraphs(root.text_content())
+
+
+def blocks_to_paragraphs(text: str) -> str:
+    """Text whose every line is one block of a page: non-empty lines, spaces collapsed,
+    separated by blank lines.
+
+    Blank lines, not single newlines, because ``segment.paragraphs`` glues a line to the
+    one before when that one has no sentence ending, which is right for hard-wrapped
+    prose and wrong for a list item or caption that was its own element.
+    """
+    lines = (_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def plain_text(text: str) -> str:
+    """Text as its author laid it out (wrapped lines stay wrapped), with control characters
+    and trailing spaces gone, runs of spaces and of blank lines collapsed."""
+    lines = [_INLINE_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def struct_time_to_utc(value: Any) -> datetime | None:
+    """feedparser's ``*_parsed`` (a UTC ``time.struct_time``) as an aware datetime; junk is None."""
+    if not value:
+        return None
+    try:
+        return datetime(*tuple(value)[:6], tzinfo=timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """A date from a dump or a page: ISO 8601, RFC 2822 or epoch seconds; junk is None.
+
+    Unlike front matter (which a person wrote, so a bad date is an error to report),
+    machine dumps often carry junk dates and one should not cost the whole file.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    moment: datetime | None = None
+    try:
+        if isinstance(value, (int, float)):
+            moment = datetime.fromtimestamp(value, tz=timezone.utc)
+        elif isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError, OSError, IndexError):
+        return None
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):  # year 1 minus an offset
+        return None
+
+
+# --- HTML article pages ---------------------------------------------------------------------
+
+_PUBLISHED_XPATHS = (
+    '//meta[@property="article:published_time"]/@content',
+    '//meta[@property="og:published_time"]/@content',
+    '//meta[@itemprop="datePublished"]/@content',
+    '//meta[@name="date"]/@content',
+    '//meta[@name="pubdate"]/@content',
+    "//time[@datetime]/@datetime",
+)
+
+
+def _published_from_meta(html: str) -> datetime | None:
+    """The publish time to the minute from the page's meta tags (trafilatura keeps only the day)."""
+    try:
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)  # one per call: not shared
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+    except (lxml.etree.LxmlError, ValueError):
+        return None
+    for xpath in _PUBLISHED_XPATHS:
+        for value in tree.xpath(xpath):
+            moment = parse_moment(str(value))
+            if moment is not None:
+                return moment
+    return None
+
+
+# trafilatura and its helpers log their own warnings and errors about a page they cannot
+# use ("discarding data", "not valid HTML"); the reader reports that outcome once, naming
+# the file, so theirs would be a second warning for the same page.
+_EXTRACTION_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+@contextlib.contextmanager
+def _quiet(names: Iterable[str]) -> Iterator[None]:
+    """Silence the named libraries' loggers (and their children) for the duration of one call."""
+    prefixes = tuple(names)
+    loggers = [logging.getLogger(name) for name in prefixes] + [
+        logger for name, logger in list(logging.root.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and name.startswith(tuple(p + "." for p in prefixes))
+    ]
+    saved = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True
+    try:
+        yield
+    finally:
+        for logger, was in zip(loggers, saved):
+            logger.disabled = was
+
+
+def extract_page(html: str, url: str | None, where: str) -> Article:
+    """The main text and metadata of one article page, via trafilatura.
+
+    Navigation, cookie banners, promos, share bars, link lists, comments and
+    footers are left out: trafilatura with ``favor_precision`` and no comments
+    or tables. Paragraphs come back separated by blank lines.
+
+    Raises:
+        InputDataError: not HTML, or no article text in it.
+    """
+    try:
+        with _quiet(_EXTRACTION_LOGGERS):
+            document = trafilatura.bare_extraction(
+                html,
+                url=url,
+                favor_precision=True,
+                include_comments=False,
+                include_tables=False,
+                include_images=False,
+                include_links=False,
+                with_metadata=True,
+                date_extraction_params={"extensive_search": False, "original_date": True},
+            )
+    except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the page
+        raise InputDataError(f"{where}: cannot parse HTML ({type(exc).__name__})") from None
+    if document is None or not getattr(document, "text", None) or not document.text.strip():
+        raise InputDataError(f"{where}: no article text found in the page")
+    body = blocks_to_paragraphs(document.text)
+    title = " ".join((document.title or "").split())
+    first, _, rest = body.partition("\n\n")
+    if title and rest and first.casefold() == title.casefold():  # the page's <h1>, already the title
+        body = rest
+    published = _published_from_meta(html) or parse_moment(document.date)
+    title = title or _first_words(body)
+    return Article(
+        id=-1,
+        url=web_url(document.url) or web_url(url) or "",
+        title=title,
+        outlet=document.sitename or document.hostname or None,
+        published=published,
+        body=body,
+        path=where,
+    )
+
+
+def _first_words(text: str, count: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def read_html_article(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A saved article page (.html/.htm): main text, title, canonical URL, site name, date."""
+    html = decode_html(data, path)
+    article = extract_page(html, None, str(path))
+    if not article.url:
+        article = dataclasses.replace(article, url=path.resolve().as_uri())
+    return [article]
+
+
+# --- RSS and Atom feeds ---------------------------------------------------------------------
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
+
+
+def _detail_text(detail: Mapping[str, Any] | None, fallback: str = "") -> str:
+    """A feedparser text construct as plain text, HTML reduced to one paragraph per block."""
+    if not detail:
+        return plain_text(fallback) if fallback else ""
+    value = str(detail.get("value") or "")
+    kind = str(detail.get("type") or "").lower()
+    if kind in _HTML_TYPES or kind.endswith("html"):
+        return html_to_text(value)
+    return plain_text(value)
+
+
+def _entry_content(entry: Mapping[str, Any]) -> str:
+    """Full content (content:encoded, Atom content) when the entry has it, else ''."""
+    best = ""
+    for detail in entry.get("content") or ():
+        text = _detail_text(detail)
+        if len(text) > len(best):
+            best = text
+    return best
+
+
+def web_url(value: Any) -> str | None:
+    """``value`` if it is an http(s) URL, else None: a javascript: or data: "link" from a
+    feed or dump must never become a link in the digest."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _hostname(url: str | None) -> str | None:
+    try:
+        host = urlsplit(url or "").hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def read_feed(path: Path, data: bytes, config: Config) -> list[Article]:
+    """An RSS or Atom feed (.xml/.rss/.atom): one article per entry.
+
+    The url is the entry's link, the title its title, the outlet the feed's title,
+    the date its published (else updated) date; the body is the full content when
+    the feed carries it, else the summary, HTML reduced to text. With ``config.fetch``
+    a summary-only entry is completed from its page; a failed fetch warns and keeps
+    the summary. Entries without any text are dropped with one warning per file.
+    """
+    return _read_feed(str(path), data, config, path.resolve().as_uri())
+
+
+def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[Article]:
+    """A feed's articles; ``where`` names it in messages, ``base_uri`` stands in for missing links."""
+    data = _feed_bytes(data, where)
+    try:
+        # A stream, never bytes or str: feedparser opens a str as a URL or a file name, and
+        # bytes as a file name, before it tries to parse them as a document.
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
+    except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the file
+        raise InputDataError(f"{where}: cannot parse feed ({type(exc).__name__})") from None
+    entries = list(parsed.get("entries") or ())
+    if not entries or parsed.get("version", "") == "" and not parsed.get("feed"):
+        raise InputDataError(f"{where}: not an RSS or Atom feed (no entries found)")
+    feed = parsed.get("feed") or {}
+    outlet = _detail_text(feed.get("title_detail"), str(feed.get("title") or "")) or _hostname(
+        feed.get("link")
+    )
+    notes: list[str] = []  # what was left out: one warning per file, only if the file is read
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        why = type(problem).__name__ if problem else "unknown error"
+        if _cut_off(data):
+            # The last entry ran into the end of the file: its text may stop mid-sentence.
+            entries = entries[:-1]
+            notes.append(f"feed is cut off ({why}), its last, incomplete entry left out")
+            if not entries:
+                raise InputDataError(f"{where}: feed is cut off before its first complete entry")
+        else:
+            notes.append(f"feed is malformed ({why}), read what could be parsed")
+    articles: list[Article] = []
+    for index, entry in enumerate(entries):
+        article = _entry_article(where, base_uri, index, entry, outlet, config)
+        if article is not None:
+            articles.append(article)
+    if not articles:
+        raise InputDataError(f"{where}: no feed entry has any text" + "".join(f"; {n}" for n in notes))
+    if len(articles) < len(entries):
+        notes.append(f"{len(entries) - len(articles)} entries without any text left out")
+    if notes:
+        log.warning("%s: %s", where, "; ".join(notes))
+    return articles
+
+
+_XML_DECLARATION_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _feed_bytes(data: bytes, where: str) -> bytes:
+    """A feed's bytes made safe for feedparser: UTF-8 if a BOM says UTF-16/32, and no
+    character references to code points XML forbids (feedparser's loose parser crashes
+    on ``&#xD800;``)."""
+    text = _decode_bom(data, where)
+    if text is not None:  # feedparser mis-reads UTF-16 feeds; hand it UTF-8 and say so
+        data = _XML_DECLARATION_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
+    elif b"\x00" in data[:8192]:
+        raise InputDataError(f"{where}: binary file, not a feed")
+    return _CHAR_REF.sub(_safe_char_ref, data)
+
+
+def _safe_char_ref(match: re.Match[bytes]) -> bytes:
+    hexa, decimal = match.groups()
+    code = int(hexa, 16) if hexa else int(decimal)
+    allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+        or 0x10000 <= code <= 0x10FFFF
+    return match.group(0) if allowed else b"&#xFFFD;"
+
+
+def _cut_off(data: bytes) -> bool:
+    """A feed document without its closing root tag (</rss>, </feed>, </rdf:RDF>) at the end."""
+    tail = data[-256:].rstrip().lower()
+    return not tail.endswith((b"</rss>", b"</feed>", b"rdf>"))
+
+
+def _entry_article(
+    where: str, base_uri: str, index: int, entry: Mapping[str, Any], outlet: str | None, config: Config
+) -> Article | None:
+    """One feed entry as an article, or None when it has no text at all."""
+    link = web_url(entry.get("link")) or web_url(entry.get("id")) or ""
+    body = _entry_content(entry)
+    summary = _detail_text(entry.get("summary_detail"), str(entry.get("summary") or ""))
+    # dict.get: FeedParserDict maps a missing published_parsed to updated_parsed, with a warning
+    published = struct_time_to_utc(dict.get(entry, "published_parsed")) or struct_time_to_utc(
+        dict.get(entry, "updated_parsed")
+    )
+    if not body and config.fetch and link:
+        try:
+            page = fetch_page_article(link, config)
+        except InputDataError as exc:
+            log.warning("%s (entry of %s): the feed summary is used instead", exc.message, where)
+        else:
+            if len(page.body) > len(summary):
+                body = page.body
+                published = published or page.published
+    body = body or summary
+    title = _detail_text(entry.get("title_detail"), str(entry.get("title") or ""))
+    title = " ".join(title.split()) or _first_words(body)
+    if not body:
+        return None
+    return Article(
+        id=-1,
+        url=link or f"{base_uri}#entry-{index + 1}",
+        title=title,
+        outlet=outlet,
+        published=published,
+        body=body,
+        path=where,
+    )
+
+
+# --- JSON and JSONL dumps -------------------------------------------------------------------
+
+_TEXT_KEYS = ("text", "body", "content")
+
+
+def _dump_article(path: Path, where: str, record: Any) -> Article | None:
+    """One dump record ({"title", "url", "outlet", "published", "text"}) or None if it has no text."""
+    if not isinstance(record, Mapping):
+        return None
+    raw = next((record[k] for k in _TEXT_KEYS if isinstance(record.get(k), str) and record[k].strip()), "")
+    body = plain_text(raw)
+    if not body:
+        return None
+    title = record.get("title")
+    outlet = record.get("outlet") or record.get("source")
+    url = record.get("url") or record.get("link")
+    return Article(
+        id=-1,
+        url=web_url(url) or f"{path.resolve().as_uri()}#{where}",
+        title=" ".join(str(title).split()) if isinstance(title, (str, int, float)) and str(title).strip()
+        else _first_words(body),
+        outlet=str(outlet).strip() if isinstance(outlet, str) and outlet.strip() else None,
+        published=parse_moment(record.get("published") or record.get("date")),
+        body=body,
+        path=str(path),
+    )
+
+
+def _records(value: Any) -> list[Any]:
+    """The article objects in a JSON document: a list, {"articles": [...]}, or one object."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        for key in ("articles", "items", "entries"):
+            if isinstance(value.get(key), list):
+                return value[key]
+        return [value]
+    return []
+
+
+def read_json_dump(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A .json dump: a list of article objects (or {"articles": [...]}, or one object)."""
+    text = decode(data, path)
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise InputDataError(f"{path}: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise InputDataError(f"{path}: not valid JSON: {exc}") from None
+    return _dump_articles(path, [(f"item-{i + 1}", r) for i, r in enumerate(_records(document))])
+
+
+def read_jsonl_dump(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A .jsonl/.ndjson dump: one article object per line; bad lines are left out with a warning."""
+    text = decode(data, path)
+    records: list[tuple[str, Any]] = []
+    bad: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((f"line-{number}", json.loads(line)))
+        except (ValueError, RecursionError):
+            bad.append(number)
+    if bad and not records:
+        raise InputDataError(f"{path}: no line is valid JSON")
+    note = ""
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
+        note = f"{len(bad)} lines not valid JSON left out (line {shown})"
+    return _dump_articles(path, records, note)
+
+
+def _dump_articles(path: Path, records: list[tuple[str, Any]], note: str = "") -> list[Article]:
+    """The records' articles; what was left out is one warning, given only if the file is read."""
+    articles = [a for where, r in records if (a := _dump_article(path, where, r)) is not None]
+    if not articles:
+        raise InputDataError(f"{path}: no article with a \"text\" field" + (f"; {note}" if note else ""))
+    notes = [note] if note else []
+    if len(articles) < len(records):
+        notes.append(f"{len(records) - len(articles)} records without text left out")
+    if notes:
+        log.warning("%s: %s", path, "; ".join(notes))
+    return articles
+
+
+# --- fetching (opt-in) ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    data: bytes
+    content_type: str
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) only (urllib would also follow one to ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(newurl, code, "redirect to a non-HTTP URL", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_url(url: str, config: Config) -> Fetched:
+    """GET one http(s) URL within ``config.fetch_timeout`` seconds and ``config.max_file_bytes``.
+
+    Raises:
+        InputDataError: the message names the URL and says why (HTTP status, timeout,
+            size cap, connection error, not an http(s) URL).
+    """
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise InputDataError(f"{url}: not an http(s) URL")
+    cap = config.max_file_bytes
+    timeout = config.fetch_timeout
+    request = urllib.request.Request(
+        url,
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+            "application/xml;q=0.9,*/*;q=0.5",
+        },
+    )
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    deadline = time.monotonic() + timeout  # the socket timeout alone lets a slow drip run forever
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise InputDataError(f"{url}: {declared} bytes is over the {cap}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := response.read(64 * 1024):
+                size += len(chunk)
+                if size > cap:
+                    raise InputDataError(f"{url}: more than the {cap}-byte limit")
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                chunks.append(chunk)
+            return Fetched(
+                url=response.geturl() or url,
+                data=b"".join(chunks),
+                content_type=response.headers.get_content_type(),
+            )
+    except urllib.error.HTTPError as exc:
+        raise InputDataError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise InputDataError(f"{url}: timed out after {timeout:g} s") from None
+        raise InputDataError(f"{url}: cannot connect: {reason}") from None
+    except TimeoutError:
+        raise InputDataError(f"{url}: timed out after {timeout:g} s") from None
+    except (http.client.HTTPException, OSError, ValueError) as exc:
+        raise InputDataError(f"{url}: fetch failed: {type(exc).__name__} {exc}".rstrip()) from None
+
+
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+_FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
+
+
+def _looks_like_feed(fetched: Fetched) -> bool:
+    """A feed by its media type, or an XML document whose root is rss, feed or rdf:RDF."""
+    if fetched.content_type in _FEED_TYPES:
+        return True
+    head = fetched.data[:2048].lstrip().lower()
+    return head.startswith((b"<?xml", *_FEED_ROOTS)) and any(root in head for root in _FEED_ROOTS)
+
+
+def _page_article(fetched: Fetched, url: str) -> Article:
+    article = extract_page(decode_html(fetched.data, url), fetched.url, url)
+    return dataclasses.replace(article, url=article.url or fetched.url)
+
+
+def fetch_page_article(url: str, config: Config) -> Article:
+    """Fetch one article page and extract it (as ``read_html_article`` does a saved one).
+
+    Raises:
+        InputDataError: the fetch failed or the page has no article text; names the URL.
+    """
+    return _page_article(fetch_url(url, config), url)
+
+
+def fetch_articles(urls: Iterable[str], config: Config) -> list[Article]:
+    """Fetch each URL, an article page or a feed, into articles; a failure warns and is skipped.
+
+    This is what URL lists and URL inputs are read with under ``--fetch``: one warning
+    per failed URL, naming it. Calling it is asking to go online, so the entries of a
+    fetched feed that carry only a summary are completed from their pages whatever
+    ``config.fetch`` says.
+
+    Args:
+        urls: http(s) URLs, in the order their articles should come.
+        config: ``fetch_timeout`` and ``max_file_bytes`` bound each request.
+
+    Returns:
+        The articles of every URL that could be read, in order.
+    """
+    online = config.replace(fetch=True)
+    articles: list[Article] = []
+    for url in urls:
+        try:
+            fetched = fetch_url(url, online)
+            if _looks_like_feed(fetched):
+                articles.extend(_read_feed(url, fetched.data, online, fetched.url))
+            else:
+                articles.append(_page_article(fetched, url))
+        except InputDataError as exc:
+            log.warning("skipped %s", exc.message)  # every message starts with the URL
+    return articles
+
+
+def parse_url_list(text: str) -> list[str]:
+    """The URLs of a urls.txt: one per line; blank lines and ``#`` comments ignored."""
+    urls = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+        if line:
+            urls.append(line)
+    return urls
+
+
+def is_url_list(path: Path) -> bool:
+    return path.name.lower() in URL_LIST_NAMES or path.suffix.lower() == ".urls"
+
+
+def read_url_list(path: Path, data: bytes, config: Config) -> list[Article]:
+    """A urls.txt / *.urls list, fetched only when ``config.fetch`` is on."""
+    if not config.fetch:
+        raise InputDataError(f"{path}: URL list not read because fetching is off (use --fetch)")
+    urls = parse_url_list(decode(data, path))
+    if not urls:
+        raise InputDataError(f"{path}: no URLs in the list")
+    articles = fetch_articles(urls, config)
+    if not articles:
+        raise InputDataError(f"{path}: none of the {len(urls)} URLs gave an article")
+    return articles

@@ -6,23 +6,24 @@ renders it to files atomically. Both take one ``Config``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
 from .errors import OutputError, UsageError
 from .ingest import ingest
-from .models import Digest, Section, Stats
-from .rank import Budget, Decision, get_ranker
+from .models import Article, Digest, Item, Section, Stats
+from .rank import Budget, Decision, Ranker, get_ranker, word_count
 from .render import FORMATS, render
 from .segment import segment
-from .stories import group_stories
+from .stories import Story, group_stories
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,22 @@ def build(config: Config) -> Result:
 
     sections: list[Section] = []
     decisions: list[Decision] = []
-    for story, budget in zip(stories, share_budget(stories, config)):
+    budgets, brief_budget = share_budget(stories, config)
+    minor: list[Story] = []  # stories without a section of their own: "In brief"
+    for story, budget in zip(stories, budgets):
+        if budget is None:
+            minor.append(story)
+            continue
         ranking = ranker(story.facts, articles, budget, config)
         decisions.extend(ranking.decisions)
         if ranking.chosen:
             sections.append(Section(title=story.title, articles=story.articles, items=ranking.chosen))
+        else:
+            minor.append(story)
+    if minor:
+        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
+        decisions.extend(brief_decisions)
+        sections.append(brief)
 
     stats = Stats(
         articles=len(articles),
@@ -89,15 +101,72 @@ def build(config: Config) -> Result:
     return Result(digest=digest, decisions=tuple(decisions))
 
 
-def share_budget(stories, config: Config) -> list[Budget]:
-    """Split the word (and sentence) budget across stories in proportion to their facts."""
-    total = sum(len(s.facts) for s in stories) or 1
-    budgets = []
+# A section needs room for one sentence: news sentences run 20-30 words.
+MIN_SECTION_WORDS = 35
+# With more stories than this, single-article stories are gathered into "In brief".
+BRIEF_AFTER = 6
+# The share of the budget kept for "In brief" when it is needed.
+BRIEF_SHARE = 0.2
+BRIEF_TITLE = "In brief"
+
+
+def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget | None], Budget]:
+    """Each story's budget (None: the story goes to "In brief"), and the budget of "In brief".
+
+    ``stories`` come most important first. With many stories, single-article ones are
+    minor and go to "In brief", which keeps ``BRIEF_SHARE`` of the words. The others get
+    a section each while there is room for ``MIN_SECTION_WORDS`` (the rest are minor
+    too); every section gets that minimum, and the remaining words are shared in
+    proportion to the square root of the story's number of articles, so a big story
+    gets more than a small one but never crowds it out.
+    """
+    many = len(stories) > BRIEF_AFTER
+    major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1]
+    has_minor = len(major) < len(stories)
+    words = config.max_words
+    brief_words = round(words * BRIEF_SHARE) if has_minor else 0
+    room = words - brief_words
+    fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
+    if fit < len(major):  # stories with no room for a section of their own are minor too
+        if not has_minor:
+            brief_words = max(MIN_SECTION_WORDS, round(words * BRIEF_SHARE))
+            room = words - brief_words
+            fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
+        major = major[:fit]
+    weights = {i: math.sqrt(len(stories[i].articles) or 1) for i in major}
+    total = sum(weights.values()) or 1.0
+    spare = max(0, room - MIN_SECTION_WORDS * len(major))
+    sentences = config.sentences
+    budgets: list[Budget | None] = [None] * len(stories)
+    for i in major:
+        share = weights[i] / total
+        n = None if sentences is None else max(1, math.floor(sentences * share))
+        budgets[i] = Budget(words=MIN_SECTION_WORDS + math.floor(spare * share), sentences=n)
+    brief_sentences = None if sentences is None else max(1, round(sentences * BRIEF_SHARE))
+    return budgets, Budget(words=max(brief_words, MIN_SECTION_WORDS), sentences=brief_sentences)
+
+
+def in_brief(
+    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config
+) -> tuple[Section, list[Decision]]:
+    """One section for the minor stories: one sentence each, most important story first.
+
+    Every article of every minor story is listed in the section's ``articles`` (an article
+    belongs to exactly one section), also those of stories that got no sentence here.
+    """
+    items: list[Item] = []
+    decisions: list[Decision] = []
+    left = budget.words
     for story in stories:
-        share = len(story.facts) / total
-        sentences = None if config.sentences is None else max(1, round(config.sentences * share))
-        budgets.append(Budget(words=max(1, round(config.max_words * share)), sentences=sentences))
-    return budgets
+        if left < 1 or (budget.sentences is not None and len(items) >= budget.sentences):
+            break
+        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
+        decisions.extend(ranking.decisions)
+        for item in ranking.chosen[:1]:
+            items.append(item)
+            left -= word_count(item.fact.text)
+    members = tuple(sorted(i for story in stories for i in story.articles))
+    return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
 
 
 def build_digest(config: Config) -> Digest:

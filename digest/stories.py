@@ -43,6 +43,8 @@ SIMILARITY = 0.2
 TITLE_WEIGHT = 3
 # Articles published further apart than this are never one story (when both times are known).
 TIME_WINDOW = timedelta(days=3)
+# An article with fewer distinct terms than this is thin (see ``cluster_articles``).
+MIN_TERMS = 40
 # A headline longer than this is cut at a clause boundary (or here, with an ellipsis).
 HEADLINE_WORDS = 16
 
@@ -176,10 +178,23 @@ def cluster_articles(
     times: np.ndarray,
     threshold: float = SIMILARITY,
     window: timedelta = TIME_WINDOW,
+    min_terms: int | None = None,
 ) -> list[list[int]]:
-    """Average-linkage clusters cut at cosine ``threshold``, each sorted, ordered by first member."""
+    """Average-linkage clusters cut at cosine ``threshold``, each sorted, ordered by first member.
+
+    Two thin articles (fewer than ``min_terms`` distinct terms) are never linked to each
+    other directly: the likeness of a few words is noise, and error pages, embeds and
+    archive notices are thin and alike. A thin article joins a story through a full one.
+    """
+    if min_terms is None:
+        min_terms = MIN_TERMS
     n = vectors.shape[0]
     graph = similarity_graph(vectors, times, threshold, window)
+    thin = np.diff(vectors.indptr) < min_terms
+    if thin.any():
+        coo = graph.tocoo()
+        keep = ~(thin[coo.row] & thin[coo.col])
+        graph = sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     members: dict[int, list[int]] = {}
     for i, c in enumerate(component.tolist()):
@@ -193,6 +208,7 @@ def cluster_articles(
         sim = np.asarray((sub @ sub.T).todense())
         dt = np.abs(times[group][:, None] - times[group][None, :])
         sim[dt > window.total_seconds()] = 0.0
+        sim[np.ix_(thin[group], thin[group])] = 0.0
         dist = np.clip(1.0 - sim, 0.0, 2.0)
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")

@@ -182,15 +182,16 @@ def cluster_articles(
 ) -> list[list[int]]:
     """Average-linkage clusters cut at cosine ``threshold``, each sorted, ordered by first member.
 
-    Two thin articles (fewer than ``min_terms`` distinct terms) are never linked to each
-    other directly: the likeness of a few words is noise, and error pages, embeds and
+    Two thin articles (fewer than ``min_terms`` distinct terms; default ``MIN_TERMS``, or
+    half the day's median if that is less) are never linked to each other directly: the likeness of a few words is noise, and error pages, embeds and
     archive notices are thin and alike. A thin article joins a story through a full one.
     """
-    if min_terms is None:
-        min_terms = MIN_TERMS
     n = vectors.shape[0]
+    sizes = np.diff(vectors.indptr)
+    if min_terms is None:  # thin for this day: a day of short briefs has no thin article
+        min_terms = min(MIN_TERMS, int(np.median(sizes)) // 2) if n else 0
     graph = similarity_graph(vectors, times, threshold, window)
-    thin = np.diff(vectors.indptr) < min_terms
+    thin = sizes < min_terms
     if thin.any():
         coo = graph.tocoo()
         keep = ~(thin[coo.row] & thin[coo.col])

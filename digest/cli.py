@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm (see digest run --help)")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
+    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
 
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
@@ -78,7 +79,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = ("inputs", "formats", "out", "templates", "date", "max_words", "sentences", "algorithm",
-             "dedup_threshold", "explain")
+             "dedup_threshold", "explain", "jobs")
     flags = {name: getattr(args, name, None) for name in names}
     if not flags["inputs"]:
         flags["inputs"] = None

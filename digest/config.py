@@ -61,6 +61,7 @@ class Config:
     since: str | None = None
     lock_timeout: float = 60.0
     max_file_bytes: int = 20_000_000
+    jobs: int = 1  # processes that read and split the articles
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 

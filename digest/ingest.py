@@ -164,22 +164,26 @@ def read_file(path: Path, config: Config) -> list[Article]:
     return reader(path, data, config)
 
 
-def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
-    """Read every article under ``paths``; bad files are skipped with a warning.
+def read_one(path: Path, config: Config) -> list[Article] | Skipped:
+    """The articles of one file, or why it is skipped."""
+    try:
+        return read_file(path, config)
+    except InputDataError as exc:
+        return Skipped(str(path), exc.message)
+
+
+def collect(paths: Sequence[str | Path], files: Sequence[Path], results: Sequence[list[Article] | Skipped]) -> Ingested:
+    """Number the articles read from ``files`` (``results`` in the same order); warn about skips.
 
     Raises:
-        NoInputError: a path does not exist, or no readable article was found.
+        NoInputError: no readable article was found.
     """
-    paths = list(paths)
-    files = discover(paths)
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in files:
-        try:
-            found = read_file(path, config)
-        except InputDataError as exc:
-            log.warning("skipped %s", exc.message)
-            skipped.append(Skipped(str(path), exc.message))
+    for found in results:
+        if isinstance(found, Skipped):
+            log.warning("skipped %s", found.reason)
+            skipped.append(found)
             continue
         articles.extend(found)
     if not articles:
@@ -188,3 +192,14 @@ def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
         raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
     numbered = tuple(dataclasses.replace(a, id=i) for i, a in enumerate(articles))
     return Ingested(articles=numbered, skipped=tuple(skipped))
+
+
+def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
+    """Read every article under ``paths``; bad files are skipped with a warning.
+
+    Raises:
+        NoInputError: a path does not exist, or no readable article was found.
+    """
+    paths = list(paths)
+    files = discover(paths)
+    return collect(paths, files, [read_one(path, config) for path in files])

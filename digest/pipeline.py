@@ -9,7 +9,9 @@ import json
 import math
 import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,8 +20,8 @@ from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
 from .errors import OutputError, UsageError
-from .ingest import ingest
-from .models import Article, Digest, Item, Section, Stats
+from .ingest import Ingested, Skipped, collect, discover, ingest, read_one
+from .models import Article, Digest, Item, Section, Sentence, Stats
 from .rank import Budget, Decision, Ranker, get_ranker, word_count
 from .render import FORMATS, render
 from .segment import segment
@@ -54,9 +56,8 @@ def build(config: Config) -> Result:
         raise UsageError("no input: give one or more folders or files of articles")
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
-    ingested = ingest(config.inputs, config)
+    ingested, sentences = read_and_split(config)
     articles = ingested.articles
-    sentences = [s for a in articles for s in segment(a, config.language)]
     kept, drops = remove_boilerplate(articles, sentences, config)
     dedup = near_duplicates(kept, config)
     stories = group_stories(articles, dedup.facts, config)
@@ -108,6 +109,45 @@ BRIEF_AFTER = 6
 # The share of the budget kept for "In brief" when it is needed.
 BRIEF_SHARE = 0.2
 BRIEF_TITLE = "In brief"
+
+
+def read_and_split(config: Config) -> tuple[Ingested, list[Sentence]]:
+    """Every article of ``config.inputs`` and its sentences, in reading order.
+
+    With ``config.jobs`` > 1 files are read and split in a pool of processes; the
+    result is the same, in the same order.
+    """
+    if config.jobs <= 1:
+        ingested = ingest(config.inputs, config)
+        return ingested, [s for a in ingested.articles for s in segment(a, config.language)]
+    paths = list(config.inputs)
+    files = discover(paths)
+    size = max(1, math.ceil(len(files) / (config.jobs * 4)))
+    chunks = [files[k:k + size] for k in range(0, len(files), size)]
+    with ProcessPoolExecutor(max_workers=config.jobs) as pool:
+        parts = [r for part in pool.map(_read_and_split, chunks, repeat(config)) for r in part]
+    ingested = collect(paths, files, [found for found, _ in parts])
+    sentences: list[Sentence] = []
+    article = 0
+    for found, split in parts:
+        for pieces in split:  # one list of (text, paragraph) per article of the file
+            sentences.extend(
+                Sentence(text=text, article=article, paragraph=p, position=k) for k, (text, p) in enumerate(pieces)
+            )
+            article += 1
+    return ingested, sentences
+
+
+def _read_and_split(files: Sequence[Path], config: Config) -> list[tuple[Any, list[list[tuple[str, int]]]]]:
+    """Worker: each file's articles (or why it is skipped) and their sentences as (text, paragraph)."""
+    out = []
+    for path in files:
+        found = read_one(path, config)
+        split = [] if isinstance(found, Skipped) else [
+            [(s.text, s.paragraph) for s in segment(a, config.language)] for a in found
+        ]
+        out.append((found, split))
+    return out
 
 
 def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget | None], Budget]:

@@ -190,3 +190,14 @@ def test_share_budget_gives_every_section_a_minimum_and_stays_in_budget():
     assert given[0].words < 4 * given[1].words  # ... but sublinearly
     assert sum(b.words for b in given) + brief.words <= config.max_words
     assert all(b is None for b in budgets[3:])
+
+
+def test_jobs_read_and_split_in_order(tmp_path):
+    from digest.pipeline import read_and_split
+
+    write_corpus(tmp_path)
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")  # skipped with a warning, either way
+    one = read_and_split(Config(inputs=(str(tmp_path),)))
+    two = read_and_split(Config(inputs=(str(tmp_path),), jobs=2))
+    assert one == two
+    assert len(one[0].skipped) == 1

@@ -109,6 +109,8 @@ BRIEF_AFTER = 6
 # The share of the budget kept for "In brief" when it is needed.
 BRIEF_SHARE = 0.2
 BRIEF_TITLE = "In brief"
+# "In brief" stops when fewer words than this are left: no news sentence is shorter.
+BRIEF_MIN_WORDS = 8
 
 
 def read_and_split(config: Config) -> tuple[Ingested, list[Sentence]]:
@@ -198,8 +200,10 @@ def in_brief(
     decisions: list[Decision] = []
     left = budget.words
     for story in stories:
-        if left < 1 or (budget.sentences is not None and len(items) >= budget.sentences):
+        if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
             break
+        if not any(word_count(f.text) <= left for f in story.facts):
+            continue  # nothing short enough: do not rank it at all
         ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
         decisions.extend(ranking.decisions)
         for item in ranking.chosen[:1]:

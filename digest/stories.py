@@ -48,6 +48,8 @@ MIN_TERMS = 40
 # A headline longer than this is cut at a clause boundary (or here, with an ellipsis).
 HEADLINE_WORDS = 16
 
+# "(CNN) " or "(Reuters) - " opening a lead: the wire's tag, not the headline's.
+_SOURCE_TAG = re.compile(r"^\([^()]{1,20}\)\s*(?:[-–—]+\s*)?")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
@@ -275,7 +277,7 @@ def headline(
     for k in order:
         for sentence in texts[members[k]][:3]:
             if len(words(sentence)) >= 6 and not is_boilerplate_line(sentence, config):
-                return shorten(strip_dateline(sentence))
+                return shorten(_SOURCE_TAG.sub("", strip_dateline(sentence)))
     for k in order:  # nothing better: any sentence, then the title as read
         if texts[members[k]]:
             return shorten(texts[members[k]][0])

@@ -155,18 +155,21 @@ def _read_and_split(files: Sequence[Path], config: Config) -> list[tuple[Any, li
 def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget | None], Budget]:
     """Each story's budget (None: the story goes to "In brief"), and the budget of "In brief".
 
-    ``stories`` come most important first. With many stories, single-article ones are
-    minor and go to "In brief", which keeps ``BRIEF_SHARE`` of the words. The others get
+    ``stories`` come most important first. With many stories, single-article,
+    single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of the words. The others get
     a section each while there is room for ``MIN_SECTION_WORDS`` (the rest are minor
     too); every section gets that minimum, and the remaining words are shared in
     proportion to the square root of the story's number of articles, so a big story
     gets more than a small one but never crowds it out.
     """
     many = len(stories) > BRIEF_AFTER
-    major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1]
+    major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1 or s.outlets > 1]
     has_minor = len(major) < len(stories)
     words = config.max_words
     brief_words = round(words * BRIEF_SHARE) if has_minor else 0
+    if not major:  # only single-article stories: "In brief" is the digest
+        sentences = config.sentences
+        return [None] * len(stories), Budget(words=words, sentences=sentences)
     room = words - brief_words
     fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
     if fit < len(major):  # stories with no room for a section of their own are minor too

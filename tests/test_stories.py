@@ -201,3 +201,9 @@ def test_jobs_read_and_split_in_order(tmp_path):
     two = read_and_split(Config(inputs=(str(tmp_path),), jobs=2))
     assert one == two
     assert len(one[0].skipped) == 1
+
+
+def test_only_single_article_stories_all_go_in_brief_with_the_whole_budget():
+    stories = [Story(title=str(k), articles=(k,), facts=(), outlets=1) for k in range(10)]
+    budgets, brief = share_budget(stories, Config(max_words=300))
+    assert budgets == [None] * 10 and brief.words == 300

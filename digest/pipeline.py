@@ -11,8 +11,8 @@ import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -156,9 +156,9 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
     """Each story's budget (None: the story goes to "In brief"), and the budget of "In brief".
 
     ``stories`` come most important first. With many stories, single-article,
-    single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of the words. The others get
-    a section each while there is room for ``MIN_SECTION_WORDS`` (the rest are minor
-    too); every section gets that minimum, and the remaining words are shared in
+    single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of
+    the words. The others get a section each while there is room for
+    ``MIN_SECTION_WORDS`` (the rest are minor too); every section gets that minimum, and the remaining words are shared in
     proportion to the square root of the story's number of articles, so a big story
     gets more than a small one but never crowds it out.
     """

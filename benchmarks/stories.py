@@ -76,15 +76,17 @@ def child_full(folder: str, jobs: int) -> dict:
     from digest.render import render
 
     stage_seconds: dict[str, float] = {}
+    stage_cpu: dict[str, float] = {}
     captured = {}
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu()
             try:
                 return fn(*args, **kwargs)
             finally:
                 stage_seconds[name] = stage_seconds.get(name, 0.0) + time.perf_counter() - start
+                stage_cpu[name] = stage_cpu.get(name, 0.0) + _cpu() - cpu
         return wrapper
 
     def capture(articles, facts, config):
@@ -103,12 +105,13 @@ def child_full(folder: str, jobs: int) -> dict:
     config = _config(folder, jobs)
     start, cpu = time.perf_counter(), _cpu()
     result = pipeline.build(config)
-    built = time.perf_counter()
+    built, built_cpu = time.perf_counter(), _cpu()
     for fmt in ("text", "json"):
         render(result.digest, fmt)
     seconds = time.perf_counter() - start
     cpu = _cpu() - cpu
     stage_seconds["render"] = time.perf_counter() - built
+    stage_cpu["render"] = _cpu() - built_cpu
 
     digest = result.digest
     sections = [[Path(digest.articles[i].path).name for i in s.articles] for s in digest.sections]
@@ -127,6 +130,7 @@ def child_full(folder: str, jobs: int) -> dict:
         "seconds": seconds,
         "cpu": cpu,
         "stages": stage_seconds,
+        "stage_cpu": stage_cpu,
         "articles": digest.stats.articles,
         "sentences": digest.stats.sentences,
         "sections": sections,
@@ -197,14 +201,14 @@ def report(data: str, split: dict, full: dict, truth: dict[str, str], jobs: int)
         f"| peak memory (ru_maxrss), full pipeline | {full['maxrss_mb']:.0f} MB |",
         f"| peak memory, read+split alone | {split['maxrss_mb']:.0f} MB |",
         "",
-        "Where the time goes (full pipeline, seconds):",
+        "Where the time goes (full pipeline):",
         "",
-        "| stage | seconds |",
-        "| --- | --- |",
+        "| stage | wall seconds | CPU seconds |",
+        "| --- | --- | --- |",
     ]
     for name in ("read+split", "clean", "dedup", "stories", "rank", "render"):
         if name in full["stages"]:
-            lines.append(f"| {name} | {full['stages'][name]:.1f} |")
+            lines.append(f"| {name} | {full['stages'][name]:.1f} | {full['stage_cpu'].get(name, 0.0):.1f} |")
     lines += [
         "",
         "Story clustering at neighbouring thresholds (cosine similarity; "

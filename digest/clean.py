@@ -65,19 +65,29 @@ def _normal(text: str) -> str:
     return " ".join(w.lower() for w in words(text))
 
 
-def _rule_for(sentence: Sentence, title: str, patterns) -> str | None:
-    """The rule that makes this line boilerplate, or None when it is news."""
+_ALNUM = re.compile(r"[^\W_]")  # one character for which str.isalnum() holds
+
+
+def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None = None) -> str | None:
+    """The rule that makes this line boilerplate, or None when it is news.
+
+    ``title_normal`` is ``_normal(title)`` when the caller has it already.
+    """
     text = sentence.text.strip()
-    if not any(c.isalnum() for c in text):
+    if not _ALNUM.search(text):
         return "separator"
     for rule, pattern in patterns:
         if pattern.fullmatch(text):
             return rule
-    if title and _normal(text) == _normal(title):
-        return "headline copy"
+    tokens = words(text)
+    if title:
+        if title_normal is None:
+            title_normal = _normal(title)
+        if " ".join(w.lower() for w in tokens) == title_normal:
+            return "headline copy"
     if is_heading(text):
         return "heading"
-    if len(words(text)) < 4:
+    if len(tokens) < 4:
         return "fragment"
     return None
 
@@ -88,6 +98,7 @@ def remove_boilerplate(
     """Split sentences into news and boilerplate drops (each with the rule that dropped it)."""
     patterns = compile_patterns(config.boilerplate_patterns)
     by_id = {a.id: a for a in articles}
+    title_normals = {a.id: _normal(a.title) for a in articles}
 
     # Corpus signal: the same line in several articles of one outlet.
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -104,7 +115,7 @@ def remove_boilerplate(
         text = strip_dateline(s.text)
         if text != s.text:
             s = dataclasses.replace(s, text=text)
-        rule = _rule_for(s, article.title, patterns)
+        rule = _rule_for(s, article.title, patterns, title_normals[article.id])
         if rule is None and article.outlet and (article.outlet, _normal(s.text)) in repeated:
             rule = f"repeated in {config.boilerplate_min_repeats}+ articles of {article.outlet}"
         if rule is None:

@@ -62,17 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm (see digest run --help)")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
+    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
     run.add_argument("--send", action="store_true", help="also write the .eml and deliver it over SMTP (config [email], [smtp])")
     run.add_argument("--force", action="store_true", help="with --send: send even if this date's digest was already sent")
-
-    send = commands.add_parser("send", parents=[common], help="deliver a written .eml over SMTP (config [email], [smtp])")
-    send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
-    send.add_argument("--force", action="store_true", help="send even if it was already sent")
     run.add_argument("--state", metavar="FILE", help="memory of what earlier digests published (default $XDG_STATE_HOME/digest/state.sqlite)")
     run.add_argument("--no-state", dest="no_state", action="store_true", help="no memory: do not leave out facts published on earlier dates")
     run.add_argument("--since", metavar="WHEN", help="only articles published in the last 24h, 7d, 90m..., or since YYYY-MM-DD (00:00 UTC)")
     run.add_argument("--lock-timeout", dest="lock_timeout", type=float, metavar="SECONDS", help="wait this long for an overlapping run, then exit 75 (default 60)")
+    run.add_argument("--fetch", action="store_const", const=True, help="read online sources: urls.txt lists, and full pages for feed entries with only a summary")
+
+    send = commands.add_parser("send", parents=[common], help="deliver a written .eml over SMTP (config [email], [smtp])")
+    send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
+    send.add_argument("--force", action="store_true", help="send even if it was already sent")
 
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
@@ -94,7 +96,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = ("inputs", "formats", "out", "templates", "date", "max_words", "sentences", "algorithm",
-             "dedup_threshold", "explain")  # --send and --force act on this run only: not config
+             "dedup_threshold", "explain", "jobs", "fetch")  # --send and --force act on this run only: not config
     flags = {name: getattr(args, name, None) for name in names}
     if not flags["inputs"]:
         flags["inputs"] = None

@@ -74,6 +74,7 @@ class Config:
     max_file_bytes: int = 20_000_000
     fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
     fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
+    jobs: int = 1  # processes that read and split the articles
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 

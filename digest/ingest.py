@@ -205,6 +205,51 @@ def read_file(path: Path, config: Config) -> list[Article]:
     return reader(path, data, config)
 
 
+def read_one(path: Path, config: Config) -> list[Article] | Skipped:
+    """The articles of one file, or why it is skipped."""
+    try:
+        return read_file(path, config)
+    except InputDataError as exc:
+        return Skipped(str(path), exc.message)
+
+
+def input_urls(paths: Sequence[str | Path], config: Config) -> list[str]:
+    """The http(s) URLs among ``paths``; they need fetching to be on."""
+    urls = [str(p) for p in paths if is_url(p)]
+    if urls and not config.fetch:
+        raise NoInputError(f"{urls[0]}: a URL, but fetching is off (use --fetch)")
+    return urls
+
+
+def collect(
+    paths: Sequence[str | Path], files: Sequence[Path], results: Sequence[list[Article] | Skipped], config: Config
+) -> Ingested:
+    """Number the articles read from ``files`` (``results`` in the same order) and from the
+    URLs among ``paths``; warn about skips; keep an article read twice once.
+
+    Raises:
+        NoInputError: no readable article was found.
+    """
+    urls = input_urls(paths, config)
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for found in results:
+        if isinstance(found, Skipped):
+            log.warning("skipped %s", found.reason)
+            skipped.append(found)
+            continue
+        articles.extend(found)
+    if urls:
+        articles.extend(fetch_articles(urls, config))
+    if not articles:
+        where = ", ".join(str(p) for p in paths)
+        why = "no article files" if not files and not urls else "no readable article"
+        raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
+    unique, duplicates = read_once(articles)
+    numbered = tuple(dataclasses.replace(a, id=i) for i, a in enumerate(unique))
+    return Ingested(articles=numbered, skipped=tuple(skipped), duplicates=tuple(duplicates))
+
+
 def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
     """Read every article under ``paths``; bad files are skipped with a warning.
 
@@ -217,29 +262,9 @@ def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
             no readable article was found.
     """
     paths = list(paths)
-    urls = [str(p) for p in paths if is_url(p)]
-    if urls and not config.fetch:
-        raise NoInputError(f"{urls[0]}: a URL, but fetching is off (use --fetch)")
+    input_urls(paths, config)
     files = discover(paths)
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
-    for path in files:
-        try:
-            found = read_file(path, config)
-        except InputDataError as exc:
-            log.warning("skipped %s", exc.message)
-            skipped.append(Skipped(str(path), exc.message))
-            continue
-        articles.extend(found)
-    if urls:
-        articles.extend(fetch_articles(urls, config))
-    if not articles:
-        where = ", ".join(str(p) for p in paths)
-        why = "no article files" if not files and not urls else "no readable article"
-        raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
-    unique, duplicates = read_once(articles)
-    numbered = tuple(dataclasses.replace(a, id=i) for i, a in enumerate(unique))
-    return Ingested(articles=numbered, skipped=tuple(skipped), duplicates=tuple(duplicates))
+    return collect(paths, files, [read_one(path, config) for path in files], config)
 
 
 # Query parameters that say where a click came from, not which page it is.

@@ -14,23 +14,25 @@ import re
 import sys
 import tempfile
 import time as _time
-from contextlib import nullcontext
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, Iterator, Sequence, TextIO
 
 from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
-from .ingest import ingest
-from .models import Article, Digest, Section, Stats
-from .rank import Budget, Decision, get_ranker, surface_conflicts
+from .ingest import collect, discover, input_urls, read_one
+from .models import Article, Digest, Item, Section, Stats
+from .rank import Budget, Decision, Ranker, get_ranker, surface_conflicts, word_count
 from .render import FORMATS, render
 from .segment import segment
 from .state import History, Recall, State, lock, screen, state_path
-from .stories import group_stories
+from .stories import Story, group_stories
 
 log = logging.getLogger("digest")
 
@@ -87,13 +89,17 @@ def build(
         raise UsageError("no input: give one or more folders or files of articles")
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
-    ingested = ingest(config.inputs, config)
-    articles = published_by(ingested.articles, day, config)
-    if config.since:
-        articles = published_since(articles, since_moment(config.since, now), config)
-    done("read")
-    sentences = [s for a in articles for s in segment(a, config.language)]
-    done("segment")
+    with _workers(config.jobs) as map_:
+        paths = list(config.inputs)
+        input_urls(paths, config)
+        files = discover(paths)
+        ingested = collect(paths, files, map_(partial(read_one, config=config), files), config)
+        articles = published_by(ingested.articles, day, config)
+        if config.since:
+            articles = published_since(articles, since_moment(config.since, now), config)
+        done("read")
+        sentences = [s for split in map_(partial(segment, language=config.language), articles) for s in split]
+        done("segment")
     kept, drops = remove_boilerplate(articles, sentences, config)
     done("clean")
     dedup = near_duplicates(kept, config)
@@ -111,13 +117,24 @@ def build(
 
     sections: list[Section] = []
     decisions: list[Decision] = []
-    for story, budget in zip(stories, share_budget(stories, config)):
+    budgets, brief_budget = share_budget(stories, config)
+    minor: list[Story] = []  # stories without a section of their own: "In brief"
+    for story, budget in zip(stories, budgets):
+        if budget is None:
+            minor.append(story)
+            continue
         ranking = ranker(story.facts, articles, budget, config)
         decisions.extend(ranking.decisions)
         chosen = tuple(_mark_update(item, screening.updates) for item in ranking.chosen)
         items = surface_conflicts(chosen, conflicts, articles)
         if items:
             sections.append(Section(title=story.title, articles=story.articles, items=items))
+        else:
+            minor.append(story)
+    if minor:
+        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
+        decisions.extend(brief_decisions)
+        sections.append(brief)
     done("rank")
 
     stats = Stats(
@@ -189,12 +206,7 @@ def published_by(articles: Sequence[Article], day: date, config: Config) -> tupl
     """
     end = datetime.combine(day + timedelta(days=1), time(), timezone.utc)
     kept = [a for a in articles if a.published is None or a.published < end]
-    if not kept:
-        where = ", ".join(config.inputs)
-        raise NoInputError(f"{where}: every article is dated after {day.isoformat()}")
-    if len(kept) < len(articles):
-        log.info("%d articles dated after %s left out", len(articles) - len(kept), day.isoformat())
-    return tuple(dataclasses.replace(a, id=i) for i, a in enumerate(kept))
+    return _renumbered(articles, kept, config, f"dated after {day.isoformat()}")
 
 
 def published_since(articles: Sequence[Article], since: datetime, config: Config) -> tuple[Article, ...]:
@@ -205,23 +217,101 @@ def published_since(articles: Sequence[Article], since: datetime, config: Config
         NoInputError: every article is older than ``since``.
     """
     kept = [a for a in articles if (t := article_time(a)) is None or t >= since]
+    return _renumbered(articles, kept, config, f"published before {since.isoformat()} (--since {config.since})")
+
+
+def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config, left_out: str) -> tuple[Article, ...]:
+    """``kept`` with ids in order again; none kept is "no input"."""
     if not kept:
-        where = ", ".join(config.inputs)
-        raise NoInputError(f"{where}: no article published since {since.isoformat()} ({len(articles)} older ones)")
+        raise NoInputError(f"{', '.join(config.inputs)}: every article is {left_out}")
     if len(kept) < len(articles):
-        log.info("--since %s: %d older articles left out", config.since, len(articles) - len(kept))
+        log.info("%d articles %s left out", len(articles) - len(kept), left_out)
     return tuple(dataclasses.replace(a, id=i) for i, a in enumerate(kept))
 
 
-def share_budget(stories, config: Config) -> list[Budget]:
-    """Split the word (and sentence) budget across stories in proportion to their facts."""
-    total = sum(len(s.facts) for s in stories) or 1
-    budgets = []
+# A section needs room for one sentence: news sentences run 20-30 words.
+MIN_SECTION_WORDS = 35
+# With more stories than this, single-article stories are gathered into "In brief".
+BRIEF_AFTER = 6
+# The share of the budget kept for "In brief" when it is needed.
+BRIEF_SHARE = 0.2
+BRIEF_TITLE = "In brief"
+# "In brief" stops when fewer words than this are left: no news sentence is shorter.
+BRIEF_MIN_WORDS = 8
+
+
+@contextmanager
+def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
+    """A map() over ``jobs`` processes that keeps the order (the plain map for one job)."""
+    if jobs <= 1:
+        yield lambda fn, items: list(map(fn, items))
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield lambda fn, items: list(pool.map(fn, items, chunksize=max(1, len(items) // (jobs * 4))))
+
+
+def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget | None], Budget]:
+    """Each story's budget (None: the story goes to "In brief"), and the budget of "In brief".
+
+    ``stories`` come most important first. With many stories, single-article,
+    single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of
+    the words. The others get a section each while there is room for
+    ``MIN_SECTION_WORDS`` (the rest are minor too); every section gets that minimum, and the remaining words are shared in
+    proportion to the square root of the story's number of articles, so a big story
+    gets more than a small one but never crowds it out.
+    """
+    many = len(stories) > BRIEF_AFTER
+    major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1 or s.outlets > 1]
+    has_minor = len(major) < len(stories)
+    words = config.max_words
+    brief_words = round(words * BRIEF_SHARE) if has_minor else 0
+    if not major:  # only single-article stories: "In brief" is the digest
+        sentences = config.sentences
+        return [None] * len(stories), Budget(words=words, sentences=sentences)
+    room = words - brief_words
+    fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
+    if fit < len(major):  # stories with no room for a section of their own are minor too
+        if not has_minor:
+            brief_words = max(MIN_SECTION_WORDS, round(words * BRIEF_SHARE))
+            room = words - brief_words
+            fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
+        major = major[:fit]
+    weights = {i: math.sqrt(len(stories[i].articles) or 1) for i in major}
+    total = sum(weights.values()) or 1.0
+    spare = max(0, room - MIN_SECTION_WORDS * len(major))
+    sentences = config.sentences
+    budgets: list[Budget | None] = [None] * len(stories)
+    for i in major:
+        share = weights[i] / total
+        n = None if sentences is None else max(1, math.floor(sentences * share))
+        budgets[i] = Budget(words=MIN_SECTION_WORDS + math.floor(spare * share), sentences=n)
+    brief_sentences = None if sentences is None else max(1, round(sentences * BRIEF_SHARE))
+    return budgets, Budget(words=max(brief_words, MIN_SECTION_WORDS), sentences=brief_sentences)
+
+
+def in_brief(
+    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config
+) -> tuple[Section, list[Decision]]:
+    """One section for the minor stories: one sentence each, most important story first.
+
+    Every article of every minor story is listed in the section's ``articles`` (an article
+    belongs to exactly one section), also those of stories that got no sentence here.
+    """
+    items: list[Item] = []
+    decisions: list[Decision] = []
+    left = budget.words
     for story in stories:
-        share = len(story.facts) / total
-        sentences = None if config.sentences is None else max(1, round(config.sentences * share))
-        budgets.append(Budget(words=max(1, round(config.max_words * share)), sentences=sentences))
-    return budgets
+        if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
+            break
+        if not any(word_count(f.text) <= left for f in story.facts):
+            continue  # nothing short enough: do not rank it at all
+        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
+        decisions.extend(ranking.decisions)
+        for item in ranking.chosen[:1]:
+            items.append(item)
+            left -= word_count(item.fact.text)
+    members = tuple(sorted(i for story in stories for i in story.articles))
+    return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
 
 
 def build_digest(config: Config) -> Digest:

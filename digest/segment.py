@@ -60,11 +60,25 @@ def is_heading(line: str) -> bool:
         return True
     if line.endswith(_TERMINAL[:3]) or line.endswith(("…", '."', '.”')):
         return False
-    tokens = [w for w in words(line) if w.lower() not in _SMALL_WORDS]
+    # At most 20 tokens (small words aside), at least 75% capitalised: stop reading as soon
+    # as either fails, so a line of prose costs a few words, not all of them.
+    tokens = capitalised = 0
+    for match in _WORD.finditer(line):
+        w = match.group()
+        if w.count(".") == 1:
+            w = w.rstrip(".")
+        if w.lower() in _SMALL_WORDS:
+            continue
+        tokens += 1
+        if w[0].isupper() or w[0].isdigit():
+            capitalised += 1
+        elif tokens - capitalised > 5:  # more than 25% of 20
+            return False
+        if tokens > 20:
+            return False
     if not tokens:
         return True
-    capitalised = sum(1 for w in tokens if w[0].isupper() or w[0].isdigit())
-    return capitalised / len(tokens) >= 0.75 and len(tokens) <= 20
+    return capitalised / tokens >= 0.75
 
 
 def paragraphs(body: str) -> list[str]:

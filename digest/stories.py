@@ -1,23 +1,358 @@
-"""Stories: group the day's facts into the sections of the digest."""
+"""Stories: group the day's articles into stories, each one section of the digest.
+
+An article is a TF-IDF vector of its cleaned sentences (sublinear term frequency,
+title words counted ``TITLE_WEIGHT`` times). Two articles are linked when the cosine
+of their vectors is at least ``SIMILARITY`` and, when both publication times are
+known, they are at most ``TIME_WINDOW`` apart. Stories are the clusters of average
+linkage cut at that same similarity, run inside each connected component of the link
+graph: average linkage never joins two groups with no link between them, so this is
+exactly the global clustering, at the cost of the components only. There is no fixed
+number of stories.
+
+Every article belongs to exactly one story; a fact belongs to the story of the article
+its representative sentence comes from. Stories come out in order of importance: the
+number of independent outlets carrying them, then recency, then size.
+"""
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
+
+from .clean import compile_patterns, strip_dateline
 from .config import Config
 from .models import Article, Fact
+from .segment import words
+
+# Cosine similarity at which two articles (or, on average, two groups of articles) are
+# one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
+# unrelated news articles score well under 0.1, articles on one story mostly over 0.3.
+SIMILARITY = 0.2
+# Title words are the densest statement of what an article is about.
+TITLE_WEIGHT = 3
+# Articles published further apart than this are never one story (when both times are known).
+TIME_WINDOW = timedelta(days=3)
+# An article with fewer distinct terms than this is thin (see ``cluster_articles``).
+MIN_TERMS = 40
+# A headline longer than this is cut at a clause boundary (or here, with an ellipsis).
+HEADLINE_WORDS = 16
+
+# "(CNN) " or "(Reuters) - " opening a lead: the wire's tag, not the headline's.
+_SOURCE_TAG = re.compile(r"^\([^()]{1,20}\)\s*(?:[-–—]+\s*)?")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
 @dataclass(frozen=True)
 class Story:
+    """Articles on one story, its headline and its facts.
+
+    ``outlets`` is the number of independent outlets carrying the story (an article
+    with no known outlet counts as one); ``latest`` the newest publication time known.
+    """
+
     title: str
-    articles: tuple[int, ...]  # every Article id of the story
-    facts: tuple[Fact, ...]
+    articles: tuple[int, ...]  # every Article id of the story, ascending
+    facts: tuple[Fact, ...]  # in reading order
+    outlets: int = 0
+    latest: datetime | None = None
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+@lru_cache(maxsize=8)
+def _stop_words(language: str) -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
+    try:
+        return frozenset(w.replace("’", "'") for w in get_stop_words(language))
+    except LookupError:
+        return frozenset()
+
+
+class _Terms:
+    """Text to content-word stems (no stop words, no one-letter tokens), stems cached per word."""
+
+    def __init__(self, language: str) -> None:
+        from nltk.stem.snowball import SnowballStemmer
+
+        self.stop = _stop_words(language)
+        try:
+            self._stem = SnowballStemmer(language).stem
+        except ValueError:
+            self._stem = str
+        self._stems: dict[str, str | None] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        out = []
+        stems = self._stems
+        for tok in _TOKEN.findall(text.lower()):
+            stem = stems.get(tok, "")
+            if stem == "":
+                word = tok.replace("’", "'")
+                if word.endswith("'s"):
+                    word = word[:-2]
+                stem = stems[tok] = self._stem(word) if len(word) > 1 and word not in self.stop else None
+            if stem:
+                out.append(stem)
+        return out
+
+
+def is_generated_title(article: Article) -> bool:
+    """Whether the title was made from the file name (no front matter, no headline line)."""
+    stem = Path(article.path).stem.replace("-", " ").replace("_", " ")
+    return " ".join(stem.split()) == article.title
+
+
+def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[list[str]]:
+    """Each article's cleaned sentences, in position order (from every fact's members)."""
+    found: list[list[tuple[int, str]]] = [[] for _ in articles]
+    for fact in facts:
+        for s in fact.members:
+            found[s.article].append((s.position, s.text))
+    return [[text for _, text in sorted(set(pairs))] for pairs in found]
+
+
+def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language: str) -> sparse.csr_matrix:
+    """Rows of unit length: sublinear tf (1 + log tf) times smooth idf, title words weighted.
+
+    An article with no cleaned sentence (all boilerplate) is represented by its title.
+    """
+    terms = _Terms(language)
+    vocab: dict[str, int] = {}
+    indptr, indices, counts = [0], [], []
+    for article, sentences in zip(articles, texts):
+        bag = Counter(terms(" ".join(sentences)))
+        if not is_generated_title(article):
+            for term in terms(article.title):
+                bag[term] += TITLE_WEIGHT
+        for term, n in sorted(bag.items()):
+            indices.append(vocab.setdefault(term, len(vocab)))
+            counts.append(n)
+        indptr.append(len(indices))
+    n = len(articles)
+    matrix = sparse.csr_matrix(
+        (np.asarray(counts, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(n, len(vocab)),
+    )
+    matrix.data = 1.0 + np.log(matrix.data)
+    df = np.bincount(matrix.indices, minlength=len(vocab))
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    matrix = matrix @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def _timestamps(articles: Sequence[Article]) -> np.ndarray:
+    return np.array([a.published.timestamp() if a.published else np.nan for a in articles], dtype=np.float64)
+
+
+def similarity_graph(
+    vectors: sparse.csr_matrix, times: np.ndarray, threshold: float, window: timedelta = TIME_WINDOW
+) -> sparse.csr_matrix:
+    """Pairs (i != j) with cosine >= ``threshold`` and publication times within ``window``."""
+    sims = (vectors @ vectors.T).tocoo()
+    rows, cols, data = sims.row, sims.col, sims.data
+    keep = (rows != cols) & (data >= threshold - 1e-12)
+    dt = np.abs(times[rows] - times[cols])
+    keep &= ~(dt > window.total_seconds())  # NaN (a time unknown) never gates
+    n = vectors.shape[0]
+    return sparse.csr_matrix((data[keep], (rows[keep], cols[keep])), shape=(n, n))
+
+
+def cluster_articles(
+    vectors: sparse.csr_matrix,
+    times: np.ndarray,
+    threshold: float = SIMILARITY,
+    window: timedelta = TIME_WINDOW,
+    min_terms: int | None = None,
+) -> list[list[int]]:
+    """Average-linkage clusters cut at cosine ``threshold``, each sorted, ordered by first member.
+
+    Two thin articles (fewer than ``min_terms`` distinct terms; default ``MIN_TERMS``, or
+    half the day's median if that is less) are never linked to each other directly: the likeness of a few words is noise, and error pages, embeds and
+    archive notices are thin and alike. A thin article joins a story through a full one.
+    """
+    n = vectors.shape[0]
+    sizes = np.diff(vectors.indptr)
+    if min_terms is None:  # thin for this day: a day of short briefs has no thin article
+        min_terms = min(MIN_TERMS, int(np.median(sizes)) // 2) if n else 0
+    graph = similarity_graph(vectors, times, threshold, window)
+    thin = sizes < min_terms
+    if thin.any():
+        coo = graph.tocoo()
+        keep = ~(thin[coo.row] & thin[coo.col])
+        graph = sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    members: dict[int, list[int]] = {}
+    for i, c in enumerate(component.tolist()):
+        members.setdefault(c, []).append(i)
+    clusters: list[list[int]] = []
+    for group in members.values():
+        if len(group) <= 2:  # one article, or a linked pair: nothing to decide
+            clusters.append(group)
+            continue
+        sub = vectors[group]
+        sim = np.asarray((sub @ sub.T).todense())
+        dt = np.abs(times[group][:, None] - times[group][None, :])
+        sim[dt > window.total_seconds()] = 0.0
+        sim[np.ix_(thin[group], thin[group])] = 0.0
+        dist = np.clip(1.0 - sim, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(dist, checks=False), method="average")
+        labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
+        split: dict[int, list[int]] = {}
+        for i, label in zip(group, labels.tolist()):
+            split.setdefault(label, []).append(i)
+        clusters.extend(split.values())
+    clusters = [sorted(c) for c in clusters]
+    clusters.sort(key=lambda c: c[0])
+    assert sum(len(c) for c in clusters) == n
+    return clusters
+
+
+# --------------------------------------------------------------------------- headlines
+
+
+@lru_cache(maxsize=4)
+def _boilerplate(extra: tuple[str, ...]):
+    return compile_patterns(extra)
+
+
+def is_boilerplate_line(text: str, config: Config) -> bool:
+    """A line the clean stage's patterns would drop, or too short to say anything."""
+    text = text.strip()
+    if len(words(text)) < 3:
+        return True
+    return any(pattern.fullmatch(text) for _, pattern in _boilerplate(tuple(config.boilerplate_patterns)))
+
+
+def shorten(text: str, limit: int = HEADLINE_WORDS) -> str:
+    """``text`` in at most ``limit`` words: cut at a clause boundary if one is late enough."""
+    tokens = text.split()
+    if len(tokens) <= limit + 4:
+        return text.rstrip(" .")
+    head = tokens[:limit]
+    for k in range(limit - 1, limit // 2 - 1, -1):
+        if head[k].endswith((",", ";", ":")) or (k + 1 < len(head) and head[k + 1] in ("—", "–", "-")):
+            return " ".join(head[: k + 1]).rstrip(",;:") + " …"
+    return " ".join(head).rstrip(",;:.") + " …"
+
+
+def headline(
+    members: Sequence[int],
+    articles: Sequence[Article],
+    texts: Sequence[Sequence[str]],
+    vectors: sparse.csr_matrix,
+    config: Config,
+) -> str:
+    """The title of the article closest to the story's centroid, never a boilerplate line.
+
+    Without any real title (files with no front matter or headline line), the lead
+    sentence of the most central article that has one.
+    """
+    sub = vectors[list(members)]
+    centroid = np.asarray(sub.mean(axis=0)).ravel()
+    closeness = sub @ centroid
+    order = sorted(range(len(members)), key=lambda k: (-round(float(closeness[k]), 9), members[k]))
+    for k in order:
+        article = articles[members[k]]
+        if not is_generated_title(article) and not is_boilerplate_line(article.title, config):
+            return article.title
+    for k in order:
+        for sentence in texts[members[k]][:3]:
+            if len(words(sentence)) >= 6 and not is_boilerplate_line(sentence, config):
+                return shorten(_SOURCE_TAG.sub("", strip_dateline(sentence)))
+    for k in order:  # nothing better: any sentence, then the title as read
+        if texts[members[k]]:
+            return shorten(texts[members[k]][0])
+    return articles[members[order[0]]].title
+
+
+# --------------------------------------------------------------------------- stories
+
+
+def outlet_count(members: Sequence[int], articles: Sequence[Article]) -> int:
+    """Independent outlets carrying these articles; an article of unknown outlet counts once."""
+    known: set[str] = set()
+    unknown = 0
+    for i in members:
+        a = articles[i]
+        named = {o for o in (a.outlet, *a.outlets) if o}
+        if named:
+            known |= {o.casefold() for o in named}
+        else:
+            unknown += 1
+    return len(known) + unknown
+
+
+def importance(story: Story) -> tuple:
+    """Sort key, most important first: outlets, then recency, then size, then first article."""
+    latest = story.latest.timestamp() if story.latest else -math.inf
+    return (-story.outlets, -latest, -len(story.articles), story.articles[0] if story.articles else -1)
+
+
+def cluster_stories(
+    articles: Sequence[Article],
+    facts: Sequence[Fact],
+    config: Config,
+    threshold: float = SIMILARITY,
+) -> list[Story]:
+    """The day's stories, most important first.
+
+    Args:
+        articles: every article of the day, indexed by ``Article.id``.
+        facts: the deduplicated facts; each goes to the story of its representative.
+        threshold: cosine similarity at which articles are one story.
+
+    Returns:
+        Stories covering every article exactly once, ordered by ``importance``.
+    """
+    if not articles:
+        return []
+    texts = article_texts(articles, facts)
+    vectors = tfidf(articles, texts, config.language)
+    clusters = cluster_articles(vectors, _timestamps(articles), threshold)
+    story_of = np.empty(len(articles), dtype=np.int64)
+    for k, members in enumerate(clusters):
+        story_of[members] = k
+    story_facts: list[list[Fact]] = [[] for _ in clusters]
+    for fact in facts:
+        story_facts[story_of[fact.sentence.article]].append(fact)
+    stories = []
+    for members, found in zip(clusters, story_facts):
+        times = [articles[i].published for i in members if articles[i].published]
+        stories.append(
+            Story(
+                title=headline(members, articles, texts, vectors, config),
+                articles=tuple(members),
+                facts=tuple(found),
+                outlets=outlet_count(members, articles),
+                latest=max(times) if times else None,
+            )
+        )
+    stories.sort(key=importance)
+    return stories
 
 
 def one_story(articles: Sequence[Article], facts: Sequence[Fact], config: Config) -> list[Story]:
-    """Everything in one section."""
+    """Everything in one section (the foundation's behaviour; kept for comparison)."""
     return [Story(title="Top stories", articles=tuple(a.id for a in articles), facts=tuple(facts))]
 
 
-group_stories = one_story
+group_stories = cluster_stories

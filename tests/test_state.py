@@ -261,7 +261,7 @@ def test_published_since_uses_front_matter_then_mtime(tmp_path):
     )
     kept = published_since(articles, NOW - timedelta(hours=24), CONFIG)
     assert [a.url for a in kept] == ["u2", "u3"] and [a.id for a in kept] == [0, 1]
-    with pytest.raises(NoInputError, match="no article published since"):
+    with pytest.raises(NoInputError, match="every article is published before"):
         published_since(articles[:2], NOW - timedelta(hours=24), Config(inputs=("in",)))
 
 

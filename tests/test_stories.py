@@ -1,0 +1,209 @@
+"""Stories: articles grouped by story, one section each, every article in exactly one section."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from digest.config import Config
+from digest.models import Article, Fact, Sentence
+from digest.pipeline import BRIEF_TITLE, build, share_budget
+from digest.segment import segment
+from digest.stories import Story, cluster_stories, importance
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+
+# Three stories, each told by two or three outlets in their own words.
+CORPUS = {
+    "quake": [
+        ("Strong earthquake shakes coastal city of Marlow", "Coast Times", 0,
+         "A magnitude 6.1 earthquake struck near Marlow early on Friday, cracking walls and cutting power to "
+         "thousands of homes. Seismologists said the epicentre lay 12 kilometres offshore. Schools in Marlow "
+         "were closed while engineers inspected the buildings."),
+        ("Marlow residents sleep outside after 6.1 quake", "Daily Post", 1,
+         "Hundreds of Marlow residents spent the night in parks after the earthquake damaged older buildings. "
+         "The quake, measured at magnitude 6.1, was felt along the coast. Power was restored to most homes by "
+         "the evening, the utility said."),
+        ("Quake near Marlow damages harbour wall", "Radio North", 2,
+         "The Friday earthquake off Marlow cracked the harbour wall and sank two fishing boats. Seismologists "
+         "recorded several aftershocks after the magnitude 6.1 quake."),
+    ],
+    "strike": [
+        ("Rail workers walk out over pay", "Daily Post", 3,
+         "Rail workers across the country began a 48-hour strike on Friday after pay talks with the operators "
+         "collapsed. Commuter trains were cancelled and stations stood empty. The union says wages have fallen "
+         "behind inflation for three years."),
+        ("Trains cancelled as rail strike begins", "Coast Times", 4,
+         "Most commuter trains were cancelled on Friday as the rail union started a two-day strike over wages. "
+         "The operators said the union's pay demand was unaffordable and talks had collapsed."),
+    ],
+    "library": [
+        ("Old mill reopens as public library", "Radio North", 5,
+         "The restored textile mill in Ashby opened its doors as a public library on Friday, with reading rooms "
+         "on four floors. The mill's looms have been kept in the entrance hall."),
+        ("Ashby's textile mill becomes a library", "Coast Times", 6,
+         "After six years of restoration, Ashby's old textile mill reopened on Friday as the town library. "
+         "Visitors can see the original looms beside the reading rooms."),
+    ],
+}
+
+
+def corpus_articles(stories=CORPUS) -> tuple[list[Article], dict[int, str]]:
+    articles, truth = [], {}
+    for story, rows in stories.items():
+        for title, outlet, hours, body in rows:
+            truth[len(articles)] = story
+            articles.append(Article(
+                id=len(articles), url=f"https://example.test/{len(articles)}", title=title, outlet=outlet,
+                published=T0 + timedelta(hours=hours), body=body, path=f"{len(articles)}.txt",
+            ))
+    return articles, truth
+
+
+def singleton_facts(articles) -> list[Fact]:
+    return [Fact(sentence=s, members=(s,), sources=(s.article,)) for a in articles for s in segment(a)]
+
+
+def test_three_stories_are_found():
+    articles, truth = corpus_articles()
+    stories = cluster_stories(articles, singleton_facts(articles), Config())
+    groups = sorted(sorted(s.articles) for s in stories)
+    expected = sorted(sorted(i for i, t in truth.items() if t == name) for name in CORPUS)
+    assert groups == expected
+
+
+def test_every_fact_and_article_in_exactly_one_story():
+    articles, _ = corpus_articles()
+    facts = singleton_facts(articles)
+    stories = cluster_stories(articles, facts, Config())
+    assert sorted(i for s in stories for i in s.articles) == [a.id for a in articles]
+    assert sorted((f.sentence.article, f.sentence.position) for s in stories for f in s.facts) == sorted(
+        (f.sentence.article, f.sentence.position) for f in facts)
+    for story in stories:
+        assert all(f.sentence.article in story.articles for f in story.facts)
+
+
+def test_headline_is_a_title_of_the_story():
+    articles, _ = corpus_articles()
+    for story in cluster_stories(articles, singleton_facts(articles), Config()):
+        assert story.title in {articles[i].title for i in story.articles}
+
+
+def test_headline_without_titles_is_a_lead_not_boilerplate():
+    body = ("Share this article\n\nThe restored textile mill in Ashby opened its doors as a public library on Friday, "
+            "with reading rooms on four floors.")
+    article = Article(id=0, url="file:///x/abc123.txt", title="abc123", outlet=None, published=None, body=body,
+                      path="/x/abc123.txt")
+    story, = cluster_stories([article], singleton_facts([article]), Config())
+    assert story.title.startswith("The restored textile mill in Ashby")
+    assert "Share" not in story.title
+
+
+def test_stories_ordered_by_outlets_then_recency():
+    articles, _ = corpus_articles()
+    stories = cluster_stories(articles, singleton_facts(articles), Config())
+    assert [len(s.articles) for s in stories] == [3, 2, 2]
+    # strike and library both have two outlets: the library story is newer
+    assert stories[1].articles == (5, 6)
+    assert stories == sorted(stories, key=importance)
+
+
+def test_deterministic():
+    articles, _ = corpus_articles()
+    facts = singleton_facts(articles)
+    assert cluster_stories(articles, facts, Config()) == cluster_stories(articles, facts, Config())
+    shuffled = list(reversed(facts))
+    assert [s.articles for s in cluster_stories(articles, shuffled, Config())] == [
+        s.articles for s in cluster_stories(articles, facts, Config())]
+
+
+def test_time_window_keeps_stories_apart():
+    articles, _ = corpus_articles({"strike": CORPUS["strike"]})
+    late = articles[1].__class__(**{**articles[1].__dict__, "published": T0 + timedelta(days=10)})
+    stories = cluster_stories([articles[0], late], singleton_facts([articles[0], late]), Config())
+    assert len(stories) == 2
+
+
+def write_corpus(folder: Path, stories=CORPUS) -> None:
+    for name, rows in stories.items():
+        for k, (title, outlet, hours, body) in enumerate(rows):
+            published = (T0 + timedelta(hours=hours)).isoformat()
+            (folder / f"{name}-{k}.md").write_text(
+                f"---\ntitle: {title}\noutlet: {outlet}\nurl: https://example.test/{name}/{k}\n"
+                f"published: {published}\n---\n{body}\n", encoding="utf-8")
+
+
+def test_pipeline_one_section_per_story_every_article_once(tmp_path):
+    write_corpus(tmp_path)
+    digest = build(Config(inputs=(str(tmp_path),), max_words=120)).digest
+    assert len(digest.sections) == 3
+    listed = [i for s in digest.sections for i in s.articles]
+    assert sorted(listed) == list(range(len(digest.articles)))
+    assert all(s.items for s in digest.sections)  # small stories still get a sentence
+    for section in digest.sections:
+        assert all(set(item.fact.sources) <= set(section.articles) for item in section.items)
+
+
+MINOR = [
+    ("Zoo welcomes twin panda cubs", "The city zoo announced the birth of twin panda cubs, the first born there in a decade."),
+    ("Bakery wins national bread prize", "A family bakery from Tolby won the national sourdough award with a rye loaf."),
+    ("Storm topples church spire", "High winds brought down the spire of St Anne's church overnight; nobody was hurt."),
+    ("Chess prodigy takes regional title", "An eleven-year-old girl won the regional chess championship without losing a game."),
+    ("Museum returns bronze mask", "The national museum handed a bronze ceremonial mask back to its community of origin."),
+    ("Ferry fares to rise in spring", "Island ferry tickets will cost eight percent more from April, the operator said."),
+    ("Marathon route changed for roadworks", "Runners in next month's marathon will avoid the river bridge because of resurfacing."),
+    ("Rare orchid found on golf course", "Botanists identified a colony of ghost orchids growing beside the ninth green."),
+]
+
+
+def many_stories(n: int) -> dict:
+    return {f"minor{k}": [(title, f"Outlet {k}", k, body + " Details were still emerging on Friday evening.")]
+            for k, (title, body) in enumerate(MINOR[:n])}
+
+
+def test_minor_stories_gathered_in_brief_and_every_article_listed(tmp_path):
+    stories = dict(CORPUS)
+    stories.update(many_stories(8))
+    write_corpus(tmp_path, stories)
+    digest = build(Config(inputs=(str(tmp_path),), max_words=150)).digest
+    titles = [s.title for s in digest.sections]
+    assert titles[-1] == BRIEF_TITLE
+    brief = digest.sections[-1]
+    assert brief.items
+    story_of_item = [item.fact.sentence.article for item in brief.items]
+    assert len(set(story_of_item)) == len(story_of_item)  # each item from a different (one-article) story
+    assert all(len(item.fact.text.split()) < 40 for item in brief.items)
+    listed = [i for s in digest.sections for i in s.articles]
+    assert sorted(listed) == list(range(len(digest.articles)))  # exactly once, brief items or not
+
+
+def test_share_budget_gives_every_section_a_minimum_and_stays_in_budget():
+    def story(n, k):
+        return Story(title=str(k), articles=tuple(range(k * 10, k * 10 + n)), facts=())
+    stories = [story(9, 0), story(2, 1), story(2, 2)] + [story(1, k) for k in range(3, 30)]
+    config = Config(max_words=450)
+    budgets, brief = share_budget(stories, config)
+    given = [b for b in budgets if b is not None]
+    assert len(given) == 3 and all(b.words >= 35 for b in given)
+    assert given[0].words > given[1].words  # bigger story, more words
+    assert given[0].words < 4 * given[1].words  # ... but sublinearly
+    assert sum(b.words for b in given) + brief.words <= config.max_words
+    assert all(b is None for b in budgets[3:])
+
+
+def test_jobs_give_the_same_digest(tmp_path):
+    from digest.pipeline import build
+
+    write_corpus(tmp_path)
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")  # skipped with a warning, either way
+    one = build(Config(inputs=(str(tmp_path),), date="2026-11-20"))
+    two = build(Config(inputs=(str(tmp_path),), date="2026-11-20", jobs=2))
+    assert one == two
+    assert one.digest.stats.skipped_files == 1
+
+
+def test_only_single_article_stories_all_go_in_brief_with_the_whole_budget():
+    stories = [Story(title=str(k), articles=(k,), facts=(), outlets=1) for k in range(10)]
+    budgets, brief = share_budget(stories, Config(max_words=300))
+    assert budgets == [None] * 10 and brief.words == 300

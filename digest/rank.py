@@ -7,6 +7,7 @@ they stay selectable with ``--algorithm``.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -179,7 +180,10 @@ def sumy_ranker(summarizer_name: str) -> Ranker:
                 ratings[info.order] = float(info.rating)
             return infos
 
-        summarizer(document, keep_all)
+        with warnings.catch_warnings():
+            # LexRank divides by zero on a one-sentence story; its ratings are still usable.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            summarizer(document, keep_all)
         scores = [0.0] * len(facts)
         for doc_order, fact_index in enumerate(order):
             scores[fact_index] = ratings.get(doc_order, 0.0)

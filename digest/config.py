@@ -47,7 +47,7 @@ class Config:
     title: str = "News digest"
     max_words: int = 450  # about two minutes of reading
     sentences: int | None = None
-    algorithm: str = "lexrank"
+    algorithm: str = "digest"
     language: str = "english"
     dedup_threshold: float = 82.0  # rapidfuzz score (0-100) above which two sentences merge
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines

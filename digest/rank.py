@@ -1,8 +1,9 @@
 """Ranking: score the deduplicated facts and choose the best within a word budget.
 
 A ranker is a callable ``(facts, articles, budget, config) -> Ranking``, chosen
-by name from ``RANKERS``. sumy's single-document algorithms are wrapped here so
-they stay selectable with ``--algorithm``.
+by name from ``RANKERS``. The default, "digest", is the multi-document ranker
+of ``digest.ranker``; sumy's single-document algorithms are wrapped here so they
+stay selectable with ``--algorithm``.
 """
 from __future__ import annotations
 
@@ -180,6 +181,11 @@ _SUMY = _LazySumy()
 SUMY_ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "kl", "sumbasic", "reduction")
 
 RANKERS: dict[str, Ranker] = {name: sumy_ranker(name) for name in SUMY_ALGORITHMS}
+
+# Imported here, not at the top: the default ranker builds on Budget, Decision and Ranking above.
+from .ranker import RankerSettings, digest_ranker  # noqa: E402
+
+RANKERS["digest"] = digest_ranker(RankerSettings())
 
 
 def get_ranker(name: str) -> Ranker:

@@ -52,30 +52,33 @@ class RankerSettings:
 
 _BOILERPLATE = re.compile(
     r"\b(click|subscribe|sign up|newsletter|cookies?|copyright|all rights reserved|follow us|"
-    r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\.",
-    re.IGNORECASE,
+    r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\."
 )
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|me|my|we|we're|our|us|you|your)\b")
+_PRONOUNS = frozenset("I I'm I've".split())
 _QUOTED = re.compile(r"[\"“”].*?[\"“”]")
+_TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
 _DETAIL_SCALE = 3.0  # names and numbers after which detail saturates (1 - 1/e at three)
 
 
-def content_signal(text: str) -> tuple[float, float]:
+def content_signal(text: str, tokens: Sequence[str]) -> tuple[float, float]:
     """(detail, filler factor) of one sentence: concrete detail in [0, 1], and how usable it is as news prose."""
-    tokens = words(text)
-    numbers = sum(1 for w in tokens if any(c.isdigit() for c in w))
+    numbers = len(_NUMBER.findall(text))
     # Capitalised words after the first are mostly names: people, places, organisations.
-    names = sum(1 for w in tokens[1:] if w[0].isupper() and not _FIRST_PERSON.fullmatch(w))
+    names = sum(1 for w in tokens[1:] if w[0].isupper() and w not in _PRONOUNS)
     detail = 1.0 - math.exp(-(numbers + names) / _DETAIL_SCALE)
     filler = 1.0
     if len(tokens) < 6:
         filler *= 0.3
     if text.rstrip(" \"”'’").endswith("?"):
         filler *= 0.3
-    if _BOILERPLATE.search(text):
+    elif not text.rstrip(" \"”'’)").endswith((".", "!")):
+        filler *= 0.5  # no sentence ending: a caption, credit, heading or cut-off scrap
+    if _BOILERPLATE.search(text.lower()):
         filler *= 0.1
-    unquoted = _QUOTED.sub(" ", text)
-    if len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:
+    unquoted = _QUOTED.sub(" ", text) if '"' in text or "“" in text else text
+    if unquoted is not text and len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:
         filler *= 0.5  # mostly quotation with nothing concrete in it
     if _FIRST_PERSON.search(unquoted):
         filler *= 0.6  # the writer's own voice: opinion or address to the reader
@@ -137,11 +140,12 @@ class _Vocabulary:
             self._stems[word] = stem
         return stem
 
-    def analyse(self, text: str) -> tuple[list[str], list[str]]:
+    def analyse(self, tokens: Sequence[str]) -> tuple[list[str], list[str]]:
         """(content stems, concepts): concepts are content stems and bigrams not made of two stop words."""
-        lowered = [w.lower() for w in words(text)]
-        stems = [self.stem(w) for w in lowered]
+        lowered = [w.lower() for w in tokens]
         stop = [w in self.stop_words or len(w) < 2 and not w.isdigit() for w in lowered]
+        # Stop words only ever appear inside bigrams and numbers have no suffixes: neither needs the stemmer.
+        stems = [w if is_stop or w[-1].isdigit() else self.stem(w) for w, is_stop in zip(lowered, stop)]
         content = [s for s, is_stop in zip(stems, stop) if not is_stop]
         bigrams = [
             f"{stems[i]} {stems[i + 1]}" for i in range(len(stems) - 1) if not (stop[i] and stop[i + 1])
@@ -149,18 +153,17 @@ class _Vocabulary:
         return content, content + bigrams
 
 
-def _matrix(rows: list[list[str]]) -> tuple[sparse.csr_matrix, int]:
+def _matrix(rows: list[list[str]]) -> sparse.csr_matrix:
     """Term-count matrix (one row per fact) over the terms seen, in first-seen order."""
-    index: dict[str, int] = {}
-    indptr = [0]
-    indices: list[int] = []
-    for row in rows:
-        indices.extend(index.setdefault(term, len(index)) for term in row)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float64)
-    matrix = sparse.csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr)), shape=(len(rows), len(index)))
+    flat = [term for row in rows for term in row]
+    index = {term: i for i, term in enumerate(dict.fromkeys(flat))}
+    indices = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(row) for row in rows], out=indptr[1:])
+    data = np.ones(len(flat), dtype=np.float64)
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(index)))
     matrix.sum_duplicates()
-    return matrix, len(index)
+    return matrix
 
 
 def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -243,10 +246,11 @@ def _rank(
     facts = sorted(facts, key=lambda f: (f.sentence.article, f.sentence.position, f.text, f.sources))
     by_id = {a.id: a for a in articles}
     vocabulary = _Vocabulary(config.language)
-    analysed = [vocabulary.analyse(f.text) for f in facts]
-    counts, _ = _matrix([content for content, _ in analysed])
-    concepts, _ = _matrix([list(dict.fromkeys(c)) for _, c in analysed])
-    x = _tfidf(counts)
+    tokens = [words(f.text) for f in facts]
+    analysed = [vocabulary.analyse(t) for t in tokens]
+    x = _tfidf(_matrix([content for content, _ in analysed]))
+    concepts = _matrix([c for _, c in analysed])
+    concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
     n = len(facts)
 
     credits = np.array([corroboration(f, by_id, settings.copy_credit) for f in facts])
@@ -255,7 +259,7 @@ def _rank(
         "centrality": _squash(lexrank(x, settings.damping) * n),
         "position": 1.0 / np.sqrt(1.0 + np.array([min(m.position for m in f.members) for f in facts])),
     }
-    detail, filler = np.array([content_signal(f.text) for f in facts]).T
+    detail, filler = np.array([content_signal(f.text, t) for f, t in zip(facts, tokens)]).reshape(n, 2).T
     signals["content"] = detail
     if settings.content == 0:
         filler = np.ones(n)
@@ -266,11 +270,18 @@ def _rank(
     concept_weight = _concept_weights(concepts, facts, credits if settings.corroboration else np.ones(n), by_id)
     if settings.corroboration == 0:
         concept_weight = (concept_weight > 0).astype(np.float64)
-    lengths = np.array([max(len(words(f.text)), 1) for f in facts], dtype=np.float64)
+    elif concept_weight.max(initial=0.0) > 1.0:
+        # What only one source says is that source's angle; what others repeat is the story
+        # (Gillick & Favre keep only concepts found in several documents). A concept counts
+        # for its sources beyond the first, unless nothing at all is corroborated.
+        concept_weight = np.maximum(concept_weight - 1.0, 0.0)
+    lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)
     has_words = np.array([bool(content) for content, _ in analysed])
 
     def density(gain: np.ndarray) -> np.ndarray:
-        return filler * (settings.coverage * gain / lengths / scale + prior)
+        # New concepts per word, worth up to twice as much in a lead, central, corroborated,
+        # concrete sentence; once everything is covered, the signals alone decide.
+        return filler * (1.0 + prior) * (settings.coverage * gain / lengths / scale + _TIE_BREAK)
 
     gain = concepts @ concept_weight
     scale = float((gain / lengths).max()) or 1.0
@@ -325,3 +336,4 @@ def _rank(
 def _squash(x: np.ndarray) -> np.ndarray:
     """Map a score relative to uniform (1 = average) into [0, 1): 0.5 at average."""
     return x / (1.0 + x)
+

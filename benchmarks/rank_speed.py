@@ -97,13 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"{args.words}-word budget; sentences of `{Path(args.data).name}` as one day.",
         "",
-        "| ranker | articles | sentences | facts | wall time (s) | CPU time (s) | peak RSS (MB) | RSS before ranking (MB) |",
+        "| ranker | articles | sentences | facts | wall time (s) | CPU time (s) "
+        "| peak RSS (MB) | RSS before ranking (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows:
         lines.append(
-            f"| {name} | {r['articles']} | {r['sentences']} | {r['facts']} | {r['seconds']:.3f} | {r['cpu_seconds']:.3f} "
-            f"| {r['rss_peak_mb']:.0f} | {r['rss_before_mb']:.0f} |"
+            f"| {name} | {r['articles']} | {r['sentences']} | {r['facts']} | {r['seconds']:.3f} "
+            f"| {r['cpu_seconds']:.3f} | {r['rss_peak_mb']:.0f} | {r['rss_before_mb']:.0f} |"
         )
     command = "PYTHONPATH=. python benchmarks/rank_speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     lines += [

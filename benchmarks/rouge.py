@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {seconds[name]:.1f} |"
         )
     command = "PYTHONPATH=. python benchmarks/rouge.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    lines += ["", f"Regenerate: `{command}`", f"Machine: {platform.machine()}, {platform.python_version()}, {platform.system()}."]
+    machine = f"Machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}."
+    lines += ["", f"Regenerate: `{command}`", machine]
     text = "\n".join(lines)
     print(text)
     if args.write:

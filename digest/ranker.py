@@ -12,11 +12,13 @@ Each fact gets four signals, each in [0, 1]:
   quotes, fragments, first-person opinion, page furniture).
 
 The budget is then filled by greedy budgeted submodular maximisation (Lin &
-Bilmes 2011): the objective is the weighted coverage of concepts (stemmed
-content words and bigrams, each weighted by how many independent sources use
-it, as in Gillick & Favre's concept ILP) plus a per-word prior from the
-signals. A fact too similar to one already chosen (TF-IDF cosine) is passed
-over, so two wordings of one statement are never both chosen.
+Bilmes 2011, cost-scaled greedy): the objective is the weighted coverage of
+concepts (stemmed content words and bigrams), a concept counting for each
+independent source beyond the first that uses it, as in Gillick & Favre's
+concept ILP. The signals scale what a fact's new concepts are worth (by up to
+two), so among facts saying something new, the corroborated, central, early,
+concrete one wins. A fact too similar to one already chosen (TF-IDF cosine) is
+passed over, so two wordings of one statement are never both chosen.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ class RankerSettings:
     centrality: float = 1.0
     position: float = 1.0
     content: float = 1.0
-    coverage: float = 1.0  # concept coverage against the per-word prior of the signals
+    coverage: float = 1.0  # weight of concept coverage; 0 leaves the signals alone to rank
     redundancy: float = 0.5  # TF-IDF cosine at or above which a fact repeats a chosen one
     copy_credit: float = 0.25  # what a verbatim copy of a wording adds to corroboration
     damping: float = 0.85  # LexRank's random-jump damping
@@ -204,7 +206,8 @@ def _concept_weights(
     units: dict[object, int] = {}
     pair_fact, pair_unit, pair_credit = [], [], []
     for f, fact in enumerate(facts):
-        keys = list(dict.fromkeys(_outlet_keys(articles.get(a), a)[0] for a in fact.sources or (fact.sentence.article,)))
+        sources = fact.sources or (fact.sentence.article,)
+        keys = list(dict.fromkeys(_outlet_keys(articles.get(a), a)[0] for a in sources))
         share = min(credits[f] / len(keys), 1.0)
         for key in keys:
             pair_fact.append(f)
@@ -267,7 +270,7 @@ def _rank(
     total_weight = sum(weights.values()) or 1.0
     prior = sum(weights[name] * signals[name] for name in SIGNALS) / total_weight
 
-    concept_weight = _concept_weights(concepts, facts, credits if settings.corroboration else np.ones(n), by_id)
+    concept_weight = _concept_weights(concepts, facts, credits, by_id)
     if settings.corroboration == 0:
         concept_weight = (concept_weight > 0).astype(np.float64)
     elif concept_weight.max(initial=0.0) > 1.0:
@@ -307,28 +310,32 @@ def _rank(
         closer = similarity > max_similarity
         max_similarity = np.where(closer, similarity, max_similarity)
         most_similar = np.where(closer, len(chosen), most_similar)
-        concept_weight = concept_weight.copy()
         concept_weight[concepts.indices[concepts.indptr[k] : concepts.indptr[k + 1]]] = 0.0
         gain = concepts @ concept_weight
 
     def item(i: int, score: float) -> Item:
         components = tuple((name, round(float(signals[name][i]), 4)) for name in SIGNALS)
-        extra = (("sources", float(credits[i])), ("filler", round(float(filler[i]), 4)), ("prior", round(float(prior[i]), 4)))
+        extra = (
+            ("sources", float(credits[i])),
+            ("filler", round(float(filler[i]), 4)),
+            ("prior", round(float(prior[i]), 4)),
+        )
         return Item(fact=facts[i], score=round(score, 6), components=components + extra)
 
-    decisions = [Decision(item(k, chosen_gain[k]), True, f"chosen #{r}: best gain per word ({chosen_gain[k]:.3f})") for r, k in enumerate(chosen, 1)]
+    decisions = [
+        Decision(item(k, chosen_gain[k]), True, f"chosen #{r}: best gain per word ({chosen_gain[k]:.3f})")
+        for r, k in enumerate(chosen, 1)
+    ]
     # Explain the close calls: the best-scoring facts left out, up to three times as many as were chosen.
     passed = [int(i) for i in np.lexsort((np.arange(n), -initial)) if int(i) not in chosen_gain and has_words[i]]
     sentences_full = budget.sentences is not None and len(chosen) >= budget.sentences
     for i in passed[: max(3 * len(chosen), 10)]:
         if max_similarity[i] >= settings.redundancy:
             reason = f"redundant with #{most_similar[i]} (cos {max_similarity[i]:.2f})"
-        elif lengths[i] > left:
-            reason = f"does not fit budget: {int(lengths[i])} words, {left} left"
         elif sentences_full:
             reason = "sentence budget full"
-        else:
-            reason = "not reached"
+        else:  # the greedy loop only stops once nothing else fits
+            reason = f"does not fit budget: {int(lengths[i])} words, {left} left"
         decisions.append(Decision(item(i, float(initial[i])), False, reason))
     return Ranking(chosen=reading_order([d.item for d in decisions if d.chosen]), decisions=tuple(decisions))
 

@@ -17,7 +17,9 @@ CONFIG = Config()
 
 
 def article(i: int, outlet: str | None = None) -> Article:
-    return Article(id=i, url=f"https://example.com/{i}", title="", outlet=outlet, published=None, body="", path=f"{i}.md")
+    return Article(
+        id=i, url=f"https://example.com/{i}", title="", outlet=outlet, published=None, body="", path=f"{i}.md"
+    )
 
 
 def fact(*wordings: tuple[int, int, str]) -> Fact:
@@ -63,7 +65,10 @@ def test_corroborated_fact_beats_single_source_one():
 
 def test_corroborated_fact_wins_against_a_better_placed_single_source_one():
     lone = fact((3, 0, "The city council also approved a parking budget of $1.1 million on Monday."))
-    backed = fact((0, 3, "The park budget passed by seven votes to two."), (1, 3, "The park budget passed by seven votes to two, officials said."))
+    backed = fact(
+        (0, 3, "The park budget passed by seven votes to two."),
+        (1, 3, "The park budget passed by seven votes to two, officials said."),
+    )
     chosen = texts(rank([lone, backed], [*ARTICLES, article(3, "Post")], words=15))
     assert chosen == [backed.text]
 

@@ -101,6 +101,8 @@ def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float) 
     Byte-identical wordings from different articles are wire copies or
     syndication: they show the statement travelled, not that it was reported
     twice. One outlet counts once however many of its articles carry the fact.
+    Partial sources (a shorter sentence subsumed by this one) are not counted:
+    they never said the whole statement.
     """
     wordings: dict[str, list[int]] = {}
     for a in fact.sources:

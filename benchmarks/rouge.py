@@ -8,8 +8,10 @@ become Articles, their sentences Facts (byte-identical sentences merged; see
 benchmarks/common.py), and every system picks sentences within the same word
 budget; the selection, in reading order, is cut to the budget and scored with
 rouge-score (Porter stemming) against the summary: ROUGE-1, ROUGE-2 and ROUGE-L
-F1, times 100, averaged over clusters. Halves A and B (clusters of even and odd
-line number) show whether the ordering of systems holds on each half.
+F1, times 100, averaged over clusters. Halves A and B (clusters on odd and even
+lines of the file) show whether the ordering of systems holds on each half.
+Clusters with more than --max-sentences sentences are skipped for every system
+(sumy's algorithms are quadratic or worse in the number of sentences).
 
 Systems: "digest" (the default ranker), every sumy algorithm, "lead" (first
 sentences of each article, round-robin), and with --ablation the default with
@@ -73,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", help="JSONL of {docs, summary}")
     parser.add_argument("--words", type=int, default=250, help="word budget (default 250)")
     parser.add_argument("--limit", type=int, help="use the first N clusters only")
+    parser.add_argument(
+        "--max-sentences", type=int, default=2000,
+        help="skip clusters with more sentences, for every system (default 2000: sumy is quadratic or worse)",
+    )
     parser.add_argument("--systems", help="comma-separated subset, e.g. digest,lead,lexrank")
     parser.add_argument("--ablation", action="store_true", help="also the default with each signal off")
     parser.add_argument("--write", metavar="MARKDOWN", help="refresh this run's section of the file")
@@ -80,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     clusters = read_clusters(args.data, args.limit)
+    skipped = 0
     table = systems(args.systems.split(",") if args.systems else None, args.ablation)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     config = Config()
@@ -89,22 +96,26 @@ def main(argv: list[str] | None = None) -> int:
     for number, cluster in enumerate(clusters):
         articles = articles_of(cluster["docs"])
         facts = facts_of(articles)
+        if sum(len(f.members) for f in facts) > args.max_sentences:
+            skipped += 1
+            continue
         for name, ranker in table.items():
             start = time.perf_counter()
             ranking = ranker(facts, articles, budget, config)
             seconds[name] += time.perf_counter() - start
             result = scorer.score(cluster["summary"], summary_text(ranking, args.words))
-            scores[name].append(tuple(100 * result[key].fmeasure for key in ("rouge1", "rouge2", "rougeL")))
+            scores[name].append((number, *(100 * result[key].fmeasure for key in ("rouge1", "rouge2", "rougeL"))))
         print(f"\r{number + 1}/{len(clusters)} clusters", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 
     def mean(rows, column, half=None):
-        picked = [r[column] for i, r in enumerate(rows) if half is None or i % 2 == half]
+        picked = [r[1 + column] for r in rows if half is None or r[0] % 2 == half]
         return sum(picked) / len(picked) if picked else float("nan")
 
     lines = [
-        f"{len(clusters)} clusters of `{Path(args.data).name}`, {args.words}-word budget, F1 × 100 "
-        f"(A/B: clusters of even/odd line number).",
+        f"{len(clusters) - skipped} clusters of `{Path(args.data).name}` ({skipped} of the {len(clusters)} read "
+        f"skipped for having over {args.max_sentences} sentences), {args.words}-word budget, F1 × 100 "
+        f"(A / B: clusters on odd / even lines of the file).",
         "",
         "| system | ROUGE-1 | ROUGE-2 | ROUGE-L | R-1 A / B | R-2 A / B | ranking time (s) |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from .config import Config
 from .models import Article, Fact, Item
+from .ranker import RankerSettings, digest_ranker
 from .segment import words
 
 
@@ -180,12 +181,10 @@ _SUMY = _LazySumy()
 
 SUMY_ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "kl", "sumbasic", "reduction")
 
-RANKERS: dict[str, Ranker] = {name: sumy_ranker(name) for name in SUMY_ALGORITHMS}
-
-# Imported here, not at the top: the default ranker builds on Budget, Decision and Ranking above.
-from .ranker import RankerSettings, digest_ranker  # noqa: E402
-
-RANKERS["digest"] = digest_ranker(RankerSettings())
+RANKERS: dict[str, Ranker] = {
+    "digest": digest_ranker(RankerSettings()),
+    **{name: sumy_ranker(name) for name in SUMY_ALGORITHMS},
+}
 
 
 def get_ranker(name: str) -> Ranker:

@@ -25,15 +25,17 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from scipy import sparse
 
 from .config import Config
 from .models import Article, Fact, Item
-from .rank import Budget, Decision, Ranker, Ranking, reading_order
 from .segment import words
+
+if TYPE_CHECKING:  # rank.py registers this module's ranker, so rank is imported when called
+    from .rank import Budget, Ranker, Ranking
 
 SIGNALS = ("corroboration", "centrality", "position", "content")
 
@@ -235,8 +237,6 @@ def digest_ranker(settings: RankerSettings = RankerSettings()) -> Ranker:
     """The default ranker with the given settings (see the module docstring)."""
 
     def rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config) -> Ranking:
-        if not facts:
-            return Ranking(chosen=())
         return _rank(facts, articles, budget, config, settings)
 
     rank.__name__ = "digest_ranker"
@@ -247,6 +247,10 @@ def _rank(
     facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config, settings: RankerSettings
 ) -> Ranking:
     """Score every fact, then fill the budget greedily (see the module docstring)."""
+    from .rank import Decision, Ranking, reading_order
+
+    if not facts:
+        return Ranking(chosen=())
     # A canonical order makes every tie-break (argmax takes the first) independent of input order.
     facts = sorted(facts, key=lambda f: (f.sentence.article, f.sentence.position, f.text, f.sources))
     by_id = {a.id: a for a in articles}

@@ -171,3 +171,12 @@ def test_any_budget_is_respected(words, sentences):
     ranking = rank(words=words, sentences=sentences)
     assert sum(word_count(t) for t in texts(ranking)) <= words
     assert sentences is None or len(ranking.chosen) <= sentences
+
+
+def test_ranker_module_imports_on_its_own():
+    # rank.py registers the default ranker, so importing digest.ranker first must not be circular.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import digest.ranker"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

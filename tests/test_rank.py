@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -175,8 +177,5 @@ def test_any_budget_is_respected(words, sentences):
 
 def test_ranker_module_imports_on_its_own():
     # rank.py registers the default ranker, so importing digest.ranker first must not be circular.
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-c", "import digest.ranker"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

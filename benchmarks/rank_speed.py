@@ -1,6 +1,6 @@
 """How fast the default ranker is, against sumy's LexRank and at a whole day's scale.
 
-    cd /work/wt/rank   # the project root
+    # from the project root
     PYTHONPATH=. python benchmarks/rank_speed.py ../shared/eval/multinews.jsonl --write BENCHMARKS.md
 
 All clusters' documents together stand for one day of news (Articles with ids

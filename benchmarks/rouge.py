@@ -1,7 +1,8 @@
 """ROUGE of every ranker against human summaries of multi-document news clusters.
 
-    cd /work/wt/rank   # the project root
-    PYTHONPATH=. python benchmarks/rouge.py ../shared/eval/multinews.jsonl --words 250 --limit 100 --write BENCHMARKS.md
+    # from the project root; BENCHMARKS.md lists the exact runs behind its tables
+    PYTHONPATH=. python benchmarks/rouge.py ../shared/eval/multinews.jsonl --words 250 --limit 100 --ablation \
+        --section rouge-100 --write BENCHMARKS.md
 
 reads any JSONL of {"docs": [str, ...], "summary": str}. Each cluster's documents
 become Articles, their sentences Facts (byte-identical sentences merged; see

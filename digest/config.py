@@ -60,7 +60,7 @@ class Config:
     title: str = "News digest"
     max_words: int = 450  # about two minutes of reading
     sentences: int | None = None
-    algorithm: str = "lexrank"
+    algorithm: str = "digest"
     language: str = "english"
     dedup_threshold: float = 82.0  # rapidfuzz score (0-100) above which two sentences merge
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])

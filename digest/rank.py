@@ -1,8 +1,9 @@
 """Ranking: score the deduplicated facts and choose the best within a word budget.
 
 A ranker is a callable ``(facts, articles, budget, config) -> Ranking``, chosen
-by name from ``RANKERS``. sumy's single-document algorithms are wrapped here so
-they stay selectable with ``--algorithm``.
+by name from ``RANKERS``. The default, "digest", is the multi-document ranker
+of ``digest.ranker``; sumy's single-document algorithms are wrapped here so they
+stay selectable with ``--algorithm``.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Callable, Sequence
 
 from .config import Config
 from .models import Article, Conflict, Fact, Item
+from .ranker import RankerSettings, digest_ranker
 from .segment import words
 
 
@@ -225,7 +227,10 @@ _SUMY = _LazySumy()
 
 SUMY_ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "kl", "sumbasic", "reduction")
 
-RANKERS: dict[str, Ranker] = {name: sumy_ranker(name) for name in SUMY_ALGORITHMS}
+RANKERS: dict[str, Ranker] = {
+    "digest": digest_ranker(RankerSettings()),
+    **{name: sumy_ranker(name) for name in SUMY_ALGORITHMS},
+}
 
 
 def get_ranker(name: str) -> Ranker:

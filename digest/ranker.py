@@ -1,0 +1,352 @@
+"""The default ranker: many articles at once, scored with an editor's signals.
+
+Each fact gets four signals, each in [0, 1]:
+
+* corroboration: how many independent sources carry it (distinct outlets when
+  known, else distinct articles; verbatim copies of one wording count little);
+* centrality: continuous LexRank on the TF-IDF cosine graph, computed without
+  ever building the graph (the graph is X·Xᵀ, so one step is two sparse
+  products) and so linear in the input;
+* position: leads carry the news;
+* content: concrete detail (numbers, names) against filler (questions, bare
+  quotes, fragments, first-person opinion, page furniture).
+
+The budget is then filled by greedy budgeted submodular maximisation (Lin &
+Bilmes 2011, cost-scaled greedy): the objective is the weighted coverage of
+concepts (stemmed content words and bigrams), a concept counting for each
+independent source beyond the first that uses it, as in Gillick & Favre's
+concept ILP. The signals scale what a fact's new concepts are worth (by up to
+two), so among facts saying something new, the corroborated, central, early,
+concrete one wins. A fact too similar to one already chosen (TF-IDF cosine) is
+passed over, so two wordings of one statement are never both chosen.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from .config import Config
+from .models import Article, Fact, Item
+from .segment import words
+
+if TYPE_CHECKING:  # rank.py registers this module's ranker, so rank is imported when called
+    from .rank import Budget, Ranker, Ranking
+
+SIGNALS = ("corroboration", "centrality", "position", "content")
+
+
+@dataclass(frozen=True)
+class RankerSettings:
+    """Weights and thresholds of the default ranker; a weight of 0 switches a signal off."""
+
+    corroboration: float = 1.0
+    centrality: float = 1.0
+    position: float = 1.0
+    content: float = 1.0
+    coverage: float = 1.0  # weight of concept coverage; 0 leaves the signals alone to rank
+    redundancy: float = 0.5  # TF-IDF cosine at or above which a fact repeats a chosen one
+    copy_credit: float = 0.25  # what a verbatim copy of a wording adds to corroboration
+    damping: float = 0.85  # LexRank's random-jump damping
+
+
+_BOILERPLATE = re.compile(
+    r"\b(click|subscribe|sign up|newsletter|cookies?|copyright|all rights reserved|follow us|"
+    r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\."
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|me|my|we|we're|our|us|you|your)\b")
+_PRONOUNS = frozenset("I I'm I've".split())
+_QUOTED = re.compile(r"[\"“”].*?[\"“”]")
+_TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
+_DETAIL_SCALE = 3.0  # names and numbers after which detail saturates (1 - 1/e at three)
+
+
+def content_signal(text: str, tokens: Sequence[str]) -> tuple[float, float]:
+    """(detail, filler factor) of one sentence: concrete detail in [0, 1], and how usable it is as news prose."""
+    numbers = len(_NUMBER.findall(text))
+    # Capitalised words after the first are mostly names: people, places, organisations.
+    names = sum(1 for w in tokens[1:] if w[0].isupper() and w not in _PRONOUNS)
+    detail = 1.0 - math.exp(-(numbers + names) / _DETAIL_SCALE)
+    filler = 1.0
+    if len(tokens) < 6:
+        filler *= 0.3
+    if text.rstrip(" \"”'’").endswith("?"):
+        filler *= 0.3
+    elif not text.rstrip(" \"”'’)").endswith((".", "!")):
+        filler *= 0.5  # no sentence ending: a caption, credit, heading or cut-off scrap
+    if _BOILERPLATE.search(text.lower()):
+        filler *= 0.1
+    unquoted = _QUOTED.sub(" ", text) if '"' in text or "“" in text else text
+    if unquoted is not text and len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:
+        filler *= 0.5  # mostly quotation with nothing concrete in it
+    if _FIRST_PERSON.search(unquoted):
+        filler *= 0.6  # the writer's own voice: opinion or address to the reader
+    return detail, filler
+
+
+def _outlet_keys(article: Article | None, article_id: int) -> list[object]:
+    """Who published this article: its outlets when known, else the article itself."""
+    if article is None:
+        return [("article", article_id)]
+    outlets = [o.strip().lower() for o in ((article.outlet,) if article.outlet else ()) + article.outlets if o]
+    return list(dict.fromkeys(outlets)) or [("article", article_id)]
+
+
+def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float) -> float:
+    """Independent sources of a fact: each distinct wording counts once per new outlet, copies of it count little.
+
+    Byte-identical wordings from different articles are wire copies or
+    syndication: they show the statement travelled, not that it was reported
+    twice. One outlet counts once however many of its articles carry the fact.
+    Partial sources (a shorter sentence subsumed by this one) are not counted:
+    they never said the whole statement.
+    """
+    wordings: dict[str, list[int]] = {}
+    for a in fact.sources:
+        text = next((m.text for m in fact.members if m.article == a), fact.text)
+        wordings.setdefault(" ".join(text.split()), []).append(a)
+    seen: set[object] = set()
+    total = 0.0
+    for _, group in sorted(wordings.items()):
+        new = [key for a in group for key in _outlet_keys(articles.get(a), a) if key not in seen]
+        new = list(dict.fromkeys(new))
+        seen.update(new)
+        if new:
+            total += 1.0 + copy_credit * (len(new) - 1)
+    return max(total, 1.0)
+
+
+class _Vocabulary:
+    """Stemmed tokens and concepts of every fact, with a per-call stem cache."""
+
+    def __init__(self, language: str):
+        from nltk.stem.snowball import SnowballStemmer
+
+        try:
+            from sumy.utils import get_stop_words
+
+            self.stop_words = frozenset(get_stop_words(language))
+        except LookupError:
+            self.stop_words = frozenset()
+        try:
+            self._stemmer = SnowballStemmer(language)
+        except ValueError:
+            self._stemmer = None
+        self._stems: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stemmer.stem(word) if self._stemmer else word
+            self._stems[word] = stem
+        return stem
+
+    def analyse(self, tokens: Sequence[str]) -> tuple[list[str], list[str]]:
+        """(content stems, concepts): concepts are content stems and bigrams not made of two stop words."""
+        lowered = [w.lower() for w in tokens]
+        stop = [w in self.stop_words or len(w) < 2 and not w.isdigit() for w in lowered]
+        # Stop words only ever appear inside bigrams and numbers have no suffixes: neither needs the stemmer.
+        stems = [w if is_stop or w[-1].isdigit() else self.stem(w) for w, is_stop in zip(lowered, stop)]
+        content = [s for s, is_stop in zip(stems, stop) if not is_stop]
+        bigrams = [
+            f"{stems[i]} {stems[i + 1]}" for i in range(len(stems) - 1) if not (stop[i] and stop[i + 1])
+        ]
+        return content, content + bigrams
+
+
+def _matrix(rows: list[list[str]]) -> sparse.csr_matrix:
+    """Term-count matrix (one row per fact) over the terms seen, in first-seen order."""
+    flat = [term for row in rows for term in row]
+    index = {term: i for i, term in enumerate(dict.fromkeys(flat))}
+    indices = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(row) for row in rows], out=indptr[1:])
+    data = np.ones(len(flat), dtype=np.float64)
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(index)))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Sublinear TF times smoothed IDF, rows scaled to unit length (empty rows stay zero)."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    x = counts.copy()
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ x
+
+
+def lexrank(x: sparse.csr_matrix, damping: float, iterations: int = 100, tolerance: float = 1e-10) -> np.ndarray:
+    """Continuous LexRank scores (sum to 1) of the cosine graph x·xᵀ without self-loops, never materialised."""
+    n = x.shape[0]
+    self_similarity = np.asarray(x.multiply(x).sum(axis=1)).ravel()
+    degree = x @ (x.T @ np.ones(n)) - self_similarity
+    dangling = degree <= 1e-12
+    inverse_degree = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, degree))
+    p = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        u = p * inverse_degree
+        walk = x @ (x.T @ u) - self_similarity * u + p[dangling].sum() / n
+        new = damping * walk + (1.0 - damping) / n
+        done = np.abs(new - p).sum() < tolerance
+        p = new
+        if done:
+            break
+    return p
+
+
+def _concept_weights(
+    concepts: sparse.csr_matrix, facts: Sequence[Fact], credits: np.ndarray, articles: dict[int, Article]
+) -> np.ndarray:
+    """Each concept's weight: the independent sources using it (each source counted once, at its best credit)."""
+    units: dict[object, int] = {}
+    pair_fact, pair_unit, pair_credit = [], [], []
+    for f, fact in enumerate(facts):
+        sources = fact.sources or (fact.sentence.article,)
+        keys = list(dict.fromkeys(_outlet_keys(articles.get(a), a)[0] for a in sources))
+        share = min(credits[f] / len(keys), 1.0)
+        for key in keys:
+            pair_fact.append(f)
+            pair_unit.append(units.setdefault(key, len(units)))
+            pair_credit.append(share)
+    pair_fact = np.array(pair_fact, dtype=np.int64)
+    starts, ends = concepts.indptr[pair_fact], concepts.indptr[pair_fact + 1]
+    sizes = ends - starts
+    # Expand every (fact, unit) pair over the fact's concepts, then keep one credit per (unit, concept).
+    offsets = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+    concept = concepts.indices[offsets]
+    unit = np.repeat(np.array(pair_unit, dtype=np.int64), sizes)
+    credit = np.repeat(np.array(pair_credit), sizes)
+    key = unit * concepts.shape[1] + concept
+    order = np.lexsort((-credit, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    best = order[first]
+    return np.bincount(concept[best], weights=credit[best], minlength=concepts.shape[1])
+
+
+def digest_ranker(settings: RankerSettings = RankerSettings()) -> Ranker:
+    """The default ranker with the given settings (see the module docstring)."""
+
+    def rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config) -> Ranking:
+        return _rank(facts, articles, budget, config, settings)
+
+    rank.__name__ = "digest_ranker"
+    return rank
+
+
+def _rank(
+    facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config, settings: RankerSettings
+) -> Ranking:
+    """Score every fact, then fill the budget greedily (see the module docstring)."""
+    from .rank import Decision, Ranking, reading_order
+
+    if not facts:
+        return Ranking(chosen=())
+    # A canonical order makes every tie-break (argmax takes the first) independent of input order.
+    facts = sorted(facts, key=lambda f: (f.sentence.article, f.sentence.position, f.text, f.sources))
+    by_id = {a.id: a for a in articles}
+    vocabulary = _Vocabulary(config.language)
+    tokens = [words(f.text) for f in facts]
+    analysed = [vocabulary.analyse(t) for t in tokens]
+    x = _tfidf(_matrix([content for content, _ in analysed]))
+    concepts = _matrix([c for _, c in analysed])
+    concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
+    n = len(facts)
+
+    credits = np.array([corroboration(f, by_id, settings.copy_credit) for f in facts])
+    signals = {
+        "corroboration": 1.0 - 1.0 / credits,
+        "centrality": _squash(lexrank(x, settings.damping) * n),
+        "position": 1.0 / np.sqrt(1.0 + np.array([min(m.position for m in f.members) for f in facts])),
+    }
+    detail, filler = np.array([content_signal(f.text, t) for f, t in zip(facts, tokens)]).reshape(n, 2).T
+    signals["content"] = detail
+    if settings.content == 0:
+        filler = np.ones(n)
+    weights = {name: getattr(settings, name) for name in SIGNALS}
+    total_weight = sum(weights.values()) or 1.0
+    prior = sum(weights[name] * signals[name] for name in SIGNALS) / total_weight
+
+    concept_weight = _concept_weights(concepts, facts, credits, by_id)
+    if settings.corroboration == 0:
+        concept_weight = (concept_weight > 0).astype(np.float64)
+    elif concept_weight.max(initial=0.0) > 1.0:
+        # What only one source says is that source's angle; what others repeat is the story
+        # (Gillick & Favre keep only concepts found in several documents). A concept counts
+        # for its sources beyond the first, unless nothing at all is corroborated.
+        concept_weight = np.maximum(concept_weight - 1.0, 0.0)
+    lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)
+    has_words = np.array([bool(content) for content, _ in analysed])
+
+    def density(gain: np.ndarray) -> np.ndarray:
+        # New concepts per word, worth up to twice as much in a lead, central, corroborated,
+        # concrete sentence; once everything is covered, the signals alone decide.
+        return filler * (1.0 + prior) * (settings.coverage * gain / lengths / scale + _TIE_BREAK)
+
+    gain = concepts @ concept_weight
+    scale = float((gain / lengths).max()) or 1.0
+    initial = density(gain)
+
+    chosen: list[int] = []
+    chosen_gain: dict[int, float] = {}
+    max_similarity = np.zeros(n)
+    most_similar = np.full(n, -1)
+    left = budget.words
+    available = has_words.copy()
+    while budget.sentences is None or len(chosen) < budget.sentences:
+        candidates = available & (lengths <= left) & (max_similarity < settings.redundancy)
+        if not candidates.any():
+            break
+        scores = np.where(candidates, density(gain), -np.inf)
+        k = int(np.argmax(scores))
+        chosen.append(k)
+        chosen_gain[k] = float(scores[k])
+        available[k] = False
+        left -= int(lengths[k])
+        similarity = x @ x[k].T.toarray().ravel()
+        closer = similarity > max_similarity
+        max_similarity = np.where(closer, similarity, max_similarity)
+        most_similar = np.where(closer, len(chosen), most_similar)
+        concept_weight[concepts.indices[concepts.indptr[k] : concepts.indptr[k + 1]]] = 0.0
+        gain = concepts @ concept_weight
+
+    def item(i: int, score: float) -> Item:
+        components = tuple((name, round(float(signals[name][i]), 4)) for name in SIGNALS)
+        extra = (
+            ("sources", float(credits[i])),
+            ("filler", round(float(filler[i]), 4)),
+            ("prior", round(float(prior[i]), 4)),
+        )
+        return Item(fact=facts[i], score=round(score, 6), components=components + extra)
+
+    decisions = [
+        Decision(item(k, chosen_gain[k]), True, f"chosen #{r}: best gain per word ({chosen_gain[k]:.3f})")
+        for r, k in enumerate(chosen, 1)
+    ]
+    # Explain the close calls: the best-scoring facts left out, up to three times as many as were chosen.
+    passed = [int(i) for i in np.lexsort((np.arange(n), -initial)) if int(i) not in chosen_gain and has_words[i]]
+    sentences_full = budget.sentences is not None and len(chosen) >= budget.sentences
+    for i in passed[: max(3 * len(chosen), 10)]:
+        if max_similarity[i] >= settings.redundancy:
+            reason = f"redundant with #{most_similar[i]} (cos {max_similarity[i]:.2f})"
+        elif sentences_full:
+            reason = "sentence budget full"
+        else:  # the greedy loop only stops once nothing else fits
+            reason = f"does not fit budget: {int(lengths[i])} words, {left} left"
+        decisions.append(Decision(item(i, float(initial[i])), False, reason))
+    return Ranking(chosen=reading_order([d.item for d in decisions if d.chosen]), decisions=tuple(decisions))
+
+
+def _squash(x: np.ndarray) -> np.ndarray:
+    """Map a score relative to uniform (1 = average) into [0, 1): 0.5 at average."""
+    return x / (1.0 + x)
+

@@ -1,0 +1,181 @@
+"""Ranking: tiny inline stories whose right answer is plain to a reader."""
+from __future__ import annotations
+
+import dataclasses
+import random
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.config import Config
+from digest.models import Article, Fact, Sentence
+from digest.rank import RANKERS, SUMY_ALGORITHMS, Budget, get_ranker, reading_order, word_count
+from digest.ranker import RankerSettings, content_signal, corroboration, digest_ranker
+
+CONFIG = Config()
+
+
+def article(i: int, outlet: str | None = None) -> Article:
+    return Article(
+        id=i, url=f"https://example.com/{i}", title="", outlet=outlet, published=None, body="", path=f"{i}.md"
+    )
+
+
+def fact(*wordings: tuple[int, int, str]) -> Fact:
+    """A fact from (article, position, text) members; the first is the representative."""
+    members = tuple(Sentence(text=t, article=a, paragraph=p, position=p) for a, p, t in wordings)
+    return Fact(sentence=members[0], members=members, sources=tuple(sorted({m.article for m in members})))
+
+
+STORY = [
+    fact(
+        (0, 0, "The city council approved a new budget of $4.2 million for Riverside Park on Monday."),
+        (1, 0, "Riverside Park will get $4.2 million after the city council approved the budget on Monday."),
+        (2, 1, "On Monday the city council approved the $4.2 million Riverside Park budget."),
+    ),
+    fact((0, 1, "Mayor Ana Ortiz said construction of the new playground starts in June.")),
+    fact((1, 1, "Construction of the new playground will start in June, Mayor Ana Ortiz said.")),
+    fact((2, 0, "Council member Tom Reyes voted against the plan, citing rising costs in 2023.")),
+    fact((0, 2, "What will the park look like?")),
+    fact((1, 2, "Click here to subscribe to our newsletter.")),
+    fact((2, 2, "Local residents have long asked for more green space in the northern districts.")),
+]
+ARTICLES = [article(0, "Gazette"), article(1, "Herald"), article(2, "Tribune")]
+
+
+def rank(facts=STORY, articles=ARTICLES, words=60, sentences=None, ranker=None):
+    return (ranker or RANKERS["digest"])(facts, articles, Budget(words=words, sentences=sentences), CONFIG)
+
+
+def texts(ranking) -> list[str]:
+    return [item.fact.text for item in ranking.chosen]
+
+
+def test_digest_is_the_default_algorithm():
+    assert Config().algorithm == "digest"
+    assert get_ranker(Config().algorithm) is RANKERS["digest"]
+
+
+def test_corroborated_fact_beats_single_source_one():
+    # Room for one sentence: the statement three outlets carry wins over a lone outlet's.
+    chosen = texts(rank(words=20))
+    assert chosen == [STORY[0].text]
+
+
+def test_corroborated_fact_wins_against_a_better_placed_single_source_one():
+    lone = fact((3, 0, "The city council also approved a parking budget of $1.1 million on Monday."))
+    backed = fact(
+        (0, 3, "The park budget passed by seven votes to two."),
+        (1, 3, "The park budget passed by seven votes to two, officials said."),
+    )
+    chosen = texts(rank([lone, backed], [*ARTICLES, article(3, "Post")], words=15))
+    assert chosen == [backed.text]
+
+
+def test_two_paraphrases_are_never_both_chosen():
+    ranking = rank(words=200)
+    assert not (STORY[1].text in texts(ranking) and STORY[2].text in texts(ranking))
+    passed = [d for d in ranking.decisions if not d.chosen and d.item.fact in (STORY[1], STORY[2])]
+    assert passed and passed[0].reason.startswith("redundant with #")
+
+
+@pytest.mark.parametrize("words, sentences", [(10, None), (25, None), (40, 2), (200, 1), (1000, None)])
+def test_budget_is_respected(words, sentences):
+    ranking = rank(words=words, sentences=sentences)
+    assert sum(word_count(t) for t in texts(ranking)) <= words
+    assert sentences is None or len(ranking.chosen) <= sentences
+
+
+def test_filler_is_passed_over_when_there_is_news_left():
+    chosen = texts(rank(words=45))
+    assert STORY[4].text not in chosen  # a question
+    assert STORY[5].text not in chosen  # page furniture
+
+
+def test_chosen_items_come_in_reading_order():
+    ranking = rank(words=200)
+    assert len(ranking.chosen) >= 3
+    assert ranking.chosen == reading_order(ranking.chosen)
+
+
+def test_same_input_same_output_whatever_the_input_order():
+    first = rank(words=45)
+    assert rank(words=45) == first
+    shuffled = list(STORY)
+    random.Random(7).shuffle(shuffled)
+    assert rank(shuffled, words=45).chosen == first.chosen
+
+
+def test_decisions_explain_chosen_and_passed_over():
+    ranking = rank(words=45)
+    chosen = [d for d in ranking.decisions if d.chosen]
+    assert {d.item for d in chosen} == set(ranking.chosen)
+    assert all(d.reason.startswith("chosen #") for d in chosen)
+    assert any(not d.chosen and "does not fit budget" in d.reason for d in ranking.decisions)
+    names = dict(ranking.chosen[0].components)
+    assert {"corroboration", "centrality", "position", "content"} <= set(names)
+
+
+def test_no_facts_no_choice():
+    assert rank([], words=100).chosen == ()
+
+
+@pytest.mark.parametrize("name", SUMY_ALGORITHMS)
+def test_every_sumy_algorithm_still_ranks(name):
+    ranking = rank(words=40, ranker=RANKERS[name])
+    assert 1 <= len(ranking.chosen) and sum(word_count(t) for t in texts(ranking)) <= 40
+
+
+@pytest.mark.parametrize("signal", ["corroboration", "centrality", "position", "content", "coverage"])
+def test_each_signal_can_be_switched_off(signal):
+    ranker = digest_ranker(dataclasses.replace(RankerSettings(), **{signal: 0.0}))
+    assert rank(words=45, ranker=ranker).chosen
+
+
+def test_wire_copies_count_less_than_independent_reports():
+    articles = {i: article(i) for i in range(3)}
+    copied = fact((0, 0, "Shares fell 5% on Friday."), (1, 0, "Shares fell 5% on Friday."))
+    reported = fact((0, 0, "Shares fell 5% on Friday."), (1, 0, "On Friday, shares dropped 5%."))
+    assert 1.0 < corroboration(copied, articles, 0.25) < corroboration(reported, articles, 0.25) == 2.0
+
+
+def test_one_outlet_counts_once():
+    articles = {0: article(0, "Herald"), 1: article(1, "herald "), 2: article(2, "Gazette")}
+    same_outlet = fact((0, 0, "Shares fell 5% on Friday."), (1, 0, "On Friday, shares dropped 5%."))
+    two_outlets = fact((0, 0, "Shares fell 5% on Friday."), (2, 0, "On Friday, shares dropped 5%."))
+    assert corroboration(same_outlet, articles, 0.25) == 1.0
+    assert corroboration(two_outlets, articles, 0.25) == 2.0
+
+
+@pytest.mark.parametrize(
+    "filler_text, news_text",
+    [
+        ("What does this mean for you?", "The bank raised its rate to 4.5% on Tuesday in London."),
+        ("Click here to subscribe to our newsletter.", "The bank raised its rate to 4.5% on Tuesday in London."),
+        ("I think this is a good idea for all of us.", "The Senate passed the bill 52 to 48 on Thursday."),
+        ("Read it.", "The Senate passed the bill 52 to 48 on Thursday."),
+    ],
+)
+def test_content_prefers_concrete_news_to_filler(filler_text, news_text):
+    from digest.segment import words
+
+    detail_f, filler_f = content_signal(filler_text, words(filler_text))
+    detail_n, filler_n = content_signal(news_text, words(news_text))
+    assert detail_f * filler_f < detail_n * filler_n and filler_f < filler_n
+
+
+@settings(max_examples=40, deadline=None)
+@given(words=st.integers(min_value=0, max_value=120), sentences=st.none() | st.integers(min_value=0, max_value=5))
+def test_any_budget_is_respected(words, sentences):
+    ranking = rank(words=words, sentences=sentences)
+    assert sum(word_count(t) for t in texts(ranking)) <= words
+    assert sentences is None or len(ranking.chosen) <= sentences
+
+
+def test_ranker_module_imports_on_its_own():
+    # rank.py registers the default ranker, so importing digest.ranker first must not be circular.
+    done = subprocess.run([sys.executable, "-c", "import digest.ranker"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

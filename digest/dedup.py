@@ -58,6 +58,11 @@ SUBSUMED = "subsumed"
 # other one. The verifier applies the same gate, so an exhaustive all-pairs run with the
 # gate is exactly "every pair the verifier could accept" (see benchmarks/dedup_scale.py).
 MIN_OVERLAP = 0.4
+# ... and at least this many stems in common,
+MIN_SHARED = 2
+# ... and neither may have more than this many times the other's content stems: a short
+# line is never compared with a run-on scrape of a whole page (a "sentence" of 500 words).
+MAX_LENGTH_RATIO = 8
 # A sentence is subsumed only when it has at least this many content stems (all of them
 # in the longer one): "He said so." must not be credited to every long sentence.
 MIN_SUBSUMED_WORDS = 3
@@ -115,7 +120,7 @@ _UNITS = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-_WORD_SPELLINGS = {"percent": "percent", "per": "per", "pct": "percent", "%": "percent"}
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
 # Words that add nothing to a statement's claim; kept out of content words beside the
 # language's stop words so "X, officials said" and "X" are one statement.
 _FILLER = frozenset(
@@ -154,13 +159,18 @@ def _format_number(value: float) -> str:
 
 def _tokens(text: str) -> list[tuple[str, bool]]:
     """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    elif "`" in text:
+        text = text.replace("`", "'")
     raw: list[tuple[str, bool]] = []
+    numeric = False
     for match in _TOKEN.finditer(text):
         tok = match.group()
         if tok[0].isdigit() or tok[0] == "$":
             num = _number(tok)
             if num is not None:
+                numeric = True
                 raw.append((num, False))
                 if tok.endswith("%"):
                     raw.append(("percent", False))
@@ -171,9 +181,10 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
             tok = tok[:-2]
         if not tok:
             continue
-        cap = tok[0].isupper()
-        raw.append((tok.lower(), cap))
-    return _numbers_from_words(raw)
+        low = tok.lower()
+        numeric = numeric or low in _NUMBER_WORDS
+        raw.append((low, tok[0].isupper()))
+    return _numbers_from_words(raw) if numeric else raw
 
 
 def _numbers_from_words(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -223,6 +234,7 @@ class Analyser:
         except ValueError:
             self._stem = str
         self._cache: dict[str, Analysis] = {}
+        self._stems: dict[str, str] = {}
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -238,8 +250,9 @@ class Analyser:
             t for k, (t, cap) in enumerate(tokens)
             if cap and k > 0 and t not in self._stop and t not in _TITLES and not t[0].isdigit()
         )
+        stems = self._stems
         content = frozenset(
-            t if t[0].isdigit() else self._stem(t)
+            t if t[0].isdigit() else (stems.get(t) or stems.setdefault(t, self._stem(t)))
             for t, _ in tokens
             if t not in self._stop and (len(t) > 1 or t.isdigit())
         )
@@ -328,6 +341,18 @@ def overlap(a: Analysis, b: Analysis) -> float:
     return len(a.content & b.content) / small if small else 0.0
 
 
+def comparable(a: Analysis, b: Analysis) -> bool:
+    """The verifier's gate, also applied by candidate generation: enough content in common."""
+    return _gate(len(a.content & b.content), len(a.content), len(b.content))
+
+
+def _gate(inter, size_a, size_b):
+    """``comparable`` on counts; works element-wise on numpy arrays too."""
+    small = np.minimum(size_a, size_b)
+    large = np.maximum(size_a, size_b)
+    return (inter >= MIN_SHARED) & (inter >= MIN_OVERLAP * small) & (large <= MAX_LENGTH_RATIO * small)
+
+
 FEATURES = (
     "word_dice",  # shared distinct tokens (numbers as digits), Dice
     "trigram_dice",  # shared token trigrams, Dice: same wording, not just same words
@@ -372,19 +397,29 @@ def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> f
     return 100.0 / (1.0 + math.exp(-z))
 
 
-def decide(a: Analysis, b: Analysis, score: float, threshold: float) -> Match:
-    """The merge rule shared by all scorers, given their 0-100 ``score``."""
+def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], threshold: float) -> Match:
+    """The merge rule shared by all scorers, given their 0-100 ``score`` (or a callable
+    computing it, called only for pairs that pass the gate).
+
+    Exact text merges; a pair failing the gate (``comparable``) never does; a sentence whose
+    content stems are all in the other, which has more, is "subsumed"; otherwise the score
+    decides. Any merge is vetoed by conflicting numbers or names, reported in ``conflicts``
+    for pairs that would otherwise merge.
+    """
     if a.norm == b.norm:
         return Match(100.0, EXACT)
-    found = conflicts(a, b)
-    if found:
-        return Match(score, None, found)
-    if overlap(a, b) < MIN_OVERLAP:
-        return Match(score, None)
+    if not comparable(a, b):
+        return Match(score if not callable(score) else 0.0, None)
+    value = score() if callable(score) else score
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
     if len(small.content) >= MIN_SUBSUMED_WORDS and small.content < large.content:
-        return Match(max(score, threshold), SUBSUMED)
-    return Match(score, NEAR_DUPLICATE if score >= threshold else None)
+        rule = SUBSUMED
+    elif value >= threshold:
+        rule = NEAR_DUPLICATE
+    else:
+        return Match(value, None)
+    found = conflicts(a, b)
+    return Match(value, None, found) if found else Match(value, rule)
 
 
 class FuzzyScorer:
@@ -405,7 +440,7 @@ class FuzzyScorer:
 
     def __call__(self, a: str, b: str) -> Match:
         x, y = self.analyse(a), self.analyse(b)
-        return decide(x, y, self.score(x, y, a, b), self.threshold)
+        return decide(x, y, lambda: self.score(x, y, a, b), self.threshold)
 
 
 SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
@@ -499,29 +534,32 @@ def candidate_pairs(
     contents: Sequence[frozenset[str]],
     *,
     max_df: int | None = None,
+    groups: Sequence[int] | None = None,
     exhaustive: bool = False,
     chunk: int = 2048,
 ) -> np.ndarray:
     """Pairs (i < j) worth verifying, as an (n, 2) array sorted by (i, j).
 
     A pair is a candidate when the two share at least one stem whose document frequency
-    is at most ``max_df`` (default: 1% of the sentences, at least 40), and the shorter one
-    has ``MIN_OVERLAP`` of its stems in the other. Work is bounded by ``n * max_df`` rather
-    than ``n**2``. ``exhaustive=True`` uses every stem: all pairs that pass the gate.
+    is at most ``max_df`` (default: 1% of the sentences, at least 40), and they pass the
+    verifier's gate (``comparable``: enough stems in common, lengths within a factor). Work is bounded by ``n * max_df`` rather
+    than ``n**2``. Pairs within one of ``groups`` (article ids) are left out: sentences of
+    one article only merge as exact repeats, found without candidates. ``exhaustive=True``
+    uses every stem: all pairs that pass the gate.
     """
     n = len(contents)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     full, df = _stem_matrix(contents)
+    group_of = None if groups is None else np.asarray(groups)
     sizes = np.asarray(full.sum(axis=1)).ravel()
     if exhaustive:
-        index = full
+        index, frequent = full, None
     else:
         if max_df is None:
             max_df = max(40, n // 100)
-        keep = np.flatnonzero(df <= max_df)
-        index = full[:, keep]
-    full_t = full.T.tocsr()
+        index = full[:, np.flatnonzero(df <= max_df)]
+        frequent = _bitsets(full[:, np.flatnonzero(df > max_df)].tocoo(), n)
     index_t = index.T.tocsr()
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
@@ -529,22 +567,27 @@ def candidate_pairs(
         shared = (index[start:stop] @ index_t).tocoo()
         rows, cols = shared.row + start, shared.col
         upper = cols > rows
+        if group_of is not None:
+            upper &= group_of[rows] != group_of[cols]
         rows, cols = rows[upper], cols[upper]
-        if not len(rows):
-            continue
-        if exhaustive:
-            inter = shared.data[upper]
-        else:  # count every shared stem, frequent ones included, for the gate
-            inter = np.asarray(full[rows].multiply(full[cols]).sum(axis=1)).ravel()
-        small = np.minimum(sizes[rows], sizes[cols])
-        ok = (small > 0) & (inter >= MIN_OVERLAP * small)
+        inter = np.rint(shared.data[upper]).astype(np.int64)
+        if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
+            inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
+        ok = _gate(inter, sizes[rows], sizes[cols])
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
-    del full_t
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     return pairs[order]
+
+
+def _bitsets(coo: sparse.coo_matrix, n: int) -> np.ndarray:
+    """Each row's columns as a bitset: an (n, words) uint64 array."""
+    words = max(1, -(-coo.shape[1] // 64))
+    bits = np.zeros((n, words), dtype=np.uint64)
+    np.bitwise_or.at(bits, (coo.row, coo.col // 64), np.left_shift(np.uint64(1), (coo.col % 64).astype(np.uint64)))
+    return bits
 
 
 # --------------------------------------------------------------------------- clustering
@@ -568,47 +611,46 @@ def near_duplicates(
     """
     scorer = make_scorer(config) if scorer is None else scorer
     analyser = getattr(scorer, "analyse", None) or _analyser(config.language)
-    items = sorted(set(sentences), key=lambda s: (s.article, s.position, s.paragraph, s.text))
-    info = [analyser(s.text) for s in items]
-    n = len(items)
+    items = sorted(set(sentences), key=_where)
 
-    # Candidates: same normalised text always; otherwise the stem index.
-    matches: dict[tuple[int, int], Match] = {}
-    by_norm: dict[str, list[int]] = {}
-    for i, a in enumerate(info):
-        by_norm.setdefault(a.norm, []).append(i)
-    for group in by_norm.values():
-        for x in range(len(group)):
-            for y in range(x + 1, len(group)):
-                matches[(group[x], group[y])] = Match(100.0, EXACT)
-    pairs = candidate_pairs([a.content for a in info])
+    # Sentences with the same normalised text form one unit ("exact" repeats, within an
+    # article or across articles); units are what candidates, scores and clusters work on.
+    by_norm: dict[str, list[Sentence]] = {}
+    for s in items:
+        by_norm.setdefault(analyser(s.text).norm, []).append(s)
+    units = sorted(by_norm.values(), key=lambda group: _where(group[0]))
+    heads = [group[0] for group in units]
+    info = [analyser(s.text) for s in heads]
+    articles = [frozenset(s.article for s in group) for group in units]
+    n = len(units)
+
+    # A unit spanning several articles gets a group of its own, so it is never left out.
+    groups = [s.article if len(a) == 1 else -1 - k for k, (s, a) in enumerate(zip(heads, articles))]
+    pairs = candidate_pairs([a.content for a in info], groups=groups)
     prepare = getattr(scorer, "prepare", None)
     if prepare is not None and len(pairs):
-        prepare(items[i].text for i in np.unique(pairs))
-    for i, j in pairs.tolist():
-        if (i, j) not in matches:
-            matches[(i, j)] = scorer(items[i].text, items[j].text)
-
+        prepare(heads[i].text for i in np.unique(pairs))
+    matches: dict[tuple[int, int], Match] = {}
     neighbours: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
-    for (i, j), m in matches.items():
-        neighbours[i].append((j, m))
-        neighbours[j].append((i, m))
+    for i, j in pairs.tolist():
+        m = matches[(i, j)] = scorer(heads[i].text, heads[j].text)
+        if m.rule is not None:
+            neighbours[i].append((j, m))
+            neighbours[j].append((i, m))
 
-    # Leader clustering: the most informative sentences first; each later one joins the
-    # best earlier leader it matches directly, so a fact never chains A~B~C into A~C.
-    order = sorted(range(n), key=lambda i: (-info[i].weight, items[i].article, items[i].position))
+    # Leader clustering: the most informative units first; each later one joins the best
+    # earlier leader it matches directly, so a fact never chains A~B~C into A~C.
+    order = sorted(range(n), key=lambda i: (-info[i].weight, _where(heads[i])))
     rank = {i: r for r, i in enumerate(order)}
     members: dict[int, list[tuple[int, Match]]] = {}
     leader_of: dict[int, int] = {}
     for i in order:
         best: tuple[tuple, int, Match] | None = None
         for j, m in neighbours[i]:
-            if j not in members or m.rule is None:
-                continue
-            if not _may_join(i, j, m, items, info, members[j]):
+            if j not in members:
                 continue
             key = (_PRIORITY[m.rule], -m.score, rank[j])
-            if best is None or key < best[0]:
+            if (best is None or key < best[0]) and _may_join(i, j, info, articles, members[j]):
                 best = (key, j, m)
         if best is None:
             members[i] = []
@@ -621,32 +663,40 @@ def near_duplicates(
     facts: list[Fact] = []
     merges: list[Merge] = []
     for lead, joined in members.items():
-        rep = items[lead]
-        full = {rep.article}
-        part = set()
+        rep = heads[lead]
+        full, part = set(articles[lead]), set()
+        group = list(units[lead])
+        merges.extend(Merge(dropped=s, kept=rep, score=100.0, rule=EXACT) for s in units[lead][1:])
         for i, m in joined:
-            (part if m.rule == SUBSUMED else full).add(items[i].article)
-            merges.append(Merge(dropped=items[i], kept=rep, score=round(m.score, 2), rule=m.rule))
-        group = sorted([rep] + [items[i] for i, _ in joined], key=_where)
-        facts.append(Fact(sentence=rep, members=tuple(group), sources=tuple(sorted(full)), partial=tuple(sorted(part - full))))
+            (part if m.rule == SUBSUMED else full).update(articles[i])
+            group.extend(units[i])
+            merges.extend(Merge(dropped=s, kept=rep, score=round(m.score, 2), rule=m.rule) for s in units[i])
+        facts.append(Fact(
+            sentence=rep,
+            members=tuple(sorted(group, key=_where)),
+            sources=tuple(sorted(full)),
+            partial=tuple(sorted(part - full)),
+        ))
     facts.sort(key=lambda f: _where(f.sentence))
     merges.sort(key=lambda m: (_where(m.dropped), _where(m.kept)))
 
     # Conflicts: one per pair of facts, the best-scoring pair of sentences from two articles.
-    best_conflict: dict[tuple[int, int], tuple[int, int, Match]] = {}
+    threshold = scorer_threshold(scorer, config)
+    best_conflict: dict[tuple[int, int], tuple[tuple, int, int, Match]] = {}
     for (i, j), m in matches.items():
-        if not m.conflicts or m.score < scorer_threshold(scorer, config) or items[i].article == items[j].article:
+        if not m.conflicts or m.score < threshold or heads[i].article == heads[j].article:
             continue
         fi, fj = leader_of[i], leader_of[j]
         if fi == fj:
             continue
         key = (min(fi, fj), max(fi, fj))
-        if key not in best_conflict or (-m.score, i, j) < (-best_conflict[key][2].score, *best_conflict[key][:2]):
-            best_conflict[key] = (i, j, m)
+        rank_key = (-m.score, i, j)
+        if key not in best_conflict or rank_key < best_conflict[key][0]:
+            best_conflict[key] = (rank_key, i, j, m)
     found = []
-    for i, j, m in best_conflict.values():
-        a, b = sorted((items[i], items[j]), key=_where)
-        differences = m.conflicts if a is items[i] else tuple(_swap(d) for d in m.conflicts)
+    for _, i, j, m in best_conflict.values():
+        a, b = sorted((heads[i], heads[j]), key=_where)
+        differences = m.conflicts if a is heads[i] else tuple(_swap(d) for d in m.conflicts)
         found.append(Conflict(a=a, b=b, score=round(m.score, 2), differences=differences))
     found.sort(key=lambda c: (_where(c.a), _where(c.b)))
     return Deduplication(facts=tuple(facts), merges=tuple(merges), conflicts=tuple(found))
@@ -656,6 +706,7 @@ _PRIORITY = {EXACT: 0, NEAR_DUPLICATE: 1, SUBSUMED: 2}
 
 
 def scorer_threshold(scorer: object, config: Config) -> float:
+    """The threshold a scorer works at (its own, else the config's)."""
     return float(getattr(scorer, "threshold", config.dedup_threshold))
 
 
@@ -671,23 +722,19 @@ def _swap(difference: str) -> str:
 def _may_join(
     i: int,
     lead: int,
-    m: Match,
-    items: Sequence[Sentence],
     info: Sequence[Analysis],
+    articles: Sequence[frozenset[int]],
     joined: Sequence[tuple[int, Match]],
 ) -> bool:
-    """Whether sentence ``i`` may join the fact led by ``lead``.
+    """Whether unit ``i`` may join the fact led by ``lead``.
 
-    Two different sentences of one article never share a fact (only exact repeats do),
-    and no member of the fact may conflict with ``i``.
+    Two different sentences of one article never share a fact (exact repeats are one
+    unit already), and no member of the fact may conflict with ``i``.
     """
-    article = items[i].article
-    if items[lead].article == article and m.rule != EXACT:
+    if articles[i] & articles[lead]:
         return False
     for k, _ in joined:
-        if items[k].article == article and info[k].norm != info[i].norm:
-            return False
-        if conflicts(info[i], info[k]):
+        if articles[i] & articles[k] or conflicts(info[i], info[k]):
             return False
     return True
 

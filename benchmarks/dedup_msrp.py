@@ -6,7 +6,7 @@ Command (from the project root; writes the MSRP part of BENCHMARKS.md):
 
 Thresholds are chosen on train (best accuracy), figures are on test. Rows:
 
-* plain rapidfuzz scorers on the raw strings (``ratio``, ``token_sort_ratio``, ``token_set_ratio``);
+* plain rapidfuzz scorers on the lower-cased strings (``ratio``, ``token_sort_ratio``, ``token_set_ratio``);
 * ``fuzzy score``: the default scorer's logistic score alone (coefficients as written in
   digest/dedup.py), and ``fuzzy decision``: what near_duplicates() does with a pair, i.e. the
   score plus the product rules: exact text, the overlap gate, subsumption, and the veto on
@@ -85,7 +85,8 @@ class Split:
         self.cosine: np.ndarray | None = None
 
     def plain(self, scorer) -> np.ndarray:
-        return np.array([scorer(a, b) for a, b in zip(self.a, self.b)])
+        """A rapidfuzz scorer on the lower-cased strings (as in ../shared/eval/README.md)."""
+        return np.array([scorer(a, b, processor=str.lower) for a, b in zip(self.a, self.b)])
 
     def decision(self, score: np.ndarray, threshold: float) -> np.ndarray:
         """near_duplicates()'s verdict on each pair (dedup.decide, vectorised)."""

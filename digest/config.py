@@ -49,7 +49,7 @@ class Config:
     sentences: int | None = None
     algorithm: str = "lexrank"
     language: str = "english"
-    dedup_threshold: float = 56.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
+    dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet

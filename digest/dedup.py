@@ -388,8 +388,8 @@ def _dice(x: set, y: set) -> float:
 # Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
 # (../shared/eval/msrp/train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression
 # (L2, C=1.0, lbfgs); ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
-FUZZY_COEF = (6.0, -2.0, 7.0, -4.1, 0.45, -1.2, 0.0)
-FUZZY_INTERCEPT = -4.2
+FUZZY_COEF = (4.84, -2.138, 6.508, -3.941, 0.413, -0.404, 2.243)
+FUZZY_INTERCEPT = -4.531
 
 
 def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> float:
@@ -445,9 +445,10 @@ class FuzzyScorer:
 
 SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
 
-# Logistic regression over ``features`` + [embedding cosine], fit like FUZZY_COEF.
-SEMANTIC_COEF = (2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 4.0)
-SEMANTIC_INTERCEPT = -8.0
+# Logistic regression over ``features`` + [cosine of the two embeddings], fit on MSRP
+# train exactly like FUZZY_COEF (``benchmarks/dedup_msrp.py --refit``).
+SEMANTIC_COEF = (3.884, -1.844, 6.164, -3.935, 0.471, -0.414, 1.279, 3.198)
+SEMANTIC_INTERCEPT = -5.805
 
 
 class SemanticScorer(FuzzyScorer):

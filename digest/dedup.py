@@ -16,7 +16,8 @@ come back as ``Conflict`` for the digest and ``--explain``.
 Provenance rules: a fact's ``sources`` are the articles that carry the whole statement;
 an article whose shorter sentence is wholly contained in the kept one goes to
 ``partial`` (unless it also carries the full statement); two different sentences of
-one article are never merged (repeated text in one article collapses as "exact").
+one article are never merged as near-duplicates (repeated text in one article collapses
+as "exact", and a shorter sentence contained in a fact's wording may join it as "subsumed").
 """
 from __future__ import annotations
 
@@ -651,7 +652,7 @@ def near_duplicates(
             if j not in members:
                 continue
             key = (_PRIORITY[m.rule], -m.score, rank[j])
-            if (best is None or key < best[0]) and _may_join(i, j, info, articles, members[j]):
+            if (best is None or key < best[0]) and _may_join(i, j, info, articles, members[j], m.rule):
                 best = (key, j, m)
         if best is None:
             members[i] = []
@@ -726,16 +727,20 @@ def _may_join(
     info: Sequence[Analysis],
     articles: Sequence[frozenset[int]],
     joined: Sequence[tuple[int, Match]],
+    rule: str,
 ) -> bool:
-    """Whether unit ``i`` may join the fact led by ``lead``.
+    """Whether unit ``i`` may join the fact led by ``lead`` by ``rule``.
 
-    Two different sentences of one article never share a fact (exact repeats are one
-    unit already), and no member of the fact may conflict with ``i``.
+    Two different sentences of one article are never near-duplicates of each other
+    (exact repeats are one unit already); a shorter sentence wholly contained in the
+    fact's wording may join as "subsumed" even so, which credits its article with
+    nothing new. No member of the fact may conflict with ``i``.
     """
-    if articles[i] & articles[lead]:
+    near = rule != SUBSUMED
+    if near and articles[i] & articles[lead]:
         return False
     for k, _ in joined:
-        if articles[i] & articles[k] or conflicts(info[i], info[k]):
+        if (near and articles[i] & articles[k]) or conflicts(info[i], info[k]):
             return False
     return True
 

@@ -27,7 +27,6 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -49,6 +48,10 @@ __all__ = [
     "candidate_pairs",
     "explain_records",
     "analyse",
+    "comparable",
+    "conflicts",
+    "decide",
+    "features",
 ]
 
 EXACT = "exact"
@@ -123,7 +126,7 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
 _NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
 # Words that add nothing to a statement's claim; kept out of content words beside the
-# language's stop words so "X, officials said" and "X" are one statement.
+# language's stop words so that "X, he said" and "X" are one statement.
 _FILLER = frozenset(
     "said says say told tell according reported report reports added adding also mr mrs ms dr "
     "just percent per cent".split()
@@ -258,11 +261,6 @@ class Analyser:
             if t not in self._stop and (len(t) > 1 or t.isdigit())
         )
         return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names))
-
-
-@lru_cache(maxsize=8)
-def _analyser(language: str) -> Analyser:
-    return Analyser(language)
 
 
 def analyse(text: str, language: str = "english") -> Analysis:
@@ -400,7 +398,7 @@ def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> f
 
 def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], threshold: float) -> Match:
     """The merge rule shared by all scorers, given their 0-100 ``score`` (or a callable
-    computing it, called only for pairs that pass the gate).
+    computing it, not called for exact repeats).
 
     Exact text merges; a pair failing the gate (``comparable``) never does; a sentence whose
     content stems are all in the other, which has more, is "subsumed"; otherwise the score
@@ -409,9 +407,9 @@ def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], thresho
     """
     if a.norm == b.norm:
         return Match(100.0, EXACT)
-    if not comparable(a, b):
-        return Match(score if not callable(score) else 0.0, None)
     value = score() if callable(score) else score
+    if not comparable(a, b):
+        return Match(value, None)
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
     if len(small.content) >= MIN_SUBSUMED_WORDS and small.content < large.content:
         rule = SUBSUMED
@@ -431,7 +429,7 @@ class FuzzyScorer:
 
     def __init__(self, config: Config) -> None:
         self.threshold = config.dedup_threshold
-        self.analyse = _analyser(config.language)
+        self.analyse = Analyser(config.language)  # one per scorer: its cache lives as long as the run
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Nothing to precompute for this scorer."""
@@ -612,7 +610,7 @@ def near_duplicates(
         most informative wording as ``sentence``; every merge and every conflict.
     """
     scorer = make_scorer(config) if scorer is None else scorer
-    analyser = getattr(scorer, "analyse", None) or _analyser(config.language)
+    analyser = getattr(scorer, "analyse", None) or Analyser(config.language)
     items = sorted(set(sentences), key=_where)
 
     # Sentences with the same normalised text form one unit ("exact" repeats, within an

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_semantic:
         try:
             scorer = dedup.SemanticScorer(Config())
-        except RuntimeError as exc:
+        except dedup.ConfigError as exc:
             semantic_note = f"semantic mode not measured: {exc}"
         else:
             for split in (train, test):

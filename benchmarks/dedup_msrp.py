@@ -38,7 +38,7 @@ from digest.config import Config  # noqa: E402
 from digest import dedup  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import default_eval_path, write_section  # noqa: E402
+from dedup_common import default_eval_path, write_section  # noqa: E402
 
 
 def load(path: Path) -> list[tuple[int, str, str]]:

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_common import default_eval_path, write_section  # noqa: E402
+from dedup_common import default_eval_path, write_section  # noqa: E402
 
 
 def day_of_news(path: Path, copies: int = 1):

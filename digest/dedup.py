@@ -26,7 +26,7 @@ import os
 import re
 import unicodedata
 from difflib import SequenceMatcher
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -144,6 +144,7 @@ class Analysis:
     numbers: frozenset[str]
     names: frozenset[str]  # capitalised words not at the start, lower-cased (named entities, roughly)
     weight: int  # informativeness: content words, with numbers and names counting twice
+    shown: Mapping[str, str] = field(default_factory=dict)  # name -> as written ("mcdonald" -> "McDonald")
 
 
 def _number(token: str) -> str | None:
@@ -162,8 +163,11 @@ def _format_number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _tokens(text: str) -> list[tuple[str, bool]]:
-    """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits."""
+def _tokens(text: str, cased: dict[str, str] | None = None) -> list[tuple[str, bool]]:
+    """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits.
+
+    ``cased``, when given, receives each capitalised token's first spelling as written.
+    """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     elif "`" in text:
@@ -188,7 +192,10 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
             continue
         low = tok.lower()
         numeric = numeric or low in _NUMBER_WORDS
-        raw.append((low, tok[0].isupper()))
+        cap = tok[0].isupper()
+        if cap and cased is not None:
+            cased.setdefault(low, tok)
+        raw.append((low, cap))
     return _numbers_from_words(raw) if numeric else raw
 
 
@@ -248,7 +255,8 @@ class Analyser:
         return found
 
     def _analyse(self, text: str) -> Analysis:
-        tokens = _tokens(text)
+        cased: dict[str, str] = {}
+        tokens = _tokens(text, cased)
         norm = " ".join(t for t, _ in tokens)
         numbers = frozenset(t for t, _ in tokens if t[0].isdigit())
         names = frozenset(
@@ -261,7 +269,8 @@ class Analyser:
             for t, _ in tokens
             if t not in self._stop and (len(t) > 1 or t.isdigit())
         )
-        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names))
+        shown = {t: cased[t] for t in names if t in cased}
+        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names), shown)
 
 
 def analyse(text: str, language: str = "english") -> Analysis:
@@ -295,7 +304,9 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
             left = [t for t in ta[i1:i2] if t in a.names and t not in b.names]
             right = [t for t in tb[j1:j2] if t in b.names and t not in a.names]
             if left and right and not _same_name(ta[i1:i2], tb[j1:j2]):
-                out.append(f"{' '.join(left)} vs {' '.join(right)}")
+                shown_left = " ".join(a.shown.get(t, t) for t in left)
+                shown_right = " ".join(b.shown.get(t, t) for t in right)
+                out.append(f"{shown_left} vs {shown_right}")
     return tuple(out)
 
 

@@ -128,7 +128,7 @@ def test_one_article_cannot_enter_a_fact_twice_through_another_outlet():
     ("Sixteen people were killed in the blast in the capital on Monday.",
      "18 people were killed in the blast in the capital on Monday.", "16 vs 18"),
     ("The bill was signed by Governor Smith in Albany on Monday.",
-     "The bill was signed by Governor Jones in Albany on Monday.", "smith vs jones"),
+     "The bill was signed by Governor Jones in Albany on Monday.", "Smith vs Jones"),
 ])
 def test_conflicting_numbers_or_names_never_merge_and_are_reported(a, b, difference):
     result = near_duplicates(sentences((0, a), (1, b)), CONFIG)

@@ -398,9 +398,10 @@ def _dice(x: set, y: set) -> float:
 
 # Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
 # (../shared/eval/msrp/train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression
-# (L2, C=1.0, lbfgs); ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
-FUZZY_COEF = (4.84, -2.138, 6.508, -3.941, 0.413, -0.404, 2.243)
-FUZZY_INTERCEPT = -4.531
+# (L2, lbfgs, C=3 chosen by 5-fold cross-validation on train);
+# ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
+FUZZY_COEF = (5.593, -2.288, 8.551, -6.057, 0.422, -0.637, 1.863)
+FUZZY_INTERCEPT = -4.522
 
 
 def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> float:
@@ -457,9 +458,10 @@ class FuzzyScorer:
 SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
 
 # Logistic regression over ``features`` + [cosine of the two embeddings], fit on MSRP
-# train exactly like FUZZY_COEF (``benchmarks/dedup_msrp.py --refit``).
-SEMANTIC_COEF = (3.884, -1.844, 6.164, -3.935, 0.471, -0.414, 1.279, 3.198)
-SEMANTIC_INTERCEPT = -5.805
+# train exactly like FUZZY_COEF (C=10 by cross-validation); the intercept is shifted so
+# that the best train threshold is the fuzzy one, so one Config.dedup_threshold fits both.
+SEMANTIC_COEF = (4.79, -1.844, 9.585, -7.723, 0.479, -0.926, 0.606, 3.289)
+SEMANTIC_INTERCEPT = -5.319
 
 
 class SemanticScorer(FuzzyScorer):

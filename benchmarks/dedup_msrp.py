@@ -79,11 +79,7 @@ class Split:
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
         self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
-        self.subsumed = np.array([
-            min(len(x.content), len(y.content)) >= dedup.MIN_SUBSUMED_WORDS
-            and (x.content < y.content or y.content < x.content)
-            for x, y in an
-        ])
+        self.subsumed = np.array([dedup.subsumes(x, y) or dedup.subsumes(y, x) for x, y in an])
         self.cosine: np.ndarray | None = None
 
     def plain(self, scorer) -> np.ndarray:

@@ -53,6 +53,7 @@ __all__ = [
     "conflicts",
     "decide",
     "features",
+    "subsumes",
 ]
 
 EXACT = "exact"
@@ -71,6 +72,10 @@ MAX_LENGTH_RATIO = 8
 # A sentence is subsumed only when it has at least this many content stems (all of them
 # in the longer one): "He said so." must not be credited to every long sentence.
 MIN_SUBSUMED_WORDS = 3
+# ... and when its wording, not just its words, is found in the longer one (rapidfuzz
+# partial_ratio): "It was last used in 2006 at the Winter Olympics in Italy." shares every
+# content word with a long sentence about Turin 2006 without being part of what it says.
+MIN_SUBSUMED_WORDING = 80
 
 
 # --------------------------------------------------------------------------- results
@@ -409,6 +414,15 @@ def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> f
     return 100.0 / (1.0 + math.exp(-z))
 
 
+def subsumes(large: Analysis, small: Analysis) -> bool:
+    """Whether ``small`` is wholly contained in ``large``, which says more."""
+    return (
+        len(small.content) >= MIN_SUBSUMED_WORDS
+        and small.content < large.content
+        and fuzz.partial_ratio(small.norm, large.norm) >= MIN_SUBSUMED_WORDING
+    )
+
+
 def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], threshold: float) -> Match:
     """The merge rule shared by all scorers, given their 0-100 ``score`` (or a callable
     computing it, not called for exact repeats).
@@ -424,7 +438,7 @@ def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], thresho
     if not comparable(a, b):
         return Match(value, None)
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
-    if len(small.content) >= MIN_SUBSUMED_WORDS and small.content < large.content:
+    if subsumes(large, small):
         rule = SUBSUMED
     elif value >= threshold:
         rule = NEAR_DUPLICATE

@@ -90,6 +90,15 @@ def test_partial_article_that_also_carries_the_full_statement_is_a_source():
     assert 1 not in fact.partial and set(fact.partial) == {2}
 
 
+def test_sharing_every_word_is_not_enough_to_be_subsumed():
+    short = "It was last used in 2006 at the Winter Olympics in Italy."
+    long = ("Global Rescue head Daniel Richards said Sochi was a unique environment, unlike the "
+            "Winter Olympics in Turin, Italy, in 2006, when his firm last used the plan.")
+    assert FuzzyScorer(CONFIG)(short, long).rule is None
+    result = near_duplicates(sentences((0, long), (1, short)), CONFIG)
+    assert len(result.facts) == 2
+
+
 def test_two_different_sentences_of_one_article_never_merge():
     result = near_duplicates(sentences(
         (0, "The Senate passed the infrastructure bill on Tuesday by a wide margin."),

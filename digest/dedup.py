@@ -299,7 +299,14 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
     only_a = [n for n in sorted(a.numbers - b.numbers, key=_numkey) if not _rounds_to_any(n, b.numbers)]
     only_b = [n for n in sorted(b.numbers - a.numbers, key=_numkey) if not _rounds_to_any(n, a.numbers)]
     if only_a and only_b:
-        out.append(f"{', '.join(only_a)} vs {', '.join(only_b)}")
+        # Where numbers count the same thing ("16 votes" / "18 votes"), name just those pairs;
+        # a figure only one side gives ("62 million crowns") is detail, not disagreement.
+        units_a, units_b = _units(a), _units(b)
+        aligned = [(x, y) for x in only_a for y in only_b if units_a[x] & units_b[y]]
+        if aligned:
+            out.extend(f"{x} vs {y}" for x, y in aligned)
+        else:
+            out.append(f"{', '.join(only_a)} vs {', '.join(only_b)}")
     if a.names - b.names and b.names - a.names:
         ta, tb = a.norm.split(), b.norm.split()
         matcher = SequenceMatcher(None, ta, tb, autojunk=False)
@@ -316,6 +323,29 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
 
 
 _MAX_SWAP = 3  # a name replacing another spans at most this many tokens on each side
+
+
+def _units(a: Analysis) -> dict[str, set[str]]:
+    """Each number's neighbouring words, which say what it counts."""
+    tokens = a.norm.split()
+    units: dict[str, set[str]] = {}
+    for k, t in enumerate(tokens):
+        if t in a.numbers:
+            units.setdefault(t, set()).update(
+                w for w in tokens[max(0, k - 1):k] + tokens[k + 1:k + 2] if not w[0].isdigit() and w not in _UNIT_FILLER
+            )
+    return units
+
+
+_UNIT_FILLER = frozenset("a an the of and or to in on at by for with from about than".split())
+
+
+def carries(statement: Analysis, other: Analysis) -> bool:
+    """Whether ``other`` states every number and name of ``statement`` (so it says all of it)."""
+    words = set(other.norm.split())
+    return all(n in other.numbers or _rounds_to_any(n, other.numbers) for n in statement.numbers) and all(
+        name in words for name in statement.names
+    )
 
 
 def _same_name(left: Sequence[str], right: Sequence[str]) -> bool:
@@ -700,7 +730,10 @@ def near_duplicates(
         group = list(units[lead])
         merges.extend(Merge(dropped=s, kept=rep, score=100.0, rule=EXACT) for s in units[lead][1:])
         for i, m in joined:
-            (part if m.rule == SUBSUMED else full).update(articles[i])
+            # A near-duplicate whose wording lacks a number or name of the kept one says
+            # only part of it: its outlet is never credited with the rest.
+            says_all = m.rule != SUBSUMED and carries(info[lead], info[i])
+            (full if says_all else part).update(articles[i])
             group.extend(units[i])
             merges.extend(Merge(dropped=s, kept=rep, score=round(m.score, 2), rule=m.rule) for s in units[i])
         facts.append(Fact(

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import sparse
 
 from .config import Config, default_state_path
-from .dedup import MIN_OVERLAP, Analysis, _analyser, make_scorer
+from .dedup import MIN_OVERLAP, Analyser, Analysis, make_scorer
 from .errors import DigestError, OutputError, StateError, TemporaryFailure
 from .models import Fact
 
@@ -140,7 +140,7 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     if history is None or not history.published or not facts:
         return Screening(tuple(facts), frozenset(), ())
     scorer = make_scorer(config)
-    analyse = getattr(scorer, "analyse", None) or _analyser(config.language)
+    analyse = getattr(scorer, "analyse", None) or Analyser(config.language)
     old = history.published
     members = []  # (fact index, sentence), one per distinct wording of each fact
     for f, fact in enumerate(facts):
@@ -467,7 +467,7 @@ class State:
 
 def _fact_rows(day: date, facts: Sequence[Fact], config: Config) -> list[list[str]]:
     """The facts table's rows for ``facts`` on ``day`` (one per fingerprint)."""
-    analyse = _analyser(config.language)
+    analyse = Analyser(config.language)
     rows: dict[str, list[str]] = {}
     for fact in facts:
         a = analyse(fact.text)

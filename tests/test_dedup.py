@@ -79,6 +79,15 @@ def test_subsumed_sentence_credits_its_article_as_partial_only():
     assert (merge.dropped.text, merge.kept.text, merge.rule) == (short, long, SUBSUMED)
 
 
+def test_near_duplicate_missing_a_number_of_the_kept_wording_is_partial():
+    wire = "The regional council approved a 62 million crown water budget on Thursday, with 16 votes in favour."
+    paper = "The regional council approved a 62 million crown water budget on Thursday after a long debate."
+    result = near_duplicates(sentences((0, wire), (1, paper)), CONFIG)
+    (fact,) = result.facts
+    kept, other = (0, 1) if fact.text == wire else (1, 0)
+    assert fact.sources == (kept,) and fact.partial == (other,)  # nobody is credited with the other's detail
+
+
 def test_partial_article_that_also_carries_the_full_statement_is_a_source():
     long = "The Senate passed the infrastructure bill on Tuesday after a week of debate over funding."
     result = near_duplicates(sentences(
@@ -138,6 +147,8 @@ def test_one_article_cannot_enter_a_fact_twice_through_another_outlet():
      "18 people were killed in the blast in the capital on Monday.", "16 vs 18"),
     ("The bill was signed by Governor Smith in Albany on Monday.",
      "The bill was signed by Governor Jones in Albany on Monday.", "Smith vs Jones"),
+    ("The council approved a 62 million crown budget on Thursday, with 16 votes in favour and 5 against.",
+     "The council approved the budget on Thursday, with 18 votes in favour and 5 against.", "16 vs 18"),
 ])
 def test_conflicting_numbers_or_names_never_merge_and_are_reported(a, b, difference):
     result = near_duplicates(sentences((0, a), (1, b)), CONFIG)

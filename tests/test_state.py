@@ -278,7 +278,7 @@ def test_config_precedence_flags_env_file_defaults(tmp_path):
     assert config.smtp.host == "env.example"  # env beats file
     assert config.state == StateConfig(path="/flag.sqlite", enabled=False)
     assert config.lock_timeout == 5.0 and config.since == "7d"  # file beats defaults
-    assert config.algorithm == "lexrank"  # default
+    assert config.algorithm == Config().algorithm  # default
     assert load_config(path, environ={}).max_words == 200
 
 

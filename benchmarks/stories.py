@@ -6,7 +6,7 @@ Every cluster's documents become .txt files in one temporary folder (no front ma
 no title, outlet or date; file names are hashes, so their order says nothing about the
 story). In one run, each in its own subprocess so peak memory (ru_maxrss) is its own:
 
-1. read+split only: ``pipeline.read_and_split`` (ingest and segment);
+1. read+split only: ingest and segment, as ``pipeline.build`` starts;
 2. the full pipeline through the library: ``pipeline.build`` and rendering text and JSON,
    with every stage timed.
 
@@ -52,14 +52,27 @@ def _config(folder: str, jobs: int):
     return load_config(flags={"inputs": [folder], "date": "2026-11-20", "jobs": jobs}, environ={})
 
 
-def child_split(folder: str, jobs: int) -> dict:
-    from digest.pipeline import read_and_split
+def read_and_split(config):
+    """Ingest and segment, as ``pipeline.build`` does: (articles, sentences)."""
+    from functools import partial
 
+    from digest import pipeline
+
+    with pipeline._workers(config.jobs) as map_:
+        paths = list(config.inputs)
+        files = pipeline.discover(paths)
+        ingested = pipeline.collect(paths, files, map_(partial(pipeline.read_one, config=config), files), config)
+        articles = pipeline.published_by(ingested.articles, pipeline.digest_date(config), config)
+        split = map_(partial(pipeline.segment, language=config.language), articles)
+    return articles, [s for sentences in split for s in sentences]
+
+
+def child_split(folder: str, jobs: int) -> dict:
     config = _config(folder, jobs)
     start, cpu = time.perf_counter(), _cpu()
-    ingested, sentences = read_and_split(config)
+    articles, sentences = read_and_split(config)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "cpu": _cpu() - cpu, "articles": len(ingested.articles), "sentences": len(sentences)}
+    return {"seconds": seconds, "cpu": _cpu() - cpu, "articles": len(articles), "sentences": len(sentences)}
 
 
 def _cpu() -> float:
@@ -95,8 +108,14 @@ def child_full(folder: str, jobs: int) -> dict:
         return found
 
     group = pipeline.group_stories
-    pipeline.read_and_split = timed("read+split", pipeline.read_and_split)
-    pipeline.remove_boilerplate = timed("clean", pipeline.remove_boilerplate)
+    remove_boilerplate = timed("clean", pipeline.remove_boilerplate)
+
+    def clean(*args, **kwargs):  # read+split: from the start of build to the clean stage
+        stage_seconds["read+split"] = time.perf_counter() - start
+        stage_cpu["read+split"] = _cpu() - cpu
+        return remove_boilerplate(*args, **kwargs)
+
+    pipeline.remove_boilerplate = clean
     pipeline.near_duplicates = timed("dedup", pipeline.near_duplicates)
     pipeline.group_stories = timed("stories", capture)
     get_ranker = pipeline.get_ranker

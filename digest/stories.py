@@ -50,6 +50,8 @@ TIME_WINDOW = timedelta(days=3)
 MIN_TERMS = 40
 # A lone article joins the story it is closest to when that story is at least this many
 # times closer than any other (and at least half ``SIMILARITY``): see ``attach_singletons``.
+# 1.25 and 1.5 beat no attachment on the benchmark's day and on each of four random halves
+# of it; 1.1 and 2 are about even with no attachment there (BENCHMARKS.md).
 ATTACH_RATIO = 1.25
 # A headline longer than this is cut at a clause boundary (or here, with an ellipsis).
 HEADLINE_WORDS = 16

@@ -336,8 +336,9 @@ def report(data: str, split: dict, full: dict, truth: dict[str, str], jobs: int)
         f"Command: `PYTHONPATH=. python benchmarks/stories.py {data}" + (f" --jobs {jobs}" if jobs > 1 else "") + "`",
         "",
         f"Input: {len(truth)} files from {len(set(truth.values()))} true stories; {full['articles']} readable "
-        f"articles ({full['sentences']:,} sentences) from {stories_in_truth} true stories once a document "
-        "found verbatim in two clusters is read once; no front matter, hashed file names; "
+        f"articles ({full['sentences']:,} sentences) from {stories_in_truth} true stories, as a text found "
+        "more than once (mostly failed-scrape pages repeated across clusters) is read once; "
+        "no front matter, hashed file names; "
         f"`--jobs {jobs}`; 2-core machine shared with other work, so times vary between runs.",
         "",
         "| measure | value |",

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from digest.config import Config
 from digest.models import Article, Fact, Sentence
 from digest.pipeline import BRIEF_TITLE, build, share_budget
 from digest.segment import segment
-from digest.stories import Story, cluster_stories, importance
+from digest.stories import Story, cluster_articles, cluster_stories, importance
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -207,3 +208,45 @@ def test_only_single_article_stories_all_go_in_brief_with_the_whole_budget():
     stories = [Story(title=str(k), articles=(k,), facts=(), outlets=1) for k in range(10)]
     budgets, brief = share_budget(stories, Config(max_words=300))
     assert budgets == [None] * 10 and brief.words == 300
+
+
+def _unit_rows(rows) -> "sparse.csr_matrix":
+    from scipy import sparse
+
+    m = np.asarray(rows, dtype=np.float64)
+    return sparse.csr_matrix(m / np.linalg.norm(m, axis=1, keepdims=True))
+
+
+# Axes: two of story A, two of story B, one of the lone article's own. Articles 0-1 are
+# story A (cosine 0.8), 2-3 story B; the lone article (4) scores under the 0.2 link
+# threshold with every article.
+ATTACH_ROWS = [[1.0, 0.0, 0.0, 0.0, 0.0], [0.8, 0.6, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.8, 0.6, 0.0]]
+
+
+def lone_article(a: float, b: float) -> list[float]:
+    return [a, 0.0, b, 0.0, (1.0 - a * a - b * b) ** 0.5]
+
+
+@pytest.mark.parametrize("lone, expected", [
+    pytest.param(lone_article(0.15, 0.02), [[0, 1, 4], [2, 3]], id="clearly closest to A: joins it"),
+    pytest.param(lone_article(0.15, 0.15), [[0, 1], [2, 3], [4]], id="as close to both: stays alone"),
+    pytest.param(lone_article(0.08, 0.0), [[0, 1], [2, 3], [4]], id="under half the threshold: stays alone"),
+])
+def test_lone_article_attaches_only_to_a_clearly_closest_story(lone, expected):
+    vectors = _unit_rows(ATTACH_ROWS + [lone])
+    times = np.full(5, np.nan)
+    assert cluster_articles(vectors, times, min_terms=0) == expected
+    # without the attachment pass, the lone article is a story of its own
+    assert [4] in cluster_articles(vectors, times, min_terms=0, attach_ratio=0)
+
+
+def test_lone_article_does_not_attach_across_the_time_window():
+    vectors = _unit_rows(ATTACH_ROWS + [lone_article(0.15, 0.02)])
+    times = np.array([0.0, 0.0, 0.0, 0.0, 10 * 86400.0])
+    assert cluster_articles(vectors, times, min_terms=0) == [[0, 1], [2, 3], [4]]
+
+
+def test_lone_articles_that_pick_each_other_form_a_story():
+    vectors = _unit_rows([[1.0, 0.1, 0.0], [0.1, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    # cosine 0.198 between 0 and 1: just under the threshold, nothing else near
+    assert cluster_articles(vectors, np.full(3, np.nan), min_terms=0) == [[0, 1], [2]]

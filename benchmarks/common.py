@@ -5,7 +5,10 @@ import json
 import re
 from pathlib import Path
 
-from digest.models import Article, Fact, Sentence
+from digest.clean import remove_boilerplate
+from digest.config import Config
+from digest.dedup import near_duplicates
+from digest.models import Article, Fact
 from digest.segment import segment
 
 # Multi-News joins an article's scraped paragraphs with " \n \n " and sometimes marks
@@ -37,17 +40,8 @@ def articles_of(docs: list[str], first_id: int = 0) -> list[Article]:
 
 
 def facts_of(articles: list[Article]) -> list[Fact]:
-    """One Fact per sentence, except byte-identical sentences (whitespace aside), which become one Fact.
-
-    This stands in for the project's dedup stage, which is not on this branch:
-    it gives corroboration the signal verbatim copies carry, and nothing more.
-    """
-    groups: dict[str, list[Sentence]] = {}
-    for article in articles:
-        for sentence in segment(article):
-            groups.setdefault(" ".join(sentence.text.split()), []).append(sentence)
-    facts = []
-    for members in groups.values():
-        sources = tuple(sorted({m.article for m in members}))
-        facts.append(Fact(sentence=members[0], members=tuple(members), sources=sources))
-    return facts
+    """What the pipeline hands a ranker: sentences, boilerplate dropped, near-duplicates merged."""
+    config = Config()
+    sentences = [s for article in articles for s in segment(article, config.language)]
+    kept, _ = remove_boilerplate(articles, sentences, config)
+    return list(near_duplicates(kept, config).facts)

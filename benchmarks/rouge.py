@@ -5,8 +5,9 @@
         --section rouge-100 --write BENCHMARKS.md
 
 reads any JSONL of {"docs": [str, ...], "summary": str}. Each cluster's documents
-become Articles, their sentences Facts (byte-identical sentences merged; see
-benchmarks/common.py), and every system picks sentences within the same word
+become Articles, their sentences Facts as the pipeline makes them (boilerplate
+dropped, near-duplicates merged by digest/dedup.py; see benchmarks/common.py),
+and every system picks sentences from the same Facts within the same word
 budget; the selection, in reading order, is cut to the budget and scored with
 rouge-score (Porter stemming) against the summary: ROUGE-1, ROUGE-2 and ROUGE-L
 F1, times 100, averaged over clusters. Halves A and B (clusters on odd and even

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerate every table of BENCHMARKS.md (from the project root; about an hour on 2 cores,
+# almost all of it in sumy). DATA defaults to ../shared/eval.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/eval}
+export PYTHONPATH=.
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --systems digest,lead,lexrank,textrank,lsa,luhn,sumbasic,reduction --ablation --section rouge-all --write BENCHMARKS.md
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --limit 100 --ablation --section rouge-100 --write BENCHMARKS.md
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 100 --systems digest,lead,lexrank,sumbasic --section rouge-100w --write BENCHMARKS.md
+python benchmarks/rank_speed.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
+python benchmarks/stories.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
+python benchmarks/dedup_msrp.py --msrp "$DATA/msrp"
+python benchmarks/dedup_scale.py --multinews "$DATA/multinews.jsonl"

@@ -342,11 +342,18 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_temp(path: Path, data: str | bytes) -> Path:
     """``data`` in a complete, fsynced temporary file in ``path``'s folder."""
     raw = _raw(data)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide the digest from a web server
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()

@@ -99,3 +99,17 @@ def test_explain_file(cli, tmp_path):
     assert {d["rule"] for d in data["boilerplate"]} >= {"call to action", "byline", "comments"}
     assert data["merges"] and all(m["dropped"] and m["kept"] and m["rule"] for m in data["merges"])
     assert any(r["chosen"] for r in data["ranking"])
+
+
+def test_outputs_follow_the_umask(cli, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(tmp_path / "out"), "--no-state")
+    finally:
+        os.umask(old)
+    assert r.returncode == 0, r.stderr
+    for path in (tmp_path / "out").glob("digest-*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

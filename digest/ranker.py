@@ -51,6 +51,7 @@ class RankerSettings:
     coverage: float = 1.0  # weight of concept coverage; 0 leaves the signals alone to rank
     redundancy: float = 0.5  # TF-IDF cosine at or above which a fact repeats a chosen one
     copy_credit: float = 0.25  # what a verbatim copy of a wording adds to corroboration
+    partial_credit: float = 0.5  # what an outlet saying only part of a fact adds to it
     damping: float = 0.85  # LexRank's random-jump damping
 
 
@@ -97,14 +98,14 @@ def _outlet_keys(article: Article | None, article_id: int) -> list[object]:
     return list(dict.fromkeys(outlets)) or [("article", article_id)]
 
 
-def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float) -> float:
+def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float, partial_credit: float) -> float:
     """Independent sources of a fact: each distinct wording counts once per new outlet, copies of it count little.
 
     Byte-identical wordings from different articles are wire copies or
     syndication: they show the statement travelled, not that it was reported
     twice. One outlet counts once however many of its articles carry the fact.
-    Partial sources (a shorter sentence subsumed by this one) are not counted:
-    they never said the whole statement.
+    A partial source (an outlet whose sentence says only part of this one) adds
+    ``partial_credit``: it corroborates the part it says, not the rest.
     """
     wordings: dict[str, list[int]] = {}
     for a in fact.sources:
@@ -118,6 +119,8 @@ def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float) 
         seen.update(new)
         if new:
             total += 1.0 + copy_credit * (len(new) - 1)
+    partial = {key for a in fact.partial for key in _outlet_keys(articles.get(a), a)} - seen
+    total += partial_credit * len(partial)
     return max(total, 1.0)
 
 
@@ -206,11 +209,14 @@ def lexrank(x: sparse.csr_matrix, damping: float, iterations: int = 100, toleran
 def _concept_weights(
     concepts: sparse.csr_matrix, facts: Sequence[Fact], credits: np.ndarray, articles: dict[int, Article]
 ) -> np.ndarray:
-    """Each concept's weight: the independent sources using it (each source counted once, at its best credit)."""
+    """Each concept's weight: the independent sources using it (each source counted once, at its best credit).
+
+    Partial sources count too: their shorter sentence uses the fact's concepts.
+    """
     units: dict[object, int] = {}
     pair_fact, pair_unit, pair_credit = [], [], []
     for f, fact in enumerate(facts):
-        sources = fact.sources or (fact.sentence.article,)
+        sources = (*fact.sources, *fact.partial) or (fact.sentence.article,)
         keys = list(dict.fromkeys(_outlet_keys(articles.get(a), a)[0] for a in sources))
         share = min(credits[f] / len(keys), 1.0)
         for key in keys:
@@ -262,7 +268,7 @@ def _rank(
     concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
     n = len(facts)
 
-    credits = np.array([corroboration(f, by_id, settings.copy_credit) for f in facts])
+    credits = np.array([corroboration(f, by_id, settings.copy_credit, settings.partial_credit) for f in facts])
     signals = {
         "corroboration": 1.0 - 1.0 / credits,
         "centrality": _squash(lexrank(x, settings.damping) * n),

@@ -139,15 +139,15 @@ def test_wire_copies_count_less_than_independent_reports():
     articles = {i: article(i) for i in range(3)}
     copied = fact((0, 0, "Shares fell 5% on Friday."), (1, 0, "Shares fell 5% on Friday."))
     reported = fact((0, 0, "Shares fell 5% on Friday."), (1, 0, "On Friday, shares dropped 5%."))
-    assert 1.0 < corroboration(copied, articles, 0.25) < corroboration(reported, articles, 0.25) == 2.0
+    assert 1.0 < corroboration(copied, articles, 0.25, 0.5) < corroboration(reported, articles, 0.25, 0.5) == 2.0
 
 
 def test_one_outlet_counts_once():
     articles = {0: article(0, "Herald"), 1: article(1, "herald "), 2: article(2, "Gazette")}
     same_outlet = fact((0, 0, "Shares fell 5% on Friday."), (1, 0, "On Friday, shares dropped 5%."))
     two_outlets = fact((0, 0, "Shares fell 5% on Friday."), (2, 0, "On Friday, shares dropped 5%."))
-    assert corroboration(same_outlet, articles, 0.25) == 1.0
-    assert corroboration(two_outlets, articles, 0.25) == 2.0
+    assert corroboration(same_outlet, articles, 0.25, 0.5) == 1.0
+    assert corroboration(two_outlets, articles, 0.25, 0.5) == 2.0
 
 
 @pytest.mark.parametrize(
@@ -179,3 +179,13 @@ def test_ranker_module_imports_on_its_own():
     # rank.py registers the default ranker, so importing digest.ranker first must not be circular.
     done = subprocess.run([sys.executable, "-c", "import digest.ranker"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_an_outlet_saying_part_of_a_fact_corroborates_it_less_than_a_full_source():
+    articles = {i: article(i, name) for i, name in enumerate(["Herald", "Gazette", "Courier"])}
+    lone = fact((0, 0, "Shares fell 5% on Friday after the bank's warning."))
+    in_part = dataclasses.replace(lone, partial=(1,))
+    in_full = fact((0, 0, "Shares fell 5% on Friday after the bank's warning."),
+                   (1, 0, "On Friday, after the bank's warning, shares dropped 5%."))
+    scores = [corroboration(f, articles, 0.25, 0.5) for f in (lone, in_part, in_full)]
+    assert scores[0] < scores[1] < scores[2]

@@ -103,7 +103,7 @@ def surface_conflicts(
             kept, other, differences = ib, c.a, tuple(_swap(d) for d in c.differences)
         if ia is not None and ib is not None:
             dropped.add(ib if kept == ia else ia)
-        outlet = articles[other.article].outlet or articles[other.article].title
+        outlet = articles[other.article].outlet or f"“{articles[other.article].title}”"
         for difference in differences:
             ours, _, theirs = difference.partition(" vs ")
             notes.setdefault(kept, []).append(f"outlets differ: {ours} here, {theirs} per {outlet}")

@@ -113,3 +113,18 @@ def test_outputs_follow_the_umask(cli, tmp_path):
     assert r.returncode == 0, r.stderr
     for path in (tmp_path / "out").glob("digest-*"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_templates_folder_overrides_the_packaged_ones(cli, tmp_path):
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "text.j2").write_text(
+        "{% for s in digest.sections %}{% for i in s['items'] %}{{ i.refs | join(',') }}|{{ i.text }}\n{% endfor %}{% endfor %}"
+    )
+    r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--format", "text", "--out", "-", "--no-state",
+            "--templates", str(tmp_path / "tpl"))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines and all("|" in line and line.split("|", 1)[0] for line in lines)
+    html = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--format", "html", "--out", "-", "--no-state",
+               "--templates", str(tmp_path / "tpl"))
+    assert html.returncode == 0 and html.stdout.startswith("<!DOCTYPE html>")  # the rest still packaged

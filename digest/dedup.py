@@ -47,7 +47,6 @@ __all__ = [
     "make_scorer",
     "near_duplicates",
     "candidate_pairs",
-    "explain_records",
     "analyse",
     "comparable",
     "conflicts",
@@ -806,24 +805,3 @@ def _may_join(
         if (near and articles[i] & articles[k]) or conflicts(info[i], info[k]):
             return False
     return True
-
-
-# --------------------------------------------------------------------------- explain
-
-
-def _sentence_record(s: Sentence) -> dict:
-    return {"article": s.article, "paragraph": s.paragraph, "position": s.position, "text": s.text}
-
-
-def explain_records(result: Deduplication) -> dict[str, list[dict]]:
-    """Merges and conflicts as JSON-able dicts, in a deterministic order (for --explain)."""
-    return {
-        "merges": [
-            {"rule": m.rule, "score": m.score, "dropped": _sentence_record(m.dropped), "kept": _sentence_record(m.kept)}
-            for m in result.merges
-        ],
-        "conflicts": [
-            {"score": c.score, "differences": list(c.differences), "a": _sentence_record(c.a), "b": _sentence_record(c.b)}
-            for c in result.conflicts
-        ],
-    }

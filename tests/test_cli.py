@@ -27,7 +27,8 @@ def test_stdout_needs_one_format(cli):
 def test_same_input_and_date_give_identical_bytes(cli, tmp_path):
     outs = []
     for name in ("a", "b"):
-        r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(tmp_path / name), "--format", "text,html,md,json")
+        r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(tmp_path / name), "--format", "text,html,md,json,eml",
+                "--explain", str(tmp_path / name / "explain.json"))
         assert r.returncode == 0, r.stderr
         outs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
     assert outs[0] == outs[1]

@@ -398,9 +398,8 @@ def report(data: str, split: dict, full: dict, truth: dict[str, str], jobs: int)
         "- \"In brief\" lists the articles of every story without a section of its own (every article is "
         "in exactly one section), so the JSON's sections are not one story each there: story quality is "
         "measured on the stories stage's output, which is what each section's `articles` is elsewhere.",
-        f"- The slowest stages are {slow[0][0]} ({slow[0][1]:.1f} s) and {slow[1][0]} ({slow[1][1]:.1f} s): "
-        "dedup's candidate verification and sentence analysis, and sumy's LexRank (quadratic in a story's "
-        "facts) on the biggest stories. Both stages are being rewritten on their own branches.",
+        f"- The slowest stages are {slow[0][0]} ({slow[0][1]:.1f} s) and {slow[1][0]} ({slow[1][1]:.1f} s); "
+        "the stage table above has the rest.",
         END,
     ]
     return "\n".join(lines) + "\n"

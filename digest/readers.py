@@ -89,8 +89,9 @@ def _decode_bom(data: bytes, path: Path | str) -> str | None:
     return None
 
 
-def decode(data: bytes, path: Path | str) -> str:
-    """UTF-8 (with or without BOM), else the encoding charset-normalizer finds most likely.
+def decode(data: bytes, path: Path | str, declared: str | None = None) -> str:
+    """UTF-8 (with or without BOM), else the ``declared`` encoding, else the one
+    charset-normalizer finds most likely.
 
     Mixed files, mostly UTF-8 with some Windows-1252/latin-1 bytes pasted in (a common
     result of concatenating sources), keep their UTF-8 and read the stray bytes as
@@ -106,6 +107,11 @@ def decode(data: bytes, path: Path | str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if declared:
+        try:
+            return data.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            pass
     lenient = data.decode("utf-8", errors="replace")
     invalid = lenient.count("\ufffd")
     multibyte = sum(1 for ch in lenient if ord(ch) > 127) - invalid
@@ -136,22 +142,8 @@ def decode_html(data: bytes, path: Path | str) -> str:
 
     trafilatura would only guess; a page that declares latin-1 should be read as latin-1.
     """
-    text = _decode_bom(data, path)
-    if text is not None:
-        return text
-    if b"\x00" in data[:8192]:
-        raise InputDataError(f"{path}: binary file, not an HTML page")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     declared = _META_CHARSET.search(data[:4096])
-    if declared:
-        try:
-            return data.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode(data, path)
+    return decode(data, path, declared.group(1).decode("ascii") if declared else None)
 
 
 # --- HTML to text ---------------------------------------------------------------------------

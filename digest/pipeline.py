@@ -116,6 +116,10 @@ def build(
     on_offer = {m for fact in screening.facts for m in fact.members}
     conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
 
+    def noted(items: Sequence[Item]) -> tuple[Item, ...]:
+        """Items with their notes: updates of earlier news, outlets that disagree."""
+        return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
+
     sections: list[Section] = []
     decisions: list[Decision] = []
     budgets, brief_budget = share_budget(stories, config)
@@ -126,8 +130,7 @@ def build(
             continue
         ranking = ranker(story.facts, articles, budget, config)
         decisions.extend(ranking.decisions)
-        chosen = tuple(_mark_update(item, screening.updates) for item in ranking.chosen)
-        items = surface_conflicts(chosen, conflicts, articles)
+        items = noted(ranking.chosen)
         if items:
             sections.append(Section(title=story.title, articles=story.articles, items=items))
         else:
@@ -135,7 +138,7 @@ def build(
     if minor:
         brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
         decisions.extend(brief_decisions)
-        sections.append(brief)
+        sections.append(dataclasses.replace(brief, items=noted(brief.items)))
     done("rank")
 
     stats = Stats(

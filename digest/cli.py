@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", metavar="YYYY-MM-DD", help="the digest's date (default today)")
     run.add_argument("--max-words", dest="max_words", type=_positive, metavar="N", help="word budget (default 450, about two minutes)")
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
-    run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm (see digest run --help)")
+    run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm: digest (default) or sumy's lexrank, textrank, lsa, luhn, kl, sumbasic, reduction")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
     run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
@@ -185,19 +186,22 @@ def cmd_config(args: argparse.Namespace) -> int:
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
     for key, value in data.items():
         if key not in tables:
-            print(f"{key} = {_toml_value(value)}")
+            print(_toml_line(key, value))
     for name, table in tables.items():
         print(f"\n[{name}]")
         for key, value in table.items():
-            print(f"{key} = {_toml_value(value)}")
+            print(_toml_line(key, value))
     return 0
+
+
+def _toml_line(key: str, value: Any) -> str:
+    """``key = value``; an unset key is a comment, so the output reads back as the same config."""
+    return f"# {key} = (unset)" if value is None else f"{key} = {_toml_value(value)}"
 
 
 def _toml_value(value: Any) -> str:
     import json
 
-    if value is None:
-        return '""  # unset'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
@@ -222,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (digest ... | head): not an error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # a bug: one line for the user, the traceback only with -v
         if args.verbose:
             traceback.print_exc()

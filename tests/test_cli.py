@@ -129,3 +129,13 @@ def test_templates_folder_overrides_the_packaged_ones(cli, tmp_path):
     html = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--format", "html", "--out", "-", "--no-state",
                "--templates", str(tmp_path / "tpl"))
     assert html.returncode == 0 and html.stdout.startswith("<!DOCTYPE html>")  # the rest still packaged
+
+
+def test_config_prints_a_file_that_reads_back_as_the_same_config(cli, tmp_path):
+    (tmp_path / "digest.toml").write_text('max_words = 300\nformats = ["text", "md"]\n[smtp]\nport = 2525\n')
+    first = cli("config", "--config", str(tmp_path / "digest.toml"))
+    assert first.returncode == 0, first.stderr
+    assert "max_words = 300" in first.stdout and "port = 2525" in first.stdout and "# date = (unset)" in first.stdout
+    (tmp_path / "printed.toml").write_text(first.stdout)
+    again = cli("config", "--config", str(tmp_path / "printed.toml"))
+    assert again.returncode == 0 and again.stdout == first.stdout

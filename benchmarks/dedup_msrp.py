@@ -12,7 +12,7 @@ Thresholds are chosen on train (best accuracy), figures are on test. Rows:
   score plus the product rules: exact text, the overlap gate, subsumption, and the veto on
   conflicting numbers or names (which MSRP does not share: it labels "shot up 38 percent" /
   "shot up almost 33 percent" a paraphrase, so the veto costs accuracy here on purpose);
-* the same for the semantic scorer (all-MiniLM-L6-v2 cosine + the fuzzy features), and the
+* the same for the semantic scorer (the fuzzy features + all-MiniLM-L6-v2 cosine + length gap), and the
   cosine alone, when the ``digest[semantic]`` extra is installed.
 
 ``--refit`` fits both logistic regressions on train with scikit-learn (``pip install
@@ -76,6 +76,7 @@ class Split:
         self.b = [r[2] for r in rows]
         an = [(analyser(a), analyser(b)) for a, b in zip(self.a, self.b)]
         self.x = np.array([dedup.features(x, y) for x, y in an])
+        self.gap = np.array([dedup.length_gap(x, y) for x, y in an])
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
         self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
@@ -170,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                 scorer.prepare(split.a + split.b)
                 split.cosine = np.array([scorer.cosine(a, b) for a, b in zip(split.a, split.b)])
             add("all-MiniLM-L6-v2 cosine alone", train.cosine * 100, test.cosine * 100)
-            xs_train = np.column_stack([train.x, train.cosine])
-            xs_test = np.column_stack([test.x, test.cosine])
+            xs_train = np.column_stack([train.x, train.cosine, train.gap])  # dedup.semantic_features
+            xs_test = np.column_stack([test.x, test.cosine, test.gap])
             ss_train = logistic(xs_train, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
             ss_test = logistic(xs_test, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
             add("**semantic score**", ss_train, ss_test)

@@ -15,6 +15,7 @@ from digest.errors import ConfigError
 from digest.dedup import (
     EXACT,
     NEAR_DUPLICATE,
+    SEMANTIC_COEF,
     SUBSUMED,
     Deduplication,
     FuzzyScorer,
@@ -23,8 +24,10 @@ from digest.dedup import (
     analyse,
     candidate_pairs,
     comparable,
+    length_gap,
     make_scorer,
     near_duplicates,
+    semantic_features,
 )
 from digest.models import Sentence
 
@@ -390,3 +393,12 @@ def test_semantic_mode_merges_a_paraphrase_the_words_alone_miss():
     assert scorer.cosine(a, b) > scorer.cosine(a, unrelated)
     result = near_duplicates(sentences((0, a), (1, unrelated)), config)
     assert len(result.facts) == 2
+
+
+def test_semantic_features_add_the_cosine_and_a_capped_length_gap():
+    short = analyse("Profit rose in the third quarter.")
+    long = analyse("Profit rose in the third quarter, the company said on Tuesday after the markets had closed early.")
+    assert length_gap(short, short) == 0.0
+    assert length_gap(short, long) == length_gap(long, short) == 1.0
+    xs = semantic_features(short, long, 0.5)
+    assert len(xs) == len(SEMANTIC_COEF) and xs[-2:] == [0.5, 1.0]

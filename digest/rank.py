@@ -97,15 +97,14 @@ def surface_conflicts(
         ia, ib = index.get(c.a), index.get(c.b)
         if ia is None and ib is None or ia == ib:
             continue
-        if ib is None or (ia is not None and chosen[ia].score >= chosen[ib].score):
-            kept, other, differences = ia, c.b, c.differences
-        else:
-            kept, other, differences = ib, c.a, tuple(_swap(d) for d in c.differences)
+        keep_a = ib is None or (ia is not None and chosen[ia].score >= chosen[ib].score)
+        kept, other = (ia, c.b) if keep_a else (ib, c.a)
         if ia is not None and ib is not None:
-            dropped.add(ib if kept == ia else ia)
+            dropped.add(ib if keep_a else ia)
         outlet = articles[other.article].outlet or f"“{articles[other.article].title}”"
-        for difference in differences:
-            ours, _, theirs = difference.partition(" vs ")
+        for difference in c.differences:  # "<a's value> vs <b's value>"
+            a_says, _, b_says = difference.partition(" vs ")
+            ours, theirs = (a_says, b_says) if keep_a else (b_says, a_says)
             notes.setdefault(kept, []).append(f"outlets differ: {ours} here, {theirs} per {outlet}")
     out = []
     for n, item in enumerate(chosen):
@@ -116,11 +115,6 @@ def surface_conflicts(
             item = dataclasses.replace(item, note=note)
         out.append(item)
     return tuple(out)
-
-
-def _swap(difference: str) -> str:
-    left, sep, right = difference.partition(" vs ")
-    return f"{right}{sep}{left}" if sep else difference
 
 
 class _SumyTokenizer:

@@ -593,7 +593,7 @@ def make_scorer(config: Config) -> FuzzyScorer:
 # --------------------------------------------------------------------------- candidates
 
 
-def _stem_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+def stem_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Binary sentence x stem matrix and each stem's document frequency."""
     vocab: dict[str, int] = {}
     indptr, indices = [0], []
@@ -626,7 +626,7 @@ def candidate_pairs(
     n = len(contents)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    full, df = _stem_matrix(contents)
+    full, df = stem_matrix(contents)
     group_of = None if groups is None else np.asarray(groups)
     sizes = np.asarray(full.sum(axis=1)).ravel()
     if exhaustive:

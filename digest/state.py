@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from .config import Config, default_state_path
-from .dedup import MIN_OVERLAP, Analyser, Analysis, make_scorer
+from .dedup import MIN_OVERLAP, Analyser, Analysis, make_scorer, stem_matrix
 from .errors import DigestError, OutputError, StateError, TemporaryFailure
 from .models import Fact
 
@@ -217,21 +216,8 @@ def _overlapping(
     """
     if not new or not old:
         return []
-    vocab: dict[str, int] = {}
-
-    def matrix(sets: Sequence[frozenset[str]]) -> tuple[list[int], list[int]]:
-        indptr, indices = [0], []
-        for tokens in sets:
-            indices.extend(sorted(vocab.setdefault(t, len(vocab)) for t in tokens))
-            indptr.append(len(indices))
-        return indptr, indices
-
-    parts = [matrix(new), matrix(old)]
-    a, b = (
-        sparse.csr_matrix((np.ones(len(ix), dtype=np.float32), np.array(ix, dtype=np.int64), np.array(ptr)),
-                          shape=(len(ptr) - 1, len(vocab)))
-        for ptr, ix in parts
-    )
+    both, _ = stem_matrix([*new, *old])  # one vocabulary for both sides
+    a, b = both[:len(new)], both[len(new):]
     size_a = np.diff(a.indptr)
     size_b = np.diff(b.indptr)
     bt = b.T.tocsr()

@@ -175,7 +175,7 @@ def _matrix(rows: list[list[str]]) -> sparse.csr_matrix:
     return matrix
 
 
-def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     """Sublinear TF times smoothed IDF, rows scaled to unit length (empty rows stay zero)."""
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -263,7 +263,7 @@ def _rank(
     vocabulary = _Vocabulary(config.language)
     tokens = [words(f.text) for f in facts]
     analysed = [vocabulary.analyse(t) for t in tokens]
-    x = _tfidf(_matrix([content for content, _ in analysed]))
+    x = tfidf_rows(_matrix([content for content, _ in analysed]))
     concepts = _matrix([c for _, c in analysed])
     concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
     n = len(facts)

@@ -36,6 +36,7 @@ from scipy.spatial.distance import squareform
 from .clean import compile_patterns, strip_dateline
 from .config import Config
 from .models import Article, Fact
+from .ranker import tfidf_rows
 from .segment import words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
@@ -149,18 +150,11 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
             indices.append(vocab.setdefault(term, len(vocab)))
             counts.append(n)
         indptr.append(len(indices))
-    n = len(articles)
     matrix = sparse.csr_matrix(
         (np.asarray(counts, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(n, len(vocab)),
+        shape=(len(articles), len(vocab)),
     )
-    matrix.data = 1.0 + np.log(matrix.data)
-    df = np.bincount(matrix.indices, minlength=len(vocab))
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-    matrix = matrix @ sparse.diags(idf)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    return sparse.csr_matrix(tfidf_rows(matrix))
 
 
 # --------------------------------------------------------------------------- clustering

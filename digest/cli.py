@@ -97,24 +97,14 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = ("inputs", "formats", "out", "templates", "date", "max_words", "sentences", "algorithm",
-             "dedup_threshold", "explain", "jobs", "fetch")  # --send and --force act on this run only: not config
+             "dedup_threshold", "explain", "jobs", "fetch", "since", "lock_timeout")
+    # --send and --force act on this run only: they are not configuration.
     flags = {name: getattr(args, name, None) for name in names}
     if not flags["inputs"]:
         flags["inputs"] = None
-    flags.update(_cron_flags(args))
+    flags["state"] = {"path": getattr(args, "state", None),
+                      "enabled": False if getattr(args, "no_state", False) else None}
     return flags
-
-
-def _cron_flags(args: argparse.Namespace) -> dict[str, Any]:
-    """The flags of daily runs: memory, window and lock."""
-    return {
-        "since": getattr(args, "since", None),
-        "lock_timeout": getattr(args, "lock_timeout", None),
-        "state": {
-            "path": getattr(args, "state", None),
-            "enabled": False if getattr(args, "no_state", False) else None,
-        },
-    }
 
 
 def _progress(args: argparse.Namespace):
@@ -138,7 +128,7 @@ def _progress(args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import digest_date, output_paths, run
 
-    config = load_config(args.config, {**_flags(args), **_cron_flags(args)})
+    config = load_config(args.config, _flags(args))
     if args.force and not args.send:
         raise UsageError("--force only matters with --send (send again even if already sent)")
     if args.send:

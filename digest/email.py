@@ -21,7 +21,7 @@ import css_inline
 from .config import Config, EmailConfig
 from .errors import ConfigError
 from .models import Digest
-from .render import EMAIL_LINK_SCHEMES, render
+from .render import EMAIL_LINK_SCHEMES, render, safe_link
 
 log = logging.getLogger("digest")
 # Gmail clips an HTML part larger than about 102 KB; stay clearly below it.
@@ -54,7 +54,7 @@ def _unsubscribe(email: EmailConfig) -> str | None:
     url = (email.unsubscribe_url or "").strip()
     if not url:
         return None
-    if urlsplit(url).scheme.lower() not in ("https", "http", "mailto") or any(c in url for c in "<>\r\n \t"):
+    if safe_link(url, EMAIL_LINK_SCHEMES) is None or any(c in url for c in "<>\r\n \t"):
         raise ConfigError(f"email.unsubscribe_url {url!r}: expected an https:// (or mailto:) address")
     return url
 

@@ -91,7 +91,7 @@ def _stop_words(language: str) -> frozenset[str]:
 
 
 class _Terms:
-    """Text to content-word stems (no stop words, no one-letter tokens), stems cached per word."""
+    """Text to counts of content-word stems (no stop words, no one-letter tokens), stems cached per word."""
 
     def __init__(self, language: str) -> None:
         from nltk.stem.snowball import SnowballStemmer
@@ -103,19 +103,25 @@ class _Terms:
             self._stem = str
         self._stems: dict[str, str | None] = {}
 
-    def __call__(self, text: str) -> list[str]:
-        out = []
-        stems = self._stems
-        for tok in _TOKEN.findall(text.lower()):
-            stem = stems.get(tok, "")
-            if stem == "":
-                word = tok.replace("’", "'")
-                if word.endswith("'s"):
-                    word = word[:-2]
-                stem = stems[tok] = self._stem(word) if len(word) > 1 and word not in self.stop else None
+    def stem(self, token: str) -> str | None:
+        """The stem of one lower-cased token, or None for a stop word or a one-letter token."""
+        stem = self._stems.get(token, "")
+        if stem == "":
+            word = token.replace("’", "'")
+            if word.endswith("'s"):
+                word = word[:-2]
+            stem = self._stems[token] = self._stem(word) if len(word) > 1 and word not in self.stop else None
+        return stem
+
+    def __call__(self, text: str) -> Counter[str]:
+        """Content-word stems of ``text`` with their counts."""
+        # Count tokens first (in C), then stem each distinct one: an article repeats its words.
+        bag: Counter[str] = Counter()
+        for token, n in Counter(_TOKEN.findall(text.lower())).items():
+            stem = self.stem(token)
             if stem:
-                out.append(stem)
-        return out
+                bag[stem] += n
+        return bag
 
 
 def is_generated_title(article: Article) -> bool:
@@ -142,10 +148,10 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
     vocab: dict[str, int] = {}
     indptr, indices, counts = [0], [], []
     for article, sentences in zip(articles, texts):
-        bag = Counter(terms(" ".join(sentences)))
+        bag = terms(" ".join(sentences))
         if not is_generated_title(article):
-            for term in terms(article.title):
-                bag[term] += TITLE_WEIGHT
+            for term, n in terms(article.title).items():
+                bag[term] += TITLE_WEIGHT * n
         for term, n in sorted(bag.items()):
             indices.append(vocab.setdefault(term, len(vocab)))
             counts.append(n)

@@ -209,6 +209,7 @@ def clustering_variants(articles, facts, config, truth: dict[str, str]) -> dict:
         "ratios": ratios,
         "halves": halves,
         "thin": [Path(articles[i].path).name for i in np.flatnonzero(sizes < thin_below).tolist()],
+        "alternatives": alternatives(articles, texts, vectors, times, thin_below, config.language, names),
         "default_threshold": stories.SIMILARITY,
         "default_ratio": stories.ATTACH_RATIO,
     }
@@ -294,6 +295,19 @@ def story_tables(found: dict, truth: dict[str, str]) -> list[str]:
         a, v = scores(half["stories"], truth)
         lines.append(f"| {half['seed']} / {half['half']} | {len(members)} | {len({truth[n] for n in members})} | "
                      f"{len(half['stories'])} | {a:.3f} | {v:.3f} |")
+    lines += [
+        "",
+        "Other article representations, each clustered the same way (average linkage, attachment, thin "
+        "articles) at thresholds " + ", ".join(map(str, ALT_SWEEP)) + "; the best threshold for each, "
+        "chosen on this day:",
+        "",
+        "| representation | best threshold | stories | ARI | V-measure |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, by_threshold in found["alternatives"].items():
+        best = max(by_threshold, key=lambda t: scores(by_threshold[t], truth)[0])
+        a, v = scores(by_threshold[best], truth)
+        lines.append(f"| {label} | {best} | {len(by_threshold[best])} | {a:.3f} | {v:.3f} |")
     ceiling = {t: scores(g, truth)[0] for t, g in found["ceiling"].items()}
     lines += [
         "",
@@ -403,6 +417,104 @@ def report(data: str, split: dict, full: dict, truth: dict[str, str], jobs: int)
         END,
     ]
     return "\n".join(lines) + "\n"
+
+
+ALT_SWEEP = (0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
+
+
+def alternatives(articles, texts, vectors, times, thin_below: int, language: str, names) -> dict:
+    """Other article representations, each clustered by the stories stage at every ``ALT_SWEEP`` threshold.
+
+    Everything but the representation is the default (average linkage, attachment, thin
+    articles): which signal, if any, separates this day's stories better than stemmed TF-IDF.
+    """
+    from collections import Counter
+
+    import numpy as np
+    from scipy import sparse
+
+    from digest import stories
+    from digest.ranker import tfidf_rows
+
+    terms = stories._Terms(language)
+
+    def weighted(bags, binary_idf_squared=False):
+        vocab: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        for i, bag in enumerate(bags):
+            for term, n in bag.items():
+                rows.append(i)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                counts.append(n)
+        m = sparse.csr_matrix((np.asarray(counts, float), (rows, cols)), shape=(len(bags), len(vocab)))
+        if not binary_idf_squared:
+            return sparse.csr_matrix(tfidf_rows(m))
+        m.data[:] = 1.0
+        x = tfidf_rows(m)  # binary tf times idf, unit rows: square the idf, then renormalise
+        idf = np.log((1.0 + m.shape[0]) / (1.0 + np.bincount(m.indices, minlength=m.shape[1]))) + 1.0
+        return _unit(sparse.csr_matrix(x @ sparse.diags(idf)))
+
+    def strongest(x, k):
+        x = x.tolil()
+        for row, data in zip(x.rows, x.data):
+            if len(data) > k:
+                keep = sorted(np.argsort(-np.asarray(data), kind="stable")[:k])
+                row[:], data[:] = [row[j] for j in keep], [data[j] for j in keep]
+        return _unit(sparse.csr_matrix(x))
+
+    def with_bigrams(sentences):
+        bag = Counter()
+        for sentence in sentences:
+            stems = [terms.stem(t) for t in stories._TOKEN.findall(sentence.lower())]
+            stems = [t for t in stems if t]
+            bag.update(stems)
+            bag.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
+        return bag
+
+    bags = [terms(" ".join(s)) for s in texts]
+    candidates = {
+        "stemmed TF-IDF (default: sublinear tf, title words x3)": vectors,
+        "the same, first 10 sentences of each article only": weighted([terms(" ".join(s[:10])) for s in texts]),
+        "the same, each article's 100 strongest terms only": strongest(vectors, 100),
+        "stems and stem bigrams": weighted([with_bigrams(s) for s in texts]),
+        "binary tf, idf squared": weighted(bags, binary_idf_squared=True),
+    }
+    embedded = _lead_embeddings(texts, articles)
+    min_terms = {}
+    if embedded is not None:
+        candidates["MiniLM embedding of the first 3 sentences (semantic extra)"] = sparse.csr_matrix(embedded)
+        # cosine = 0.7 x TF-IDF cosine + 0.3 x embedding cosine, as one unit vector
+        candidates["0.7 x TF-IDF + 0.3 x embedding cosine"] = sparse.hstack(
+            [vectors * np.sqrt(0.7), sparse.csr_matrix(embedded) * np.sqrt(0.3)], format="csr")
+        min_terms["0.7 x TF-IDF + 0.3 x embedding cosine"] = thin_below + embedded.shape[1]
+        min_terms["MiniLM embedding of the first 3 sentences (semantic extra)"] = 0
+    return {
+        label: {str(t): names(stories.cluster_articles(x, times, t, min_terms=min_terms.get(label, thin_below)))
+                for t in ALT_SWEEP}
+        for label, x in candidates.items()
+    }
+
+
+def _unit(x):
+    import numpy as np
+    from scipy import sparse
+
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
+
+
+def _lead_embeddings(texts, articles):
+    """Unit MiniLM vectors of each article's first 3 sentences, or None without the semantic extra."""
+    from digest.dedup import _load_embedder
+    from digest.errors import ConfigError
+
+    try:
+        model = _load_embedder()
+    except ConfigError:  # the semantic extra is not installed: the table has no embedding rows
+        return None
+    leads = [" ".join(s[:3]) if s else a.title for s, a in zip(texts, articles)]
+    return model.encode(leads, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
 
 
 def stories_min_terms() -> int:

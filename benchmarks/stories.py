@@ -93,6 +93,7 @@ def _cpu() -> float:
 def child_full(folder: str, jobs: int, truth: dict[str, str]) -> dict:
     import digest.pipeline as pipeline
     from digest.render import render
+    from digest.sections import BRIEF_TITLE
 
     stage_seconds: dict[str, float] = {}
     stage_cpu: dict[str, float] = {}
@@ -150,7 +151,7 @@ def child_full(folder: str, jobs: int, truth: dict[str, str]) -> dict:
         "sentences": digest.stats.sentences,
         "sections": sections,
         "stories": [[Path(articles[i].path).name for i in s.articles] for s in captured["stories"]],
-        "brief_articles": sum(len(s.articles) for s in digest.sections if s.title == pipeline.BRIEF_TITLE),
+        "brief_articles": sum(len(s.articles) for s in digest.sections if s.title == BRIEF_TITLE),
         "section_titles": [s.title for s in digest.sections],
         "items": sum(len(s.items) for s in digest.sections),
         **clustering_variants(articles, facts, config, truth),

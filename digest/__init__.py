@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 from .config import Config, load_config
 from .errors import DigestError
 from .models import Article, Digest, Fact, Item, Section, Sentence
-from .pipeline import build, build_digest, run, write_outputs
+from .output import write_outputs
+from .pipeline import build, build_digest, run
 
 __all__ = [
     "Article", "Config", "Digest", "DigestError", "Fact", "Item", "Section", "Sentence",

@@ -126,7 +126,8 @@ def _progress(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import digest_date, output_paths, run
+    from .output import output_paths
+    from .pipeline import digest_date, run
 
     config = load_config(args.config, _flags(args))
     if args.force and not args.send:

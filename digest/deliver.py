@@ -25,7 +25,7 @@ from typing import Mapping
 
 from .config import Config, SmtpConfig
 from .errors import ConfigError, NoInputError, OutputError, TemporaryFailure
-from .pipeline import atomic_write
+from .output import atomic_write
 
 log = logging.getLogger("digest")
 SECURITY = ("starttls", "ssl", "none")

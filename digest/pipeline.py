@@ -1,51 +1,41 @@
-"""The pipeline: ingest -> segment -> clean -> dedup -> stories -> rank -> render.
+"""The pipeline: ingest -> segment -> clean -> dedup -> recall -> stories -> sections -> output.
 
-``build_digest`` runs the stages and returns a ``Digest``; ``write_outputs``
-renders it to files atomically. Both take one ``Config``.
+``build`` runs the stages and returns the ``Digest`` with what they decided; ``run``
+adds what ``digest run`` needs around it: the lock, the state and ``output.write_outputs``.
+Both take one ``Config``.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
-import math
 import os
 import re
 import sys
-import tempfile
-import time as _time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from typing import Callable, Iterator, Sequence, TextIO
 
 from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
-from .errors import NoInputError, OutputError, UsageError
+from .errors import NoInputError, UsageError
 from .ingest import collect, discover, input_urls, read_one
-from .models import Article, Digest, Item, Section, Stats
-from .rank import Budget, Decision, Ranker, get_ranker, surface_conflicts, word_count
-from .render import FORMATS, render
+from .models import Article, Digest, Item, Stats
+from .output import check_formats, pause, remove_stale_temps, render_output, write_outputs
+from .rank import Decision, get_ranker, surface_conflicts
 from .segment import segment
 from .state import History, Recall, State, lock, screen, state_path
-from .stories import Story, group_stories
+from .sections import lay_out
+from .stories import group_stories
 
 log = logging.getLogger("digest")
 
 # Stages reported to a ``progress`` callback, in order (the CLI's progress bar).
 STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
-TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an output
-# Test hook: DIGEST_TEST_PAUSE_AT=<point> makes a run announce the point on stderr and
-# sleep there, so tests can kill -9 it at a known moment (or, with <point>:SECONDS,
-# hold the lock that long). Points: built, temps-written, intended (the state noted the
-# outputs it is about to rename), first-renamed, written, recording (inside the state
-# transaction, before COMMIT), recorded.
-PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
 @dataclass(frozen=True)
@@ -120,25 +110,7 @@ def build(
         """Items with their notes: updates of earlier news, outlets that disagree."""
         return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
 
-    sections: list[Section] = []
-    decisions: list[Decision] = []
-    budgets, brief_budget = share_budget(stories, config)
-    minor: list[Story] = []  # stories without a section of their own: "In brief"
-    for story, budget in zip(stories, budgets):
-        if budget is None:
-            minor.append(story)
-            continue
-        ranking = ranker(story.facts, articles, budget, config)
-        decisions.extend(ranking.decisions)
-        items = noted(ranking.chosen)
-        if items:
-            sections.append(Section(title=story.title, articles=story.articles, items=items))
-        else:
-            minor.append(story)
-    if minor:
-        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
-        decisions.extend(brief_decisions)
-        sections.append(dataclasses.replace(brief, items=noted(brief.items)))
+    sections, decisions = lay_out(stories, articles, ranker, config, noted)
     done("rank")
 
     stats = Stats(
@@ -152,14 +124,14 @@ def build(
     digest = Digest(
         date=day,
         title=config.title,
-        sections=tuple(sections),
+        sections=sections,
         articles=articles,
         stats=stats,
         merges=dedup.merges,
         drops=tuple(drops),
         conflicts=conflicts,
     )
-    return Result(digest=digest, decisions=tuple(decisions), recalls=screening.recalls)
+    return Result(digest=digest, decisions=decisions, recalls=screening.recalls)
 
 
 def _mark_update(item, updates):
@@ -233,17 +205,6 @@ def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config
     return tuple(dataclasses.replace(a, id=i) for i, a in enumerate(kept))
 
 
-# A section needs room for one sentence: news sentences run 20-30 words.
-MIN_SECTION_WORDS = 35
-# With more stories than this, single-article stories are gathered into "In brief".
-BRIEF_AFTER = 6
-# The share of the budget kept for "In brief" when it is needed.
-BRIEF_SHARE = 0.2
-BRIEF_TITLE = "In brief"
-# "In brief" stops when fewer words than this are left: no news sentence is shorter.
-BRIEF_MIN_WORDS = 8
-
-
 @contextmanager
 def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
     """A map() over ``jobs`` processes that keeps the order (the plain map for one job)."""
@@ -254,238 +215,9 @@ def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
         yield lambda fn, items: list(pool.map(fn, items, chunksize=max(1, len(items) // (jobs * 4))))
 
 
-def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget | None], Budget]:
-    """Each story's budget (None: the story goes to "In brief"), and the budget of "In brief".
-
-    ``stories`` come most important first. With many stories, single-article,
-    single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of
-    the words. The others get a section each while there is room for
-    ``MIN_SECTION_WORDS`` (the rest are minor too); every section gets that minimum, and the remaining words are shared in
-    proportion to the square root of the story's number of articles, so a big story
-    gets more than a small one but never crowds it out.
-    """
-    many = len(stories) > BRIEF_AFTER
-    major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1 or s.outlets > 1]
-    has_minor = len(major) < len(stories)
-    words = config.max_words
-    brief_words = round(words * BRIEF_SHARE) if has_minor else 0
-    if not major:  # only single-article stories: "In brief" is the digest
-        sentences = config.sentences
-        return [None] * len(stories), Budget(words=words, sentences=sentences)
-    room = words - brief_words
-    fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
-    if fit < len(major):  # stories with no room for a section of their own are minor too
-        if not has_minor:
-            brief_words = max(MIN_SECTION_WORDS, round(words * BRIEF_SHARE))
-            room = words - brief_words
-            fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
-        major = major[:fit]
-    weights = {i: math.sqrt(len(stories[i].articles) or 1) for i in major}
-    total = sum(weights.values()) or 1.0
-    spare = max(0, room - MIN_SECTION_WORDS * len(major))
-    sentences = config.sentences
-    budgets: list[Budget | None] = [None] * len(stories)
-    for i in major:
-        share = weights[i] / total
-        n = None if sentences is None else max(1, math.floor(sentences * share))
-        budgets[i] = Budget(words=MIN_SECTION_WORDS + math.floor(spare * share), sentences=n)
-    brief_sentences = None if sentences is None else max(1, round(sentences * BRIEF_SHARE))
-    return budgets, Budget(words=max(brief_words, MIN_SECTION_WORDS), sentences=brief_sentences)
-
-
-def in_brief(
-    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config
-) -> tuple[Section, list[Decision]]:
-    """One section for the minor stories: one sentence each, most important story first.
-
-    Every article of every minor story is listed in the section's ``articles`` (an article
-    belongs to exactly one section), also those of stories that got no sentence here.
-    """
-    items: list[Item] = []
-    decisions: list[Decision] = []
-    left = budget.words
-    for story in stories:
-        if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
-            break
-        if not any(word_count(f.text) <= left for f in story.facts):
-            continue  # nothing short enough: do not rank it at all
-        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
-        decisions.extend(ranking.decisions)
-        for item in ranking.chosen[:1]:
-            items.append(item)
-            left -= word_count(item.fact.text)
-    members = tuple(sorted(i for story in stories for i in story.articles))
-    return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
-
-
 def build_digest(config: Config) -> Digest:
     """The digest for ``config`` (see ``build``)."""
     return build(config).digest
-
-
-def output_paths(day: date, formats: tuple[str, ...], out: str | os.PathLike) -> dict[str, Path]:
-    """Where each format goes: ``<out>/digest-YYYY-MM-DD.<ext>``."""
-    return {fmt: Path(out) / f"digest-{day.isoformat()}.{FORMATS[fmt]}" for fmt in formats}
-
-
-def check_formats(formats: tuple[str, ...]) -> None:
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    tmp = _write_temp(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_temp(path: Path, data: str | bytes) -> Path:
-    """``data`` in a complete, fsynced temporary file in ``path``'s folder."""
-    raw = _raw(data)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide the digest from a web server
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
-    """One output file's content: a template's text, or for "eml" the MIME message's bytes (CRLF)."""
-    if fmt == "eml":
-        from .email import message_bytes  # css_inline is only needed for email
-
-        return message_bytes(digest, config)
-    return render(digest, fmt, config.templates)
-
-
-def _raw(data: str | bytes) -> bytes:
-    return data.encode("utf-8") if isinstance(data, str) else data
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the renames in ``folder`` durable (a crash after this keeps them)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse to fsync a folder; the renames are still atomic
-    finally:
-        os.close(fd)
-
-
-def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
-    """Delete temporary files a killed run left in ``folder`` (call while holding the lock)."""
-    removed = []
-    for tmp in sorted(Path(folder).glob(f"{TEMP_PREFIX}*.tmp")):
-        try:
-            tmp.unlink()
-            removed.append(tmp)
-        except OSError:
-            continue
-    if removed:
-        log.info("removed %d temporary files left by an interrupted run in %s", len(removed), folder)
-    return removed
-
-
-def write_outputs(
-    result: Result,
-    config: Config,
-    before_rename: Callable[[dict[Path, str]], None] | None = None,
-) -> list[Path]:
-    """Render every format, write each to a complete temporary file, then rename them all.
-
-    Rendering and writing everything before renaming anything means a failure (or a
-    kill) leaves every output as it was, or complete and new: never half a file.
-    ``before_rename`` gets {path: sha256 of the new content} once every temporary
-    file is complete (the state notes it, to recover from a kill between renames).
-    """
-    check_formats(config.formats)
-    rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
-    paths = output_paths(result.digest.date, config.formats, config.out)
-    contents = {path: rendered[fmt] for fmt, path in paths.items()}
-    if config.explain:
-        contents[Path(config.explain)] = json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n"
-    temps: dict[Path, Path] = {}
-    try:
-        for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temps[path] = _write_temp(path, data)
-        _pause("temps-written")
-        if before_rename is not None:
-            before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
-            _pause("intended")
-        for n, (path, tmp) in enumerate(temps.items()):
-            os.replace(tmp, path)
-            if n == 0:
-                _pause("first-renamed")
-        for folder in sorted({p.parent for p in temps}):
-            _fsync_dir(folder)
-    except OSError as exc:
-        raise OutputError(f"{exc.filename or config.out}: cannot write output: {exc.strerror}") from None
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-    return list(contents)
-
-
-def explain(result: Result) -> dict[str, Any]:
-    """Every boilerplate drop, merge, conflict and ranking decision, in a stable order."""
-    d = result.digest
-    where = lambda s: {"article": d.articles[s.article].path, "position": s.position}  # noqa: E731
-    return {
-        "date": d.date.isoformat(),
-        "boilerplate": [{"text": x.sentence.text, "rule": x.rule, **where(x.sentence)} for x in d.drops],
-        "merges": [
-            {"dropped": m.dropped.text, "kept": m.kept.text, "score": round(m.score, 4), "rule": m.rule,
-             "dropped_from": where(m.dropped), "kept_from": where(m.kept)}
-            for m in d.merges
-        ],
-        "conflicts": [
-            {"a": c.a.text, "b": c.b.text, "score": round(c.score, 4), "differences": list(c.differences),
-             "a_from": where(c.a), "b_from": where(c.b)}
-            for c in d.conflicts
-        ],
-        "ranking": [
-            {"text": x.item.fact.text, "chosen": x.chosen, "reason": x.reason, "score": round(x.item.score, 6),
-             "components": {k: round(v, 6) for k, v in x.item.components}}
-            for x in result.decisions
-        ],
-        "history": [
-            {"text": r.fact.text, "verdict": r.verdict, "added": list(r.added),
-             "published": [{"date": p.date, "text": p.text} for p in r.published]}
-            for r in result.recalls
-        ],
-    }
-
-
-def _pause(point: str) -> None:
-    """The test hook described at PAUSE_ENV: ``point`` sleeps an hour (the test kills the
-    run), ``point:SECONDS`` sleeps that long and goes on. Does nothing otherwise."""
-    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
-    if wanted == point:
-        print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
-        _time.sleep(float(seconds) if seconds else 3600)
 
 
 def lock_path(config: Config) -> Path | None:
@@ -538,7 +270,7 @@ def run(
         try:
             result = build(config, history=state.history(day) if state else None, progress=progress)
             published = [item.fact for section in result.digest.sections for item in section.items]
-            _pause("built")
+            pause("built")
             if config.out == "-":
                 _print(render_output(result.digest, config.formats[0], config), stdout or sys.stdout)
                 paths: list[Path] = []
@@ -548,10 +280,10 @@ def run(
                     remove_stale_temps(Path(config.explain).parent)
                 intend = None if state is None else (lambda hashes: state.intend(day, published, hashes, config))
                 paths = write_outputs(result, config, before_rename=intend)
-            _pause("written")
+            pause("written")
             if state is not None:
-                state.record(day, published, paths, config, before_commit=lambda: _pause("recording"))
-                _pause("recorded")
+                state.record(day, published, paths, config, before_commit=lambda: pause("recording"))
+                pause("recorded")
         finally:
             if state is not None:
                 state.close()

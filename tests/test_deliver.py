@@ -21,7 +21,8 @@ from digest import load_config  # noqa: E402
 from digest.cli import main  # noqa: E402
 from digest.deliver import record_path, send  # noqa: E402
 from digest.errors import ConfigError, TemporaryFailure  # noqa: E402
-from digest.pipeline import build, write_outputs  # noqa: E402
+from digest.output import write_outputs  # noqa: E402
+from digest.pipeline import build  # noqa: E402
 
 # The implicit-TLS server requires AUTH without "requiring TLS": aiosmtpd cannot see TLS it did not start.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

@@ -9,7 +9,8 @@ import pytest
 
 from digest.config import Config
 from digest.models import Article, Fact, Sentence
-from digest.pipeline import BRIEF_TITLE, build, share_budget
+from digest.pipeline import build
+from digest.sections import BRIEF_TITLE, share_budget
 from digest.segment import segment
 from digest.stories import Story, cluster_articles, cluster_stories, importance
 

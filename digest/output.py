@@ -1,0 +1,200 @@
+"""Output: every format rendered, then written atomically beside the others.
+
+A run's files appear complete and new, or not at all: each is written to a hidden
+temporary file in its folder, fsynced, and renamed into place only once all are ready.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .config import Config
+from .errors import OutputError, UsageError
+from .models import Digest
+from .render import FORMATS, render
+
+if TYPE_CHECKING:
+    from .pipeline import Result
+
+log = logging.getLogger("digest")
+
+TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an output
+# Test hook: DIGEST_TEST_PAUSE_AT=<point> makes a run announce the point on stderr and
+# sleep there, so tests can kill -9 it at a known moment (or, with <point>:SECONDS,
+# hold the lock that long). Points: built, temps-written, intended (the state noted the
+# outputs it is about to rename), first-renamed, written, recording (inside the state
+# transaction, before COMMIT), recorded.
+PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
+
+
+def output_paths(day: date, formats: tuple[str, ...], out: str | os.PathLike) -> dict[str, Path]:
+    """Where each format goes: ``<out>/digest-YYYY-MM-DD.<ext>``."""
+    return {fmt: Path(out) / f"digest-{day.isoformat()}.{FORMATS[fmt]}" for fmt in formats}
+
+
+def check_formats(formats: tuple[str, ...]) -> None:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    tmp = _write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_temp(path: Path, data: str | bytes) -> Path:
+    """``data`` in a complete, fsynced temporary file in ``path``'s folder."""
+    raw = _raw(data)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide the digest from a web server
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
+    """One output file's content: a template's text, or for "eml" the MIME message's bytes (CRLF)."""
+    if fmt == "eml":
+        from .email import message_bytes  # css_inline is only needed for email
+
+        return message_bytes(digest, config)
+    return render(digest, fmt, config.templates)
+
+
+def _raw(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (a crash after this keeps them)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse to fsync a folder; the renames are still atomic
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporary files a killed run left in ``folder`` (call while holding the lock)."""
+    removed = []
+    for tmp in sorted(Path(folder).glob(f"{TEMP_PREFIX}*.tmp")):
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            continue
+    if removed:
+        log.info("removed %d temporary files left by an interrupted run in %s", len(removed), folder)
+    return removed
+
+
+def write_outputs(
+    result: Result,
+    config: Config,
+    before_rename: Callable[[dict[Path, str]], None] | None = None,
+) -> list[Path]:
+    """Render every format, write each to a complete temporary file, then rename them all.
+
+    Rendering and writing everything before renaming anything means a failure (or a
+    kill) leaves every output as it was, or complete and new: never half a file.
+    ``before_rename`` gets {path: sha256 of the new content} once every temporary
+    file is complete (the state notes it, to recover from a kill between renames).
+    """
+    check_formats(config.formats)
+    rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
+    paths = output_paths(result.digest.date, config.formats, config.out)
+    contents = {path: rendered[fmt] for fmt, path in paths.items()}
+    if config.explain:
+        contents[Path(config.explain)] = json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n"
+    temps: dict[Path, Path] = {}
+    try:
+        for path, data in contents.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps[path] = _write_temp(path, data)
+        pause("temps-written")
+        if before_rename is not None:
+            before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
+            pause("intended")
+        for n, (path, tmp) in enumerate(temps.items()):
+            os.replace(tmp, path)
+            if n == 0:
+                pause("first-renamed")
+        for folder in sorted({p.parent for p in temps}):
+            _fsync_dir(folder)
+    except OSError as exc:
+        raise OutputError(f"{exc.filename or config.out}: cannot write output: {exc.strerror}") from None
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+    return list(contents)
+
+
+def explain(result: Result) -> dict[str, Any]:
+    """Every boilerplate drop, merge, conflict and ranking decision, in a stable order."""
+    d = result.digest
+    where = lambda s: {"article": d.articles[s.article].path, "position": s.position}  # noqa: E731
+    return {
+        "date": d.date.isoformat(),
+        "boilerplate": [{"text": x.sentence.text, "rule": x.rule, **where(x.sentence)} for x in d.drops],
+        "merges": [
+            {"dropped": m.dropped.text, "kept": m.kept.text, "score": round(m.score, 4), "rule": m.rule,
+             "dropped_from": where(m.dropped), "kept_from": where(m.kept)}
+            for m in d.merges
+        ],
+        "conflicts": [
+            {"a": c.a.text, "b": c.b.text, "score": round(c.score, 4), "differences": list(c.differences),
+             "a_from": where(c.a), "b_from": where(c.b)}
+            for c in d.conflicts
+        ],
+        "ranking": [
+            {"text": x.item.fact.text, "chosen": x.chosen, "reason": x.reason, "score": round(x.item.score, 6),
+             "components": {k: round(v, 6) for k, v in x.item.components}}
+            for x in result.decisions
+        ],
+        "history": [
+            {"text": r.fact.text, "verdict": r.verdict, "added": list(r.added),
+             "published": [{"date": p.date, "text": p.text} for p in r.published]}
+            for r in result.recalls
+        ],
+    }
+
+
+def pause(point: str) -> None:
+    """The test hook described at PAUSE_ENV: ``point`` sleeps an hour (the test kills the
+    run), ``point:SECONDS`` sleeps that long and goes on. Does nothing otherwise."""
+    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if wanted == point:
+        print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
+        time.sleep(float(seconds) if seconds else 3600)

@@ -1,0 +1,124 @@
+"""Sections: each story's share of the word budget, its best sentences, and "In brief".
+
+Stories come most important first. Each major story gets a section with its own budget
+and ranking; the minor ones (single-article, single-outlet stories on a busy day, and
+stories the budget has no room for) share one "In brief" section, one sentence each.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Callable, Sequence
+
+from .config import Config
+from .models import Article, Item, Section
+from .rank import Budget, Decision, Ranker, word_count
+from .stories import Story
+
+# A section needs room for one sentence: news sentences run 20-30 words.
+MIN_SECTION_WORDS = 35
+# With more stories than this, single-article stories are gathered into "In brief".
+BRIEF_AFTER = 6
+# The share of the budget kept for "In brief" when it is needed.
+BRIEF_SHARE = 0.2
+BRIEF_TITLE = "In brief"
+# "In brief" stops when fewer words than this are left: no news sentence is shorter.
+BRIEF_MIN_WORDS = 8
+
+
+def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget | None], Budget]:
+    """Each story's budget (None: the story goes to "In brief"), and the budget of "In brief".
+
+    ``stories`` come most important first. With many stories, single-article,
+    single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of
+    the words. The others get a section each while there is room for
+    ``MIN_SECTION_WORDS`` (the rest are minor too); every section gets that minimum, and the remaining words are shared in
+    proportion to the square root of the story's number of articles, so a big story
+    gets more than a small one but never crowds it out.
+    """
+    many = len(stories) > BRIEF_AFTER
+    major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1 or s.outlets > 1]
+    has_minor = len(major) < len(stories)
+    words = config.max_words
+    brief_words = round(words * BRIEF_SHARE) if has_minor else 0
+    if not major:  # only single-article stories: "In brief" is the digest
+        sentences = config.sentences
+        return [None] * len(stories), Budget(words=words, sentences=sentences)
+    room = words - brief_words
+    fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
+    if fit < len(major):  # stories with no room for a section of their own are minor too
+        if not has_minor:
+            brief_words = max(MIN_SECTION_WORDS, round(words * BRIEF_SHARE))
+            room = words - brief_words
+            fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
+        major = major[:fit]
+    weights = {i: math.sqrt(len(stories[i].articles) or 1) for i in major}
+    total = sum(weights.values()) or 1.0
+    spare = max(0, room - MIN_SECTION_WORDS * len(major))
+    sentences = config.sentences
+    budgets: list[Budget | None] = [None] * len(stories)
+    for i in major:
+        share = weights[i] / total
+        n = None if sentences is None else max(1, math.floor(sentences * share))
+        budgets[i] = Budget(words=MIN_SECTION_WORDS + math.floor(spare * share), sentences=n)
+    brief_sentences = None if sentences is None else max(1, round(sentences * BRIEF_SHARE))
+    return budgets, Budget(words=max(brief_words, MIN_SECTION_WORDS), sentences=brief_sentences)
+
+
+def in_brief(
+    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config
+) -> tuple[Section, list[Decision]]:
+    """One section for the minor stories: one sentence each, most important story first.
+
+    Every article of every minor story is listed in the section's ``articles`` (an article
+    belongs to exactly one section), also those of stories that got no sentence here.
+    """
+    items: list[Item] = []
+    decisions: list[Decision] = []
+    left = budget.words
+    for story in stories:
+        if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
+            break
+        if not any(word_count(f.text) <= left for f in story.facts):
+            continue  # nothing short enough: do not rank it at all
+        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
+        decisions.extend(ranking.decisions)
+        for item in ranking.chosen[:1]:
+            items.append(item)
+            left -= word_count(item.fact.text)
+    members = tuple(sorted(i for story in stories for i in story.articles))
+    return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
+
+
+def lay_out(
+    stories: Sequence[Story],
+    articles: Sequence[Article],
+    ranker: Ranker,
+    config: Config,
+    note: Callable[[Sequence[Item]], tuple[Item, ...]] = tuple,
+) -> tuple[tuple[Section, ...], tuple[Decision, ...]]:
+    """The digest's sections, in story order with "In brief" last, and every ranking decision.
+
+    ``note`` adds notes to a section's chosen items (updates, outlets that disagree).
+    A story whose ranking chooses nothing goes to "In brief" like a minor one.
+    """
+    sections: list[Section] = []
+    decisions: list[Decision] = []
+    budgets, brief_budget = share_budget(stories, config)
+    minor: list[Story] = []
+    for story, budget in zip(stories, budgets):
+        if budget is None:
+            minor.append(story)
+            continue
+        ranking = ranker(story.facts, articles, budget, config)
+        decisions.extend(ranking.decisions)
+        items = note(ranking.chosen)
+        if items:
+            sections.append(Section(title=story.title, articles=story.articles, items=items))
+        else:
+            minor.append(story)
+    if minor:
+        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
+        decisions.extend(brief_decisions)
+        sections.append(dataclasses.replace(brief, items=note(brief.items)))
+    return tuple(sections), tuple(decisions)

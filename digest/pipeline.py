@@ -27,9 +27,9 @@ from .ingest import collect, discover, input_urls, read_one
 from .models import Article, Digest, Item, Stats
 from .output import check_formats, pause, remove_stale_temps, render_output, write_outputs
 from .rank import Decision, get_ranker, surface_conflicts
+from .sections import lay_out
 from .segment import segment
 from .state import History, Recall, State, lock, screen, state_path
-from .sections import lay_out
 from .stories import group_stories
 
 log = logging.getLogger("digest")

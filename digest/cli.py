@@ -162,7 +162,7 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
 
     delivery = send(eml, config, force=force)
     if delivery.sent:
-        log.info("sent %s to %s (%s)", delivery.eml, ", ".join(delivery.recipients), delivery.message_id)
+        log.info("sent %s to %s (%s)", delivery.eml, ", ".join(delivery.sent_to), delivery.message_id)
     return 0
 
 

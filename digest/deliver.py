@@ -1,9 +1,11 @@
-"""Deliver: send a written .eml over SMTP, once.
+"""Deliver: send a written .eml over SMTP, one copy per recipient, once each.
 
-A delivered message is recorded beside it in ``<name>.eml.sent`` (JSON with the
-Message-ID, the time and the recipients); while that record exists the same
-file is not sent again unless ``force``. A failed delivery raises
-``TemporaryFailure`` (exit 75) and leaves the .eml in place for a retry.
+Each recipient gets their own copy (To is them alone, their own Message-ID), so
+no subscriber sees another's address. Each accepted copy is recorded beside the
+.eml in ``<name>.eml.sent`` (JSON: the digest's Message-ID and, per recipient,
+their copy's Message-ID and the time); a recipient in that record is not sent
+to again unless ``force``. A failed delivery raises ``TemporaryFailure`` (exit
+75) and leaves the .eml in place, so a retry reaches only those still missing.
 """
 from __future__ import annotations
 
@@ -17,30 +19,35 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Mapping
 
 from .config import Config, SmtpConfig
+from .email import addresses, for_recipient
 from .errors import ConfigError, NoInputError, OutputError, TemporaryFailure
 from .output import atomic_write
 
 log = logging.getLogger("digest")
 SECURITY = ("starttls", "ssl", "none")
+NAMED = 5  # failed recipients named per reason in the error line; the rest are counted
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What ``send`` did: ``sent`` is False when the record said it was already delivered."""
+    """What ``send`` did: ``sent_to`` is who got a copy now (empty when all had it already)."""
 
     eml: Path
     message_id: str
     recipients: tuple[str, ...]
-    sent: bool
+    sent_to: tuple[str, ...]
     record: Path
-    refused: tuple[str, ...] = ()
+
+    @property
+    def sent(self) -> bool:
+        return bool(self.sent_to)
 
 
 def record_path(eml: Path) -> Path:
@@ -123,11 +130,10 @@ def _why(exc: BaseException, smtp: SmtpConfig) -> str:
     where = f"{smtp.host}:{smtp.port}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"{where} refused the login for {smtp.username!r} ({exc.smtp_code})"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return f"{where} refused every recipient: {', '.join(exc.recipients)}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):  # one copy, one recipient: their answer
+        return _answer(where, *next(iter(exc.recipients.values())))
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{where} answered {exc.smtp_code} {' '.join(text.split())}"
+        return _answer(where, exc.smtp_code, exc.smtp_error)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"{where}: certificate not trusted ({exc.verify_message}); set smtp.ca_file for a private CA"
     if isinstance(exc, (socket.timeout, TimeoutError)) or isinstance(exc.__context__, (socket.timeout, TimeoutError)):
@@ -140,6 +146,11 @@ def _why(exc: BaseException, smtp: SmtpConfig) -> str:
     return f"{where}: {' '.join(text.split())}"
 
 
+def _answer(where: str, code: int, error: bytes | str) -> str:
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+    return f"{where} answered {code} {' '.join(text.split())}"
+
+
 def read_message(eml: Path) -> EmailMessage:
     try:
         raw = eml.read_bytes()
@@ -150,39 +161,51 @@ def read_message(eml: Path) -> EmailMessage:
     return BytesParser(policy=policy.SMTP).parsebytes(raw)  # type: ignore[return-value]
 
 
-def _recipients(msg: EmailMessage, config: Config) -> tuple[str, ...]:
+def _recipients(msg: EmailMessage, config: Config) -> tuple[Address, ...]:
     if config.email.to:
-        return tuple(addr for _, addr in getaddresses(list(config.email.to)) if addr)
-    headers = [str(v) for key in ("To", "Cc", "Bcc") for v in msg.get_all(key, [])]
-    return tuple(addr for _, addr in getaddresses(headers) if addr)
+        found = addresses(config.email.to, "email.to")
+    else:
+        found = [a for key in ("To", "Cc", "Bcc") for header in msg.get_all(key, []) for a in header.addresses]
+    unique: dict[str, Address] = {}
+    for address in found:  # one copy per address; the first spelling wins
+        unique.setdefault(address.addr_spec, address)
+    return tuple(unique.values())
 
 
 def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
          environ: Mapping[str, str] | None = None) -> Delivery:
-    """Deliver the message in ``eml`` over SMTP as ``config.smtp`` says, unless already delivered.
+    """Deliver the message in ``eml`` over SMTP, one copy per recipient, to those who do not have it yet.
+
+    Every copy goes over one connection with only its recipient in To and in the
+    envelope (``email.for_recipient``). Each delivery is recorded in ``<eml>.sent``
+    as soon as the server accepts it, so a rerun after a partial failure sends
+    only to the recipients still missing.
 
     Args:
         eml: a message written by ``digest run --format eml``.
         config: ``config.smtp`` (host, port, security, username, password_env,
-            timeout, verify, ca_file) and ``config.email.to`` (the envelope
-            recipients; default the message's To/Cc).
-        force: send even when ``<eml>.sent`` records an earlier delivery.
+            timeout, verify, ca_file) and ``config.email.to`` (the recipients;
+            default the message's To/Cc).
+        force: send to every recipient, even those ``<eml>.sent`` records.
         environ: where the password variable is looked up (default os.environ).
 
     Returns:
-        A ``Delivery``; ``sent`` is False when an earlier delivery was recorded.
+        A ``Delivery``; ``sent`` is False when every recipient already had it.
 
     Raises:
-        TemporaryFailure: the server could not be reached, refused the login or
-            the message, or timed out; the .eml is kept for a retry.
+        TemporaryFailure: the server could not be reached, refused the login,
+            a recipient or the message, or timed out; the .eml is kept and the
+            record holds who did get it.
         ConfigError: missing password variable, bad security setting, no recipients.
         NoInputError: ``eml`` does not exist.
+        OutputError: a copy was accepted but the record could not be written.
     """
     eml = Path(eml)
     environ = os.environ if environ is None else environ
     msg = read_message(eml)
     message_id = str(msg.get("Message-ID", "")).strip()
     recipients = _recipients(msg, config)
+    everyone = tuple(r.addr_spec for r in recipients)
     record = record_path(eml)
     if not recipients:
         raise ConfigError("no recipients: set email.to in the config file")
@@ -190,11 +213,14 @@ def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
     _check_security(config.smtp, secret)
 
     with _lock(eml):
-        earlier = read_record(eml)
-        if earlier is not None and not force:
-            log.warning("%s was already sent (%s); use --force to send it again",
-                        eml, earlier.get("message_id") or "record unreadable")
-            return Delivery(eml, message_id, recipients, sent=False, record=record)
+        delivered = _delivered(eml, everyone)
+        todo = recipients if force else tuple(r for r in recipients if r.addr_spec not in delivered)
+        if not todo:
+            log.warning("%s was already sent to every recipient (see %s); use --force to send it again", eml, record)
+            return Delivery(eml, message_id, everyone, sent_to=(), record=record)
+        if len(todo) < len(recipients):
+            log.info("%s: %d of %d recipients already have it; sending to the others",
+                     eml, len(recipients) - len(todo), len(recipients))
         try:
             client = _connect(config.smtp)
         except (smtplib.SMTPException, OSError) as exc:
@@ -202,34 +228,80 @@ def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
         try:
             if secret is not None:
                 client.login(config.smtp.username, secret)
-            refused = client.send_message(msg, to_addrs=list(recipients))
-        except (smtplib.SMTPException, OSError) as exc:
+            sent_to, failed = _send_each(client, msg, todo, delivered, record, message_id, config.smtp)
+        except (smtplib.SMTPException, OSError) as exc:  # the login: nothing was sent
             client.close()
             raise TemporaryFailure(f"not sent, {eml} kept for a retry: {_why(exc, config.smtp)}") from None
+        except BaseException:
+            client.close()
+            raise
         try:
-            # Record before QUIT: the server has the message, a late error must not cause a resend.
-            _write_record(record, message_id, recipients, refused)
-        except OSError as exc:
-            raise OutputError(f"sent {message_id}, but cannot record it in {record}: {exc.strerror}; "
-                              "do not retry without checking") from None
-        finally:
-            try:
-                client.quit()
-            except (smtplib.SMTPException, OSError):
-                client.close()
-    if refused:
-        log.warning("%s: %d recipient(s) refused: %s", eml, len(refused), ", ".join(sorted(refused)))
-    return Delivery(eml, message_id, recipients, sent=True, record=record, refused=tuple(sorted(refused)))
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+    if failed:
+        raise TemporaryFailure(f"not sent to {len(failed)} of {len(recipients)} recipients, {eml} kept for a retry "
+                               f"(a rerun sends only to them): {_failures(failed)}")
+    return Delivery(eml, message_id, everyone, sent_to=sent_to, record=record)
 
 
-def _write_record(record: Path, message_id: str, recipients: tuple[str, ...], refused: dict) -> None:
-    data = {
-        "message_id": message_id,
-        "sent_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "recipients": [r for r in recipients if r not in refused],
-        "refused": sorted(refused),
-    }
-    atomic_write(record, json.dumps(data, indent=2) + "\n")
+def _delivered(eml: Path, everyone: tuple[str, ...]) -> dict[str, dict]:
+    """Who already got ``eml``, from its record: address -> their copy's Message-ID and time."""
+    earlier = read_record(eml)
+    if earlier is None:
+        return {}
+    delivered = earlier.get("delivered")
+    if isinstance(delivered, dict):
+        return delivered
+    # An unreadable record, or one from before per-recipient records, does not say
+    # who got the message: count everyone, the side that never sends twice.
+    log.warning("%s does not name who got the message: counting every recipient as delivered", record_path(eml))
+    return dict.fromkeys(everyone, {})
+
+
+def _send_each(client: smtplib.SMTP, msg: EmailMessage, todo: tuple[Address, ...], delivered: dict[str, dict],
+               record: Path, message_id: str, smtp: SmtpConfig) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Send each recipient their copy, recording each delivery; return who got it and why the others did not."""
+    sent_to: list[str] = []
+    failed: dict[str, str] = {}
+    for i, to in enumerate(todo):
+        copy = for_recipient(msg, to)
+        try:
+            client.send_message(copy, to_addrs=[to.addr_spec])
+        except smtplib.SMTPRecipientsRefused as exc:  # this address only: the session goes on
+            failed[to.addr_spec] = _why(exc, smtp)
+            continue
+        except (smtplib.SMTPException, OSError) as exc:
+            # The connection or the message failed midway: nobody after this one got it.
+            failed.update(dict.fromkeys((t.addr_spec for t in todo[i:]), _why(exc, smtp)))
+            break
+        sent_to.append(to.addr_spec)
+        delivered[to.addr_spec] = {"message_id": str(copy.get("Message-ID", "")),
+                                   "sent_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        # Recorded before the next copy: a crash or a kill never forgets who got it.
+        _write_record(record, message_id, delivered, to.addr_spec)
+    return tuple(sent_to), failed
+
+
+def _write_record(record: Path, message_id: str, delivered: dict[str, dict], last: str) -> None:
+    data = {"message_id": message_id, "delivered": delivered}
+    try:
+        atomic_write(record, json.dumps(data, indent=2) + "\n")
+    except OSError as exc:  # everyone before ``last`` is on record already
+        raise OutputError(f"sent to {last}, but cannot record it in {record}: {exc.strerror}; "
+                          "do not retry without checking") from None
+
+
+def _failures(failed: dict[str, str]) -> str:
+    """``a@x, b@x (why); c@x (why)``: the recipients grouped by reason, a few named per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for addr, why in failed.items():
+        by_reason.setdefault(why, []).append(addr)
+    parts = []
+    for why, addrs in by_reason.items():
+        more = f" and {len(addrs) - NAMED} more" if len(addrs) > NAMED else ""
+        parts.append(f"{', '.join(addrs[:NAMED])}{more} ({why})")
+    return "; ".join(parts)
 
 
 class _lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from copy import deepcopy
 from datetime import datetime, time, timezone
 from email import policy
 from email.headerregistry import Address
@@ -97,7 +98,8 @@ def list_id(email: EmailConfig) -> str:
     return f"<digest.{_domain(email.from_)}>"
 
 
-def _addresses(values: tuple[str, ...] | list[str], where: str) -> list[Address]:
+def addresses(values: tuple[str, ...] | list[str], where: str) -> list[Address]:
+    """Each of ``values`` (``"Name <a@b>"`` or ``"a@b"``) as an ``Address``; ``where`` names the setting in errors."""
     out = []
     for name, addr in getaddresses(list(values)):
         if "@" not in addr or any(c in addr for c in "\r\n"):
@@ -124,16 +126,18 @@ def build_message(digest: Digest, config: Config) -> EmailMessage:
     email = config.email
     text = text_part(digest, config)
     html = html_part(digest, config)
-    sender = _addresses([email.from_], "email.from")
+    sender = addresses([email.from_], "email.from")
     if len(sender) != 1:
         raise ConfigError(f"email.from {email.from_!r}: expected one address")
-    recipients = _addresses(email.to, "email.to")
+    recipients = addresses(email.to, "email.to")
 
     msg = EmailMessage(policy=policy.SMTP)
     unsubscribe = _unsubscribe(email)
     try:  # the header registry rejects what is not a header (a newline, a malformed address)
         msg["From"] = sender[0]
-        msg["To"] = recipients if recipients else "undisclosed-recipients:;"
+        # Several subscribers never see each other: the file is the template that
+        # deliver.send personalises (for_recipient), one copy each.
+        msg["To"] = recipients[0] if len(recipients) == 1 else "undisclosed-recipients:;"
         msg["Subject"] = subject(email, digest)
         msg["Date"] = format_datetime(datetime.combine(digest.date, SEND_TIME))
         msg["Message-ID"] = message_id(digest, text, html, email.from_)
@@ -154,6 +158,31 @@ def build_message(digest: Digest, config: Config) -> EmailMessage:
 def message_bytes(digest: Digest, config: Config) -> bytes:
     """The message as it goes on the wire: CRLF line endings (``email.policy.SMTP``)."""
     return build_message(digest, config).as_bytes(policy=policy.SMTP)
+
+
+def for_recipient(msg: EmailMessage, to: Address) -> EmailMessage:
+    """``msg``'s copy for one subscriber: To is that address alone, Message-ID is its own.
+
+    Everything else (body bytes, Subject, Date, List-* headers) is unchanged. The
+    Message-ID is derived from ``msg``'s and the address, so a resend is the same
+    message and each subscriber's replies thread on their own copy.
+    """
+    copy = deepcopy(msg)
+    del copy["Cc"], copy["Bcc"]  # a hand-made template's other recipients are not shown either
+    _replace(copy, "To", to)
+    digest_id = str(msg.get("Message-ID", "")).strip()
+    if digest_id:
+        tag = hashlib.sha256(f"{digest_id}\0{to.addr_spec}".encode("utf-8")).hexdigest()[:12]
+        _replace(copy, "Message-ID", f"<{tag}.{digest_id.strip('<>')}>")
+    return copy
+
+
+def _replace(msg: EmailMessage, name: str, value: object) -> None:
+    """Set a header in place (keeping the header order), or add it when missing."""
+    if name in msg:
+        msg.replace_header(name, value)
+    else:
+        msg[name] = value
 
 
 def html_of(msg: EmailMessage) -> str:

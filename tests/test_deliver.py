@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -54,14 +56,31 @@ def cert(tmp_path_factory) -> tuple[Path, Path]:
 
 
 class Inbox:
-    """The aiosmtpd handler: keeps every envelope it receives."""
+    """The aiosmtpd handler: keeps every envelope it receives.
+
+    ``refuse``: addresses answered 550 at RCPT. ``accept``: how many messages are
+    taken before every later DATA is answered 421 (the server going away midway).
+    """
 
     def __init__(self):
         self.envelopes = []
+        self.refuse: set[str] = set()
+        self.accept: int | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.accept is not None and len(self.envelopes) >= self.accept:
+            return "421 4.3.2 shutting down"
         self.envelopes.append(envelope)
         return "250 OK queued"
+
+    def messages(self):
+        return [BytesParser(policy=policy.default).parsebytes(e.content) for e in self.envelopes]
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
@@ -108,11 +127,11 @@ def eml(tmp_path, eml_bytes) -> Path:
     return path
 
 
-def write_config(tmp_path: Path, port: int, cert, **smtp) -> Path:
+def write_config(tmp_path: Path, port: int, cert, to=TO, **smtp) -> Path:
     settings = {"host": "127.0.0.1", "port": port, "security": "starttls", "username": USER,
                 "password_env": "SMTP_TEST_PASSWORD", "timeout": 5, "ca_file": str(cert[0]), **smtp}
     lines = ["[email]", 'from = "News Digest <digest@news.example>"',
-             "to = [" + ", ".join(f'"{t}"' for t in TO) + "]", "", "[smtp]"]
+             "to = " + json.dumps(list(to)), "", "[smtp]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
     path = tmp_path / "digest.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -129,15 +148,13 @@ def test_send_over_starttls_with_auth_delivers_both_parts(tmp_path, eml, smtp_se
 
     delivery = send(eml, config)
 
-    assert delivery.sent and len(smtp_server.envelopes) == 1
+    assert delivery.sent_to == TO
     envelope = smtp_server.envelopes[0]
     assert envelope.mail_from == "digest@news.example"
-    assert sorted(envelope.rcpt_tos) == sorted(TO)
-    got = BytesParser(policy=policy.default).parsebytes(envelope.content)
+    got = smtp_server.messages()[0]
     assert got.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in got.iter_parts()] == ["text/plain", "text/html"]
     assert got["Subject"] == f"News digest — {DATE}"
-    assert got["Message-ID"] == delivery.message_id
     assert got["List-Unsubscribe"] == "<https://news.example/unsubscribe?list=daily>"
     assert got["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Bcc" not in got
@@ -148,8 +165,105 @@ def test_send_over_starttls_with_auth_delivers_both_parts(tmp_path, eml, smtp_se
     assert 'href="https://harbourgazette.example/news/2026/11/20/harbour-bridge-shut"' in html
     assert ">Harbour Gazette&nbsp;[" in html  # the outlet's name is the link text, not the URL
     assert 'href="file:' not in html
+
+
+def _without(raw: bytes, *names: bytes) -> list[bytes]:
+    """The message's lines, less the header lines starting with one of ``names``."""
+    return [line for line in raw.split(b"\r\n") if not line.startswith(names)]
+
+
+def test_each_recipient_gets_their_own_copy(tmp_path, eml, smtp_server, cert):
+    config = load_config(write_config(tmp_path, smtp_server.port, cert), environ={})
+    assert b"reader@example.org" not in eml.read_bytes()  # the written file names no subscriber
+
+    delivery = send(eml, config)
+
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [[TO[0]], [TO[1]]]
+    messages = smtp_server.messages()
+    assert [m["To"] for m in messages] == list(TO)
+    ids = [m["Message-ID"] for m in messages]
+    assert len(set(ids)) == 2 and delivery.message_id not in ids
+    assert all(i.endswith("@news.example>") for i in ids)
+    # Everything but To and Message-ID is the .eml's bytes: same body, Subject, Date, List-*.
+    template = _without(eml.read_bytes(), b"To:", b"Message-ID:")
+    assert all(_without(e.content, b"To:", b"Message-ID:") == template for e in smtp_server.envelopes)
     record = json.loads(record_path(eml).read_text())
-    assert record["message_id"] == delivery.message_id and sorted(record["recipients"]) == sorted(TO)
+    assert record["message_id"] == delivery.message_id
+    assert {a: r["message_id"] for a, r in record["delivered"].items()} == dict(zip(TO, ids))
+
+    send(eml, config, force=True)  # the same copies again: the same ids
+    assert [m["Message-ID"] for m in smtp_server.messages()[2:]] == ids
+
+
+def test_a_refused_recipient_is_retried_alone(tmp_path, eml, smtp_server, cert, capsys):
+    cfg = str(write_config(tmp_path, smtp_server.port, cert))
+    smtp_server.refuse = {TO[0]}
+
+    assert main(["send", str(eml), "--config", cfg]) == 75
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("digest: error: not sent to 1 of 2 recipients")
+    assert f"{TO[0]} (127.0.0.1:{smtp_server.port} answered 550 5.1.1 no such mailbox here)" in err
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [[TO[1]]]
+    assert eml.is_file() and list(json.loads(record_path(eml).read_text())["delivered"]) == [TO[1]]
+
+    smtp_server.refuse = set()
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [[TO[1]], [TO[0]]]
+    assert sorted(json.loads(record_path(eml).read_text())["delivered"]) == sorted(TO)
+
+    assert main(["send", str(eml), "--config", cfg, "--force"]) == 0
+    assert [e.rcpt_tos for e in smtp_server.envelopes[2:]] == [[TO[0]], [TO[1]]]
+
+
+def test_a_server_gone_midway_leaves_the_rest_for_the_rerun(tmp_path, eml, smtp_server, cert, capsys):
+    to = (*TO, "third@example.org")
+    cfg = str(write_config(tmp_path, smtp_server.port, cert, to=to))
+    smtp_server.accept = 1
+
+    assert main(["send", str(eml), "--config", cfg]) == 75
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not sent to 2 of 3 recipients" in err
+    assert f"{TO[1]}, third@example.org (127.0.0.1:{smtp_server.port} answered 421 4.3.2 shutting down)" in err
+    assert list(json.loads(record_path(eml).read_text())["delivered"]) == [TO[0]]
+
+    smtp_server.accept = None
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [[TO[0]], [TO[1]], ["third@example.org"]]
+
+
+def test_only_a_new_subscriber_gets_an_already_sent_digest(tmp_path, eml, smtp_server, cert):
+    config = load_config(write_config(tmp_path, smtp_server.port, cert), environ={})
+    assert send(eml, config).sent_to == TO
+    config = load_config(write_config(tmp_path, smtp_server.port, cert, to=(*TO, "Newcomer <new@example.org>")),
+                         environ={})
+
+    assert send(eml, config).sent_to == ("new@example.org",)
+    assert smtp_server.envelopes[-1].rcpt_tos == ["new@example.org"]
+    assert smtp_server.messages()[-1]["To"] == "Newcomer <new@example.org>"
+    assert not send(eml, config).sent and len(smtp_server.envelopes) == 3
+
+
+def test_a_record_without_recipients_counts_as_sent_to_everyone(tmp_path, eml, smtp_server, cert, capsys):
+    cfg = str(write_config(tmp_path, smtp_server.port, cert))
+    record_path(eml).write_text('{"message_id": "<x@y>", "recipients": ["reader@example.org"]}')  # an older record
+
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert smtp_server.envelopes == [] and "already sent" in capsys.readouterr().err
+    record_path(eml).write_text("{not json")
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert smtp_server.envelopes == []
+
+
+def test_a_second_sender_from_the_same_folder_is_refused(tmp_path, eml, smtp_server, cert):
+    config = load_config(write_config(tmp_path, smtp_server.port, cert), environ={})
+    folder = os.open(eml.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # as a sender in another process holds it
+        with pytest.raises(TemporaryFailure, match="another digest is sending"):
+            send(eml, config)
+    finally:
+        os.close(folder)
+    assert smtp_server.envelopes == [] and not record_path(eml).exists()
 
 
 def test_send_over_implicit_tls(tmp_path, eml, cert):
@@ -163,7 +277,7 @@ def test_send_over_implicit_tls(tmp_path, eml, cert):
         assert send(eml, config).sent
     finally:
         controller.stop()
-    assert len(inbox.envelopes) == 1
+    assert len(inbox.envelopes) == len(TO)
 
 
 def test_no_second_send_for_the_same_digest_unless_forced(tmp_path, eml, smtp_server, cert, capsys):
@@ -171,10 +285,10 @@ def test_no_second_send_for_the_same_digest_unless_forced(tmp_path, eml, smtp_se
 
     assert main(["send", str(eml), "--config", cfg]) == 0
     assert main(["send", str(eml), "--config", cfg]) == 0
-    assert len(smtp_server.envelopes) == 1
+    assert len(smtp_server.envelopes) == 2  # one copy per recipient, once
     assert "already sent" in capsys.readouterr().err
     assert main(["send", str(eml), "--config", cfg, "--force"]) == 0
-    assert len(smtp_server.envelopes) == 2
+    assert len(smtp_server.envelopes) == 4
 
 
 def test_run_with_send_builds_sends_and_does_not_repeat(tmp_path, smtp_server, cert):
@@ -185,7 +299,7 @@ def test_run_with_send_builds_sends_and_does_not_repeat(tmp_path, smtp_server, c
     assert main(argv) == 0
     assert main(argv) == 0
 
-    assert len(smtp_server.envelopes) == 1
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [[TO[0]], [TO[1]]]
     assert (out / f"digest-{DATE}.eml").is_file() and (out / f"digest-{DATE}.eml.sent").is_file()
     assert (out / f"digest-{DATE}.txt").is_file()
 

@@ -92,6 +92,14 @@ def test_headers(sample):
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
+def test_several_recipients_are_not_listed_in_the_file(sample):
+    digest, config = sample
+    config = config.replace(email=dataclasses.replace(config.email, to=("a@example.org", "Bee <b@example.org>")))
+    raw = message_bytes(digest, config)
+    assert parse(raw)["To"] == "undisclosed-recipients:;"  # deliver.send gives each their own copy
+    assert b"a@example.org" not in raw and b"b@example.org" not in raw
+
+
 @pytest.mark.parametrize(("url", "unsubscribe", "post"), [
     (None, None, None),
     ("mailto:leave@news.example", "<mailto:leave@news.example>", None),  # RFC 8058 one-click needs https

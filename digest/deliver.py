@@ -240,8 +240,8 @@ def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
         except (smtplib.SMTPException, OSError):
             client.close()
     if failed:
-        raise TemporaryFailure(f"not sent to {len(failed)} of {len(recipients)} recipients, {eml} kept for a retry "
-                               f"(a rerun sends only to them): {_failures(failed)}")
+        raise TemporaryFailure(f"not sent to {len(failed)} of {len(recipients)} recipients, {eml} kept for a retry: "
+                               f"{_failures(failed)}")
     return Delivery(eml, message_id, everyone, sent_to=sent_to, record=record)
 
 

@@ -243,6 +243,17 @@ def test_only_a_new_subscriber_gets_an_already_sent_digest(tmp_path, eml, smtp_s
     assert not send(eml, config).sent and len(smtp_server.envelopes) == 3
 
 
+def test_without_email_to_the_files_own_to_is_used(tmp_path, eml, smtp_server, cert, capsys):
+    cfg = str(write_config(tmp_path, smtp_server.port, cert, to=()))
+    assert main(["send", str(eml), "--config", cfg]) == 78  # undisclosed-recipients: nobody to send to
+    assert "no recipients" in capsys.readouterr().err
+    eml.write_bytes(eml.read_bytes().replace(b"To: undisclosed-recipients:;", b"To: Solo <solo@example.org>"))
+
+    assert main(["send", str(eml), "--config", cfg]) == 0
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["solo@example.org"]]
+    assert smtp_server.messages()[0]["To"] == "Solo <solo@example.org>"
+
+
 def test_a_record_without_recipients_counts_as_sent_to_everyone(tmp_path, eml, smtp_server, cert, capsys):
     cfg = str(write_config(tmp_path, smtp_server.port, cert))
     record_path(eml).write_text('{"message_id": "<x@y>", "recipients": ["reader@example.org"]}')  # an older record

@@ -27,15 +27,17 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from .config import Config
 from .errors import ConfigError
 from .models import Conflict, Fact, Merge, Sentence
+from .terms import stemmer
 
 __all__ = [
     "Deduplication",
@@ -150,6 +152,16 @@ class Analysis:
     weight: int  # informativeness: content words, with numbers and names counting twice
     shown: Mapping[str, str] = field(default_factory=dict)  # name -> as written ("mcdonald" -> "McDonald")
 
+    # A sentence is in many candidate pairs: its token sets are built once, on first use.
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.norm.split())
+
+    @cached_property
+    def trigrams(self) -> frozenset[tuple[str, str, str]]:
+        tokens = self.norm.split()
+        return frozenset(zip(tokens, tokens[1:], tokens[2:]))
+
 
 def _number(token: str) -> str | None:
     """Canonical digits of a numeric token ("1,000" -> "1000", "3.50" -> "3.5"), else None."""
@@ -178,28 +190,31 @@ def _tokens(text: str, cased: dict[str, str] | None = None) -> list[tuple[str, b
         text = text.replace("`", "'")
     raw: list[tuple[str, bool]] = []
     numeric = False
-    for match in _TOKEN.finditer(text):
-        tok = match.group()
+    for tok in _TOKEN.findall(text):
         if tok[0].isdigit() or tok[0] == "$":
             num = _number(tok)
             if num is not None:
                 numeric = True
                 raw.append((num, False))
-                if tok.endswith("%"):
+                if tok[-1] == "%":
                     raw.append(("percent", False))
                 continue
         if "." in tok:  # U.S. -> US
             tok = tok.replace(".", "")
-        if tok.lower().endswith("'s"):
+        low = tok.lower()
+        if low.endswith("'s"):
             tok = tok[:-2]
+            low = tok.lower()
         if not tok:
             continue
-        low = tok.lower()
-        numeric = numeric or low in _NUMBER_WORDS
-        cap = tok[0].isupper()
-        if cap and cased is not None:
-            cased.setdefault(low, tok)
-        raw.append((low, cap))
+        if low in _NUMBER_WORDS:
+            numeric = True
+        if tok[0].isupper():
+            if cased is not None and low not in cased:
+                cased[low] = tok
+            raw.append((low, True))
+        else:
+            raw.append((low, False))
     return _numbers_from_words(raw) if numeric else raw
 
 
@@ -237,7 +252,6 @@ class Analyser:
     """Turns sentence text into ``Analysis`` for one language; caches per instance."""
 
     def __init__(self, language: str = "english") -> None:
-        from nltk.stem.snowball import SnowballStemmer
         from sumy.utils import get_stop_words
 
         try:
@@ -245,12 +259,8 @@ class Analyser:
         except LookupError:
             stop = frozenset()
         self._stop = frozenset(w.replace("\u2019", "'") for w in stop) | _FILLER
-        try:
-            self._stem = SnowballStemmer(language).stem
-        except ValueError:
-            self._stem = str
+        self._stem = stemmer(language)
         self._cache: dict[str, Analysis] = {}
-        self._stems: dict[str, str] = {}
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -261,20 +271,27 @@ class Analyser:
     def _analyse(self, text: str) -> Analysis:
         cased: dict[str, str] = {}
         tokens = _tokens(text, cased)
-        norm = " ".join(t for t, _ in tokens)
-        numbers = frozenset(t for t, _ in tokens if t[0].isdigit())
-        names = frozenset(
-            t for k, (t, cap) in enumerate(tokens)
-            if cap and k > 0 and t not in self._stop and t not in _TITLES and not t[0].isdigit()
-        )
-        stems = self._stems
-        content = frozenset(
-            t if t[0].isdigit() else (stems.get(t) or stems.setdefault(t, self._stem(t)))
-            for t, _ in tokens
-            if t not in self._stop and (len(t) > 1 or t.isdigit())
-        )
+        stop, stem = self._stop, self._stem
+        numbers: set[str] = set()
+        names: set[str] = set()
+        content: set[str] = set()
+        # One pass over the tokens: this runs for every sentence of the day.
+        for k, (t, cap) in enumerate(tokens):
+            digit = t[0].isdigit()
+            if digit:
+                numbers.add(t)
+            if t in stop:
+                continue
+            if cap and k > 0 and not digit and t not in _TITLES:
+                names.add(t)
+            if len(t) > 1 or t.isdigit():
+                content.add(t if digit else stem(t))
+        norm = " ".join([t for t, _ in tokens])
         shown = {t: cased[t] for t in names if t in cased}
-        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names), shown)
+        return Analysis(
+            norm, frozenset(content), frozenset(numbers), frozenset(names),
+            len(content) + len(numbers) + len(names), shown,
+        )
 
 
 def analyse(text: str, language: str = "english") -> Analysis:
@@ -388,13 +405,12 @@ def overlap(a: Analysis, b: Analysis) -> float:
 
 def comparable(a: Analysis, b: Analysis) -> bool:
     """The verifier's gate, also applied by candidate generation: enough content in common."""
-    return _gate(len(a.content & b.content), len(a.content), len(b.content))
+    sizes = len(a.content), len(b.content)
+    return bool(_gate(len(a.content & b.content), min(sizes), max(sizes)))
 
 
-def _gate(inter, size_a, size_b):
-    """``comparable`` on counts; works element-wise on numpy arrays too."""
-    small = np.minimum(size_a, size_b)
-    large = np.maximum(size_a, size_b)
+def _gate(inter, small, large):
+    """``comparable`` on counts (the smaller and larger content size); works element-wise on numpy arrays too."""
     return (inter >= MIN_SHARED) & (inter >= MIN_OVERLAP * small) & (large <= MAX_LENGTH_RATIO * small)
 
 
@@ -411,23 +427,48 @@ FEATURES = (
 
 def features(a: Analysis, b: Analysis) -> list[float]:
     """The default scorer's inputs (named in ``FEATURES``), each 0-1, symmetric in a and b."""
-    ta, tb = a.norm.split(), b.norm.split()
-    inter = len(a.content & b.content)
-    union = len(a.content | b.content)
-    missing = min(len(a.content - b.content), len(b.content - a.content))
-    return [
-        _dice(set(ta), set(tb)),
-        _dice(set(zip(ta, ta[1:], ta[2:])), set(zip(tb, tb[1:], tb[2:]))),
-        fuzz.ratio(a.norm, b.norm) / 100,
-        fuzz.partial_ratio(a.norm, b.norm) / 100,
-        float(a.numbers == b.numbers),
-        min(missing, 10) / 10,
-        inter / union if union else 1.0,
-    ]
+    return pair_features([a], [b])[0].tolist()
 
 
-def _dice(x: set, y: set) -> float:
-    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
+_PARTIAL = FEATURES.index("partial_ratio")
+
+
+def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool = True) -> np.ndarray:
+    """``features`` of the pairs (xs[k], ys[k]), one row each; set operations per pair,
+    the arithmetic on whole columns. ``partial=False`` leaves partial_ratio, the costly
+    one, at 0."""
+    counts = np.array(
+        [
+            (
+                len(a.words & b.words), len(a.words), len(b.words),
+                len(a.trigrams & b.trigrams), len(a.trigrams), len(b.trigrams),
+                len(a.content & b.content), len(a.content), len(b.content),
+                a.numbers == b.numbers,
+            )
+            for a, b in zip(xs, ys)
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 10)
+    word, trigram = _dice(*counts[:, 0:3].T), _dice(*counts[:, 3:6].T)
+    inter, size_a, size_b = counts[:, 6:9].T
+    union = size_a + size_b - inter
+    norms_a, norms_b = [a.norm for a in xs], [b.norm for b in ys]
+    out = np.zeros((len(counts), len(FEATURES)))
+    out[:, 0] = word
+    out[:, 1] = trigram
+    out[:, 2] = process.cpdist(norms_a, norms_b, scorer=fuzz.ratio, dtype=np.float64) / 100
+    if partial:
+        out[:, _PARTIAL] = process.cpdist(norms_a, norms_b, scorer=fuzz.partial_ratio, dtype=np.float64) / 100
+    out[:, 4] = counts[:, 9]
+    out[:, 5] = np.minimum(np.minimum(size_a - inter, size_b - inter), 10) / 10
+    out[:, 6] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    return out
+
+
+def _dice(inter: np.ndarray, size_x: np.ndarray, size_y: np.ndarray) -> np.ndarray:
+    """Dice from the intersection's and the sets' sizes; 1 for two empty sets."""
+    total = size_x + size_y
+    return np.where(total > 0, 2 * inter / np.maximum(total, 1), 1.0)
 
 
 # Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
@@ -497,6 +538,29 @@ class FuzzyScorer:
         x, y = self.analyse(a), self.analyse(b)
         return decide(x, y, lambda: self.score(x, y, a, b), self.threshold)
 
+    def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
+        """``self(a, b)`` for many pairs, or None where that Match would have neither a rule
+        nor conflicts: nothing to merge or report, so its score is not computed.
+
+        partial_ratio costs more than the other features together: the score with its term
+        at its most (0 or 1, by the weight's sign) bounds the pair's score from above, so
+        it is computed only where that bound does not already rule a merge out.
+        """
+        xs = [self.analyse(a) for a, _ in pairs]
+        ys = [self.analyse(b) for _, b in pairs]
+        rows = pair_features(xs, ys, partial=False)
+        z = FUZZY_INTERCEPT + max(FUZZY_COEF[_PARTIAL], 0.0) + rows @ np.array(FUZZY_COEF)
+        # The slack covers the rounding of this arithmetic against ``_logistic``'s.
+        ruled_out = 100.0 / (1.0 + np.exp(-z)) < self.threshold - 1e-6
+        out: list[Match | None] = []
+        for x, y, row, low in zip(xs, ys, rows.tolist(), ruled_out.tolist()):
+            if low and x.norm != y.norm and not (x.content < y.content or y.content < x.content):
+                out.append(None)  # neither exact nor subsumed (decide), and below the threshold
+                continue
+            row[_PARTIAL] = fuzz.partial_ratio(x.norm, y.norm) / 100
+            out.append(decide(x, y, _logistic(row, FUZZY_COEF, FUZZY_INTERCEPT), self.threshold))
+        return out
+
 
 SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
 
@@ -548,6 +612,10 @@ class SemanticScorer(FuzzyScorer):
 
     def score(self, a: Analysis, b: Analysis, text_a: str = "", text_b: str = "") -> float:
         return _logistic(semantic_features(a, b, self.cosine(text_a, text_b)), SEMANTIC_COEF, SEMANTIC_INTERCEPT)
+
+    def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
+        """Every pair scored: the fuzzy scorer's bound does not hold once the cosine counts."""
+        return [self(a, b) for a, b in pairs]
 
 
 def _load_embedder():
@@ -649,7 +717,7 @@ def candidate_pairs(
         inter = np.rint(shared.data[upper]).astype(np.int64)
         if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
             inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
-        ok = _gate(inter, sizes[rows], sizes[cols])
+        ok = _gate(inter, np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols]))
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
@@ -706,10 +774,17 @@ def near_duplicates(
     prepare = getattr(scorer, "prepare", None)
     if prepare is not None and len(pairs):
         prepare(heads[i].text for i in np.unique(pairs))
+    pairs = pairs.tolist()
+    texts = [(heads[i].text, heads[j].text) for i, j in pairs]
+    # A scorer with ``merges`` scores them all at once, None for a pair with nothing to say.
+    batch = getattr(scorer, "merges", None)
+    found = batch(texts) if batch is not None else [scorer(a, b) for a, b in texts]
     matches: dict[tuple[int, int], Match] = {}
     neighbours: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
-    for i, j in pairs.tolist():
-        m = matches[(i, j)] = scorer(heads[i].text, heads[j].text)
+    for (i, j), m in zip(pairs, found):
+        if m is None:
+            continue
+        matches[(i, j)] = m
         if m.rule is not None:
             neighbours[i].append((j, m))
             neighbours[j].append((i, m))

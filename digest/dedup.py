@@ -698,12 +698,13 @@ def candidate_pairs(
     group_of = None if groups is None else np.asarray(groups)
     sizes = np.asarray(full.sum(axis=1)).ravel()
     if exhaustive:
-        index, frequent = full, None
+        index, frequent, common = full, None, None
     else:
         if max_df is None:
             max_df = max(40, n // 100)
         index = full[:, np.flatnonzero(df <= max_df)]
         frequent = _bitsets(full[:, np.flatnonzero(df > max_df)].tocoo(), n)
+        common = sizes - np.asarray(index.sum(axis=1)).ravel()  # each sentence's frequent stems
     index_t = index.T.tocsr()
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
@@ -715,9 +716,13 @@ def candidate_pairs(
             upper &= group_of[rows] != group_of[cols]
         rows, cols = rows[upper], cols[upper]
         inter = np.rint(shared.data[upper]).astype(np.int64)
+        small, large = np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols])
         if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
+            # ... only for pairs that could pass the gate if they shared all they could.
+            hope = np.flatnonzero(_gate(inter + np.minimum(common[rows], common[cols]), small, large))
+            rows, cols, inter, small, large = rows[hope], cols[hope], inter[hope], small[hope], large[hope]
             inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
-        ok = _gate(inter, np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols]))
+        ok = _gate(inter, small, large)
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import math
 import os
+from itertools import chain
 import re
 import unicodedata
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -151,16 +151,6 @@ class Analysis:
     names: frozenset[str]  # capitalised words not at the start, lower-cased (named entities, roughly)
     weight: int  # informativeness: content words, with numbers and names counting twice
     shown: Mapping[str, str] = field(default_factory=dict)  # name -> as written ("mcdonald" -> "McDonald")
-
-    # A sentence is in many candidate pairs: its token sets are built once, on first use.
-    @cached_property
-    def words(self) -> frozenset[str]:
-        return frozenset(self.norm.split())
-
-    @cached_property
-    def trigrams(self) -> frozenset[tuple[str, str, str]]:
-        tokens = self.norm.split()
-        return frozenset(zip(tokens, tokens[1:], tokens[2:]))
 
 
 def _number(token: str) -> str | None:
@@ -434,35 +424,61 @@ _PARTIAL = FEATURES.index("partial_ratio")
 
 
 def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool = True) -> np.ndarray:
-    """``features`` of the pairs (xs[k], ys[k]), one row each; set operations per pair,
-    the arithmetic on whole columns. ``partial=False`` leaves partial_ratio, the costly
-    one, at 0."""
+    """``features`` of the pairs (xs[k], ys[k]), one row each, computed on whole columns.
+    ``partial=False`` leaves partial_ratio, the costly one, at 0."""
     counts = np.array(
-        [
-            (
-                len(a.words & b.words), len(a.words), len(b.words),
-                len(a.trigrams & b.trigrams), len(a.trigrams), len(b.trigrams),
-                len(a.content & b.content), len(a.content), len(b.content),
-                a.numbers == b.numbers,
-            )
-            for a, b in zip(xs, ys)
-        ],
+        [(len(a.content & b.content), len(a.content), len(b.content), a.numbers == b.numbers) for a, b in zip(xs, ys)],
         dtype=np.int64,
-    ).reshape(-1, 10)
-    word, trigram = _dice(*counts[:, 0:3].T), _dice(*counts[:, 3:6].T)
-    inter, size_a, size_b = counts[:, 6:9].T
+    ).reshape(-1, 4)
+    inter, size_a, size_b = counts[:, 0:3].T
+    # Token and token-trigram sets as sparse rows of each distinct wording: sets of tuples
+    # built per sentence cost more than every pair's intersections.
+    row: dict[str, int] = {}
+    rows_a = np.array([row.setdefault(a.norm, len(row)) for a in xs], dtype=np.int64)
+    rows_b = np.array([row.setdefault(b.norm, len(row)) for b in ys], dtype=np.int64)
+    words, trigrams = _token_sets(list(row))
     union = size_a + size_b - inter
     norms_a, norms_b = [a.norm for a in xs], [b.norm for b in ys]
     out = np.zeros((len(counts), len(FEATURES)))
-    out[:, 0] = word
-    out[:, 1] = trigram
+    out[:, 0] = _dice(*_shared(words, rows_a, rows_b))
+    out[:, 1] = _dice(*_shared(trigrams, rows_a, rows_b))
     out[:, 2] = process.cpdist(norms_a, norms_b, scorer=fuzz.ratio, dtype=np.float64) / 100
     if partial:
         out[:, _PARTIAL] = process.cpdist(norms_a, norms_b, scorer=fuzz.partial_ratio, dtype=np.float64) / 100
-    out[:, 4] = counts[:, 9]
+    out[:, 4] = counts[:, 3]
     out[:, 5] = np.minimum(np.minimum(size_a - inter, size_b - inter), 10) / 10
     out[:, 6] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
     return out
+
+
+def _token_sets(norms: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Binary wording x token and wording x token-trigram matrices."""
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in norm.split()] for norm in norms]
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(len(norms)), lengths)
+    # A trigram starts at every token but a wording's last two.
+    starts = np.flatnonzero(owner[: max(len(flat) - 2, 0)] == owner[2:]) if len(flat) > 2 else np.empty(0, dtype=np.int64)
+    # Trigram ids in two steps of integer keys (first two tokens, then the third): no overflow.
+    size = max(len(vocab), 1)
+    _, bigram = np.unique(flat[starts] * size + flat[starts + 1], return_inverse=True)
+    _, trigram = np.unique(bigram.ravel() * size + flat[starts + 2], return_inverse=True)
+    return _binary(owner, flat, len(norms)), _binary(owner[starts], trigram.ravel(), len(norms))
+
+
+def _binary(rows: np.ndarray, cols: np.ndarray, n: int) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, int(cols.max(initial=-1)) + 1))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _shared(sets: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(intersection, size of a, size of b) of the sets in the given rows."""
+    sizes = np.diff(sets.indptr)
+    inter = np.asarray(sets[rows_a].multiply(sets[rows_b]).sum(axis=1)).ravel()
+    return np.rint(inter).astype(np.int64), sizes[rows_a], sizes[rows_b]
 
 
 def _dice(inter: np.ndarray, size_x: np.ndarray, size_y: np.ndarray) -> np.ndarray:

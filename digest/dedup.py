@@ -727,8 +727,9 @@ def candidate_pairs(
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        shared = (index[start:stop] @ index_t).tocoo()
-        rows, cols = shared.row + start, shared.col
+        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle.
+        shared = (index[start:stop] @ index_t[:, start:]).tocoo()
+        rows, cols = shared.row + start, shared.col + start
         upper = cols > rows
         if group_of is not None:
             upper &= group_of[rows] != group_of[cols]

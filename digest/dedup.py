@@ -682,12 +682,12 @@ def make_scorer(config: Config) -> FuzzyScorer:
 def stem_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Binary sentence x stem matrix and each stem's document frequency."""
     vocab: dict[str, int] = {}
-    indptr, indices = [0], []
-    for content in contents:
-        indices.extend(sorted(vocab.setdefault(t, len(vocab)) for t in content))
-        indptr.append(len(indices))
+    indices = np.array([vocab.setdefault(t, len(vocab)) for content in contents for t in content], dtype=np.int64)
+    indptr = np.zeros(len(contents) + 1, dtype=np.int64)
+    np.cumsum([len(content) for content in contents], out=indptr[1:])
     data = np.ones(len(indices), dtype=np.float32)
-    matrix = sparse.csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr)), shape=(len(contents), len(vocab)))
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(contents), len(vocab)))
+    matrix.sort_indices()  # in C, not a sorted() per sentence
     df = np.bincount(matrix.indices, minlength=len(vocab))
     return matrix, df
 

@@ -25,11 +25,11 @@ import functools
 import gc
 import math
 import os
-from itertools import chain
 import re
 import unicodedata
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np

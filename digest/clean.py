@@ -50,6 +50,11 @@ def strip_dateline(text: str) -> str:
     return _WIRE_DATELINE.sub("", text, count=1)
 
 
+# The built-in patterns as one alternation: nearly every line matches none of them, and
+# one regex call that says so costs less than a call per pattern.
+_ANY_BUILTIN = re.compile(r"\s*(?:" + "|".join(f"(?:{p})" for _, p in PATTERNS) + r")\s*", re.IGNORECASE)
+
+
 def compile_patterns(extra: Sequence[str] = ()) -> list[tuple[str, re.Pattern[str]]]:
     """The built-in patterns and the user's, compiled to match whole lines."""
     compiled = [(rule, re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)) for rule, p in PATTERNS]
@@ -71,19 +76,22 @@ _ALNUM = re.compile(r"[^\W_]")  # one character for which str.isalnum() holds
 def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None = None) -> str | None:
     """The rule that makes this line boilerplate, or None when it is news.
 
+    ``patterns`` is what ``compile_patterns`` returns (the built-in ones first);
     ``title_normal`` is ``_normal(title)`` when the caller has it already.
     """
     text = sentence.text.strip()
     if not _ALNUM.search(text):
         return "separator"
-    for rule, pattern in patterns:
+    first = 0 if _ANY_BUILTIN.fullmatch(text) else len(PATTERNS)
+    for rule, pattern in patterns[first:]:
         if pattern.fullmatch(text):
             return rule
     tokens = words(text)
     if title:
         if title_normal is None:
             title_normal = _normal(title)
-        if " ".join(w.lower() for w in tokens) == title_normal:
+        # Tokens hold no spaces: a line with another number of words is not the title.
+        if len(tokens) == title_normal.count(" ") + 1 and " ".join(w.lower() for w in tokens) == title_normal:
             return "headline copy"
     if is_heading(text):
         return "heading"

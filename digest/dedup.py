@@ -39,7 +39,7 @@ from scipy import sparse
 from .config import Config
 from .errors import ConfigError
 from .models import Conflict, Fact, Merge, Sentence
-from .terms import stemmer
+from .terms import stemmer, stop_words
 
 __all__ = [
     "Deduplication",
@@ -244,13 +244,7 @@ class Analyser:
     """Turns sentence text into ``Analysis`` for one language; caches per instance."""
 
     def __init__(self, language: str = "english") -> None:
-        from sumy.utils import get_stop_words
-
-        try:
-            stop = get_stop_words(language)
-        except LookupError:
-            stop = frozenset()
-        self._stop = frozenset(w.replace("\u2019", "'") for w in stop) | _FILLER
+        self._stop = stop_words(language) | _FILLER
         self._stem = stemmer(language)
         self._cache: dict[str, Analysis] = {}
 

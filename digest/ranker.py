@@ -33,7 +33,7 @@ from scipy import sparse
 from .config import Config
 from .models import Article, Fact, Item
 from .segment import words
-from .terms import stemmer
+from .terms import stemmer, stop_words
 
 if TYPE_CHECKING:  # rank.py registers this module's ranker, so rank is imported when called
     from .rank import Budget, Ranker, Ranking
@@ -129,12 +129,7 @@ class _Vocabulary:
     """Stemmed tokens and concepts of every fact."""
 
     def __init__(self, language: str):
-        try:
-            from sumy.utils import get_stop_words
-
-            self.stop_words = frozenset(get_stop_words(language))
-        except LookupError:
-            self.stop_words = frozenset()
+        self.stop_words = stop_words(language)
         self.stem = stemmer(language)
 
     def analyse(self, tokens: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -38,6 +38,7 @@ from .config import Config
 from .models import Article, Fact
 from .ranker import tfidf_rows
 from .segment import words
+from .terms import stemmer, stop_words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
 # one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
@@ -80,27 +81,12 @@ class Story:
 # --------------------------------------------------------------------------- vectors
 
 
-@lru_cache(maxsize=8)
-def _stop_words(language: str) -> frozenset[str]:
-    from sumy.utils import get_stop_words
-
-    try:
-        return frozenset(w.replace("’", "'") for w in get_stop_words(language))
-    except LookupError:
-        return frozenset()
-
-
 class _Terms:
     """Text to counts of content-word stems (no stop words, no one-letter tokens), stems cached per word."""
 
     def __init__(self, language: str) -> None:
-        from nltk.stem.snowball import SnowballStemmer
-
-        self.stop = _stop_words(language)
-        try:
-            self._stem = SnowballStemmer(language).stem
-        except ValueError:
-            self._stem = str
+        self.stop = stop_words(language)
+        self._stem = stemmer(language)
         self._stems: dict[str, str | None] = {}
 
     def stem(self, token: str) -> str | None:

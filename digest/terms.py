@@ -1,4 +1,4 @@
-"""Word stems shared by the stages that compare wordings (dedup, the ranker, stories)."""
+"""Stop words and word stems shared by the stages that compare wordings (dedup, the ranker, stories)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -19,3 +19,14 @@ def stemmer(language: str) -> Callable[[str], str]:
     except ValueError:
         return str
     return lru_cache(maxsize=1 << 18)(stem)
+
+
+@lru_cache(maxsize=None)
+def stop_words(language: str) -> frozenset[str]:
+    """sumy's stop words for the language, apostrophes straight ("don’t" -> "don't"); none if it has no list."""
+    from sumy.utils import get_stop_words
+
+    try:
+        return frozenset(w.replace("\u2019", "'") for w in get_stop_words(language))
+    except LookupError:
+        return frozenset()

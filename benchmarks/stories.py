@@ -77,11 +77,22 @@ def read_and_split(config):
 
 
 def child_split(folder: str, jobs: int) -> dict:
+    import digest.pipeline  # noqa: F401  imported before the clock starts, as in the full run
+
     config = _config(folder, jobs)
     start, cpu = time.perf_counter(), _cpu()
     articles, sentences = read_and_split(config)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "cpu": _cpu() - cpu, "articles": len(articles), "sentences": len(sentences)}
+    return {"seconds": seconds, "cpu": _cpu() - cpu, "articles": len(articles), "sentences": len(sentences),
+            "maxrss_mb": _peak_mb(jobs)}
+
+
+def _peak_mb(jobs: int) -> float:
+    """Peak memory so far (ru_maxrss) of this process, or of the larger of it and the --jobs pool's workers."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if jobs > 1:
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return peak
 
 
 def _cpu() -> float:
@@ -138,6 +149,7 @@ def child_full(folder: str, jobs: int, truth: dict[str, str]) -> dict:
     cpu = _cpu() - cpu
     stage_seconds["render"] = time.perf_counter() - built
     stage_cpu["render"] = _cpu() - built_cpu
+    peak = _peak_mb(jobs)  # before the clustering variants below (the embedding model alone is ~500 MB)
 
     digest = result.digest
     sections = [[Path(digest.articles[i].path).name for i in s.articles] for s in digest.sections]
@@ -154,6 +166,7 @@ def child_full(folder: str, jobs: int, truth: dict[str, str]) -> dict:
         "brief_articles": sum(len(s.articles) for s in digest.sections if s.title == BRIEF_TITLE),
         "section_titles": [s.title for s in digest.sections],
         "items": sum(len(s.items) for s in digest.sections),
+        "maxrss_mb": peak,
         **clustering_variants(articles, facts, config, truth),
     }
 
@@ -564,9 +577,7 @@ def main() -> int:
             result = child_split(args.data, args.jobs)
         else:
             result = (child_full if args.child == "full" else child_cluster)(args.data, args.jobs, truth)
-        result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        if args.jobs > 1:  # the pool's workers count too: report the larger
-            result["maxrss_mb"] = max(result["maxrss_mb"], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        result.setdefault("maxrss_mb", _peak_mb(args.jobs))
         json.dump(result, sys.stdout)
         return 0
     with tempfile.TemporaryDirectory(prefix="stories-bench-") as tmp:

@@ -16,25 +16,28 @@ from .errors import ConfigError
 from .models import Article, Drop, Sentence
 from .segment import is_heading, words
 
-# (rule, pattern): a pattern matches a whole line, case-insensitively.
-PATTERNS: tuple[tuple[str, str], ...] = (
-    ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message)\s+us\b.{0,60}"),
-    ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?"),
-    ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}"),
-    ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}"),
-    ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?"),
-    ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,40}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}"),
-    ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}"),
-    ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+"),
-    ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}"),
-    ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}"),
-    ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?"),
-    ("byline", r"(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}"),
-    ("related", r"(?:related|read more|read also|also read|see also|more|watch|listen|recommended|trending|most read)\s*[:|>»-].{0,200}"),
-    ("caption", r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}"),
-    ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?"),
-    ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?"),
-    ("furniture", r"advertisement|sponsored(?: content)?|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"),
+# (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
+# opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
+# more than all the other patterns together; its needles are strings one of which every
+# line it matches contains (case-folded), so a line with none of them is spared it.
+PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message)\s+us\b.{0,60}", ()),
+    ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?", ()),
+    ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}", ()),
+    ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}", ()),
+    ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?", ()),
+    ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,40}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
+    ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}", ()),
+    ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
+    ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}", ()),
+    ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
+    ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
+    ("byline", r"(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
+    ("related", r"(?:related|read more|read also|also read|see also|more|watch|listen|recommended|trending|most read)\s*[:|>»-].{0,200}", ()),
+    ("caption", r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}", ()),
+    ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
+    ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?", ()),
+    ("furniture", r"advertisement|sponsored(?: content)?|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?", ()),
 )
 
 
@@ -50,14 +53,23 @@ def strip_dateline(text: str) -> str:
     return _WIRE_DATELINE.sub("", text, count=1)
 
 
-# The built-in patterns as one alternation: nearly every line matches none of them, and
-# one regex call that says so costs less than a call per pattern.
-_ANY_BUILTIN = re.compile(r"\s*(?:" + "|".join(f"(?:{p})" for _, p in PATTERNS) + r")\s*", re.IGNORECASE)
+# The built-in patterns without needles as one alternation, and those with needles each
+# on its own: nearly every line matches none of them, and this says so in one regex call.
+_ANCHORED = re.compile(r"\s*(?:" + "|".join(f"(?:{p})" for _, p, n in PATTERNS if not n) + r")\s*", re.IGNORECASE)
+_NEEDLED = [(n, re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)) for _, p, n in PATTERNS if n]
+
+
+def _any_builtin(text: str) -> bool:
+    """Whether some built-in pattern matches ``text`` (the same answer as trying each)."""
+    if _ANCHORED.fullmatch(text):
+        return True
+    folded = text.casefold()
+    return any(any(n in folded for n in needles) and pattern.fullmatch(text) for needles, pattern in _NEEDLED)
 
 
 def compile_patterns(extra: Sequence[str] = ()) -> list[tuple[str, re.Pattern[str]]]:
     """The built-in patterns and the user's, compiled to match whole lines."""
-    compiled = [(rule, re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)) for rule, p in PATTERNS]
+    compiled = [(rule, re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)) for rule, p, _ in PATTERNS]
     for p in extra:
         try:
             compiled.append(("user pattern", re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)))
@@ -82,7 +94,7 @@ def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None
     text = sentence.text.strip()
     if not _ALNUM.search(text):
         return "separator"
-    first = 0 if _ANY_BUILTIN.fullmatch(text) else len(PATTERNS)
+    first = 0 if _any_builtin(text) else len(PATTERNS)
     for rule, pattern in patterns[first:]:
         if pattern.fullmatch(text):
             return rule

@@ -1,6 +1,10 @@
-import pytest
+import re
 
-from digest.clean import remove_boilerplate, strip_dateline
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.clean import PATTERNS, remove_boilerplate, strip_dateline
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.models import Article, Sentence
@@ -81,3 +85,27 @@ def test_line_repeated_across_articles_of_one_outlet_is_dropped():
 ])
 def test_strip_dateline(text, expected):
     assert strip_dateline(text) == expected
+
+
+NEEDLED = [(rule, pattern, needles) for rule, pattern, needles in PATTERNS if needles]
+
+
+@pytest.mark.parametrize("rule, pattern, needles", NEEDLED, ids=[f"{r}-{k}" for k, (r, _, _) in enumerate(NEEDLED)])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_line_a_needled_pattern_matches_has_a_needle(rule, pattern, needles, data):
+    # The needles only spare the regex on lines without them: they must never skip a match.
+    line = data.draw(st.from_regex(re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE), fullmatch=True))
+    assert any(n in line.casefold() for n in needles), (rule, line)
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("Want the news first? Sign up for the Harbour Gazette newsletter.", "newsletter"),
+    ("Send your tips: write to newsroom@gazette.example any time.", "contact"),
+    ("Cranes at the port on Monday (Photo by Jan Novak)", "caption"),
+    ("Crowds outside the hall. AP Photo", "caption"),
+])
+def test_needled_patterns_still_drop_their_lines(line, rule):
+    sentence = Sentence(text=line, article=0, paragraph=0, position=0)
+    kept, drops = remove_boilerplate([Article(0, "u", "Harbour", None, None, line, "p")], [sentence], Config())
+    assert not kept and drops[0].rule == rule

@@ -20,7 +20,7 @@ def _items(digest):
 
 def test_no_boilerplate_in_digest(result):
     for item in _items(result.digest):
-        for _, pattern in PATTERNS:
+        for _, pattern, _ in PATTERNS:
             assert not re.fullmatch(rf"\s*(?:{pattern})\s*", item.fact.text, re.I), item.fact.text
         assert "Harbour Gazette has served" not in item.fact.text
 

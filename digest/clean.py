@@ -14,7 +14,7 @@ from typing import Sequence
 from .config import Config
 from .errors import ConfigError
 from .models import Article, Drop, Sentence
-from .segment import is_heading, words
+from .segment import is_heading, word_count, words
 
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
@@ -98,16 +98,16 @@ def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None
     for rule, pattern in patterns[first:]:
         if pattern.fullmatch(text):
             return rule
-    tokens = words(text)
+    n = word_count(text)
     if title:
         if title_normal is None:
             title_normal = _normal(title)
-        # Tokens hold no spaces: a line with another number of words is not the title.
-        if len(tokens) == title_normal.count(" ") + 1 and " ".join(w.lower() for w in tokens) == title_normal:
+        # Words hold no spaces: a line with another number of words is not the title.
+        if n == title_normal.count(" ") + 1 and _normal(text) == title_normal:
             return "headline copy"
     if is_heading(text):
         return "heading"
-    if len(tokens) < 4:
+    if n < 4:
         return "fragment"
     return None
 

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from .config import Config
 from .models import Article, Conflict, Fact, Item
 from .ranker import RankerSettings, digest_ranker
-from .segment import words
+from .segment import word_count, words
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,6 @@ class Ranking:
 
 
 Ranker = Callable[[Sequence[Fact], Sequence[Article], Budget, Config], Ranking]
-
-
-def word_count(text: str) -> int:
-    return len(words(text))
 
 
 def reading_order(items: Sequence[Item]) -> tuple[Item, ...]:

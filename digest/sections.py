@@ -12,7 +12,8 @@ from typing import Callable, Sequence
 
 from .config import Config
 from .models import Article, Item, Section
-from .rank import Budget, Decision, Ranker, word_count
+from .rank import Budget, Decision, Ranker
+from .segment import word_count
 from .stories import Story
 
 # A section needs room for one sentence: news sentences run 20-30 words.

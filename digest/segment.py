@@ -51,6 +51,11 @@ def words(text: str) -> list[str]:
     return [w.rstrip(".") if w.count(".") == 1 else w for w in _WORD.findall(text)]
 
 
+def word_count(text: str) -> int:
+    """``len(words(text))`` without building the words."""
+    return len(_WORD.findall(text))
+
+
 def is_heading(line: str) -> bool:
     """A headline or section-heading line: no sentence ending, mostly capitalised words."""
     line = line.strip()

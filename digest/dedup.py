@@ -721,19 +721,22 @@ def candidate_pairs(
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle.
+        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle. Of the
+        # millions of entries, few pass the first gate below: it reads them in place (block
+        # coordinates, sizes gathered once) and the rest of the work is on the survivors.
         shared = (index[start:stop] @ index_t[:, start:]).tocoo()
-        rows, cols = shared.row + start, shared.col + start
-        upper = cols > rows
+        local_rows, local_cols, inter = shared.row, shared.col, shared.data  # counts, as exact floats
+        size_row, size_col = sizes[start:stop][local_rows], sizes[start:][local_cols]
+        small, large = np.minimum(size_row, size_col), np.maximum(size_row, size_col)
+        # The gate as if they shared all the frequent stems they could.
+        most = inter if common is None else inter + np.minimum(common[start:stop][local_rows], common[start:][local_cols])
+        keep = np.flatnonzero((local_cols > local_rows) & _gate(most, small, large))
+        rows, cols = local_rows[keep] + start, local_cols[keep] + start
+        inter, small, large = inter[keep].astype(np.int64), small[keep], large[keep]
         if group_of is not None:
-            upper &= group_of[rows] != group_of[cols]
-        rows, cols = rows[upper], cols[upper]
-        inter = np.rint(shared.data[upper]).astype(np.int64)
-        small, large = np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols])
+            other = group_of[rows] != group_of[cols]
+            rows, cols, inter, small, large = rows[other], cols[other], inter[other], small[other], large[other]
         if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
-            # ... only for pairs that could pass the gate if they shared all they could.
-            hope = np.flatnonzero(_gate(inter + np.minimum(common[rows], common[cols]), small, large))
-            rows, cols, inter, small, large = rows[hope], cols[hope], inter[hope], small[hope], large[hope]
             inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
         ok = _gate(inter, small, large)
         found.append(np.stack([rows[ok], cols[ok]], axis=1))

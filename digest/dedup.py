@@ -799,7 +799,9 @@ def near_duplicates(
     """
     scorer = make_scorer(config) if scorer is None else scorer
     analyser = getattr(scorer, "analyse", None) or Analyser(config.language)
-    items = sorted(set(sentences), key=_where)
+    # Without duplicates, in the order given: sentences usually come in reading order, and
+    # sorting them as they come is a fraction of sorting a set's scrambled order.
+    items = sorted(dict.fromkeys(sentences), key=_where)
 
     # Sentences with the same normalised text form one unit ("exact" repeats, within an
     # article or across articles); units are what candidates, scores and clusters work on.

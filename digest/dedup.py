@@ -721,19 +721,22 @@ def candidate_pairs(
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle.
+        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle. Of the
+        # millions of entries, few pass the first gate below: it reads them in place (block
+        # coordinates, sizes gathered once) and the rest of the work is on the survivors.
         shared = (index[start:stop] @ index_t[:, start:]).tocoo()
-        rows, cols = shared.row + start, shared.col + start
-        upper = cols > rows
+        local_rows, local_cols, inter = shared.row, shared.col, shared.data  # counts, as exact floats
+        size_row, size_col = sizes[start:stop][local_rows], sizes[start:][local_cols]
+        small, large = np.minimum(size_row, size_col), np.maximum(size_row, size_col)
+        # The gate as if they shared all the frequent stems they could.
+        most = inter if common is None else inter + np.minimum(common[start:stop][local_rows], common[start:][local_cols])
+        keep = np.flatnonzero((local_cols > local_rows) & _gate(most, small, large))
+        rows, cols = local_rows[keep] + start, local_cols[keep] + start
+        inter, small, large = inter[keep].astype(np.int64), small[keep], large[keep]
         if group_of is not None:
-            upper &= group_of[rows] != group_of[cols]
-        rows, cols = rows[upper], cols[upper]
-        inter = np.rint(shared.data[upper]).astype(np.int64)
-        small, large = np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols])
+            other = group_of[rows] != group_of[cols]
+            rows, cols, inter, small, large = rows[other], cols[other], inter[other], small[other], large[other]
         if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
-            # ... only for pairs that could pass the gate if they shared all they could.
-            hope = np.flatnonzero(_gate(inter + np.minimum(common[rows], common[cols]), small, large))
-            rows, cols, inter, small, large = rows[hope], cols[hope], inter[hope], small[hope], large[hope]
             inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
         ok = _gate(inter, small, large)
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
@@ -796,17 +799,21 @@ def near_duplicates(
     """
     scorer = make_scorer(config) if scorer is None else scorer
     analyser = getattr(scorer, "analyse", None) or Analyser(config.language)
-    items = sorted(set(sentences), key=_where)
+    # Without duplicates, in the order given: sentences usually come in reading order, and
+    # sorting them as they come is a fraction of sorting a set's scrambled order.
+    items = sorted(dict.fromkeys(sentences), key=_where)
 
     # Sentences with the same normalised text form one unit ("exact" repeats, within an
     # article or across articles); units are what candidates, scores and clusters work on.
-    by_norm: dict[str, list[Sentence]] = {}
-    for s in items:
-        by_norm.setdefault(analyser(s.text).norm, []).append(s)
-    units = sorted(by_norm.values(), key=lambda group: _where(group[0]))
-    heads = [group[0] for group in units]
+    # A unit lists its sentences' places in ``items``: sorting places is sorting by
+    # ``_where``. Units come in their first sentences' order, heads in reading order.
+    by_norm: dict[str, list[int]] = {}
+    for k, s in enumerate(items):
+        by_norm.setdefault(analyser(s.text).norm, []).append(k)
+    units = list(by_norm.values())
+    heads = [items[group[0]] for group in units]
     info = [analyser(s.text) for s in heads]
-    articles = [frozenset(s.article for s in group) for group in units]
+    articles = [frozenset(items[k].article for k in group) for group in units]
     n = len(units)
 
     # A unit spanning several articles gets a group of its own, so it is never left out.
@@ -832,7 +839,7 @@ def near_duplicates(
 
     # Leader clustering: the most informative units first; each later one joins the best
     # earlier leader it matches directly, so a fact never chains A~B~C into A~C.
-    order = sorted(range(n), key=lambda i: (-info[i].weight, _where(heads[i])))
+    order = sorted(range(n), key=lambda i: (-info[i].weight, i))
     rank = {i: r for r, i in enumerate(order)}
     members: dict[int, list[tuple[int, Match]]] = {}
     leader_of: dict[int, int] = {}
@@ -853,27 +860,27 @@ def near_duplicates(
             leader_of[i] = j
 
     facts: list[Fact] = []
-    merges: list[Merge] = []
-    for lead, joined in members.items():
+    merges: list[tuple[int, Merge]] = []  # with the dropped sentence's place in ``items``
+    for lead in sorted(members):
         rep = heads[lead]
         full, part = set(articles[lead]), set()
         group = list(units[lead])
-        merges.extend(Merge(dropped=s, kept=rep, score=100.0, rule=EXACT) for s in units[lead][1:])
-        for i, m in joined:
+        merges.extend((k, Merge(dropped=items[k], kept=rep, score=100.0, rule=EXACT)) for k in units[lead][1:])
+        for i, m in members[lead]:
             # A near-duplicate whose wording lacks a number or name of the kept one says
             # only part of it: its outlet is never credited with the rest.
             says_all = m.rule != SUBSUMED and carries(info[lead], info[i])
             (full if says_all else part).update(articles[i])
             group.extend(units[i])
-            merges.extend(Merge(dropped=s, kept=rep, score=round(m.score, 2), rule=m.rule) for s in units[i])
+            score = round(m.score, 2)
+            merges.extend((k, Merge(dropped=items[k], kept=rep, score=score, rule=m.rule)) for k in units[i])
         facts.append(Fact(
             sentence=rep,
-            members=tuple(sorted(group, key=_where)),
+            members=tuple(items[k] for k in sorted(group)),
             sources=tuple(sorted(full)),
             partial=tuple(sorted(part - full)),
         ))
-    facts.sort(key=lambda f: _where(f.sentence))
-    merges.sort(key=lambda m: (_where(m.dropped), _where(m.kept)))
+    merges.sort(key=lambda placed: placed[0])  # a sentence is dropped once at most
 
     # Conflicts: one per pair of facts, the best-scoring pair of sentences from two articles.
     threshold = scorer_threshold(scorer, config)
@@ -894,7 +901,7 @@ def near_duplicates(
         differences = m.conflicts if a is heads[i] else tuple(_swap(d) for d in m.conflicts)
         found.append(Conflict(a=a, b=b, score=round(m.score, 2), differences=differences))
     found.sort(key=lambda c: (_where(c.a), _where(c.b)))
-    return Deduplication(facts=tuple(facts), merges=tuple(merges), conflicts=tuple(found))
+    return Deduplication(facts=tuple(facts), merges=tuple(m for _, m in merges), conflicts=tuple(found))
 
 
 _PRIORITY = {EXACT: 0, NEAR_DUPLICATE: 1, SUBSUMED: 2}

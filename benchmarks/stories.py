@@ -1,13 +1,16 @@
 """Stories benchmark: a day of news made of Multi-News clusters, grouped back into stories.
 
-    PYTHONPATH=. python benchmarks/stories.py ../shared/eval/multinews.jsonl [--jobs N] [--write BENCHMARKS.md]
+    PYTHONPATH=. python benchmarks/stories.py ../shared/eval/multinews.jsonl [--jobs N] [--repeat N] [--write BENCHMARKS.md]
     PYTHONPATH=. python benchmarks/stories.py ../shared/eval/multinews.jsonl --cluster-only
 
 Every cluster's documents become .txt files in one temporary folder (no front matter, so
 no title, outlet or date; file names are hashes, so their order says nothing about the
-story). In one run, each in its own subprocess so peak memory (ru_maxrss) is its own:
+story). In one run, each in its own subprocess so peak memory (ru_maxrss) is its own,
+and alternately ``--repeat`` times (default 5) so that both see the same load on a shared
+machine; times are reported as medians:
 
-1. read+split only: ingest and segment, as ``pipeline.build`` starts;
+1. read+split only: ingest and segment, as ``pipeline.build`` starts (the library is
+   imported before the clock starts, as in 2);
 2. the full pipeline through the library: ``pipeline.build`` and rendering text and JSON,
    with every stage timed.
 
@@ -30,6 +33,7 @@ import hashlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,7 +105,7 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child_full(folder: str, jobs: int, truth: dict[str, str]) -> dict:
+def child_full(folder: str, jobs: int, truth: dict[str, str], variants: bool = True) -> dict:
     import digest.pipeline as pipeline
     from digest.render import render
     from digest.sections import BRIEF_TITLE
@@ -167,7 +171,7 @@ def child_full(folder: str, jobs: int, truth: dict[str, str]) -> dict:
         "section_titles": [s.title for s in digest.sections],
         "items": sum(len(s.items) for s in digest.sections),
         "maxrss_mb": peak,
-        **clustering_variants(articles, facts, config, truth),
+        **(clustering_variants(articles, facts, config, truth) if variants else {}),
     }
 
 
@@ -356,7 +360,17 @@ def report_cluster_only(data: str, found: dict, truth: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(data: str, split: dict, full: dict, truth: dict[str, str], jobs: int) -> str:
+def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, str], jobs: int) -> str:
+    """The BENCHMARKS.md section; times are medians of the runs (``fulls[0]`` has everything else)."""
+    full, split = fulls[0], splits[0]
+    med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
+    total, alone, total_cpu, alone_cpu = med(fulls, "seconds"), med(splits, "seconds"), med(fulls, "cpu"), med(splits, "cpu")
+    stage_wall = {name: statistics.median(r["stages"][name] for r in fulls) for name in full["stages"]}
+    stage_cpu = {name: statistics.median(r["stage_cpu"].get(name, 0.0) for r in fulls) for name in full["stages"]}
+    ratios = ", ".join(f"{f['seconds'] / s['seconds']:.2f}" for f, s in zip(fulls, splits))
+    # The full run's own read+split stage: the same files read and split in the same process,
+    # seconds before the rest, so the ratio is not at the mercy of load between processes.
+    inner = [f["seconds"] / f["stages"]["read+split"] for f in fulls]
     listed = [n for group in full["sections"] for n in group]
     assert len(listed) == len(set(listed)), "an article in two sections"
     ari, v = scores(full["stories"], truth)
@@ -388,25 +402,26 @@ def report(data: str, split: dict, full: dict, truth: dict[str, str], jobs: int)
         f"| articles in \"In brief\" (minor stories, one sentence each while the budget lasts) | {brief} |",
         f"| ARI / V-measure of the other sections' `articles` (one story each) | {section_ari:.3f} / {section_v:.3f} |",
         f"| articles listed in sections | {len(listed)} of {full['articles']}, each once |",
-        f"| total time, files to rendered digest (build + text + JSON) | {full['seconds']:.1f} s |",
-        f"| read+split alone | {split['seconds']:.1f} s |",
-        f"| ratio total / read+split | {full['seconds'] / split['seconds']:.1f} |",
+        f"| total time, files to rendered digest (build + text + JSON), median of {len(fulls)} runs | {total:.2f} s |",
+        f"| read+split alone, median of {len(splits)} runs | {alone:.2f} s |",
+        f"| ratio total / read+split alone (medians; each pair of runs: {ratios}) | {total / alone:.2f} |",
+        f"| ratio total / read+split stage of the same run (median; each run: "
+        f"{', '.join(f'{r:.2f}' for r in inner)}) | {statistics.median(inner):.2f} |",
         f"| CPU time: total / read+split / ratio (less sensitive to other load) | "
-        f"{full['cpu']:.1f} s / {split['cpu']:.1f} s / {full['cpu'] / split['cpu']:.1f} |",
+        f"{total_cpu:.2f} s / {alone_cpu:.2f} s / {total_cpu / alone_cpu:.2f} |",
         f"| peak memory (ru_maxrss), full pipeline | {full['maxrss_mb']:.0f} MB |",
         f"| peak memory, read+split alone | {split['maxrss_mb']:.0f} MB |",
         "",
-        "Where the time goes (full pipeline):",
+        "Where the time goes (full pipeline, median of the runs):",
         "",
         "| stage | wall seconds | CPU seconds |",
         "| --- | --- | --- |",
     ]
     for name in ("read+split", "clean", "dedup", "stories", "rank", "render"):
-        if name in full["stages"]:
-            lines.append(f"| {name} | {full['stages'][name]:.1f} | {full['stage_cpu'].get(name, 0.0):.1f} |")
+        if name in stage_wall:
+            lines.append(f"| {name} | {stage_wall[name]:.2f} | {stage_cpu[name]:.2f} |")
     lines += ["", *story_tables(full, truth)]
-    stages = full["stages"]
-    slow = sorted(stages.items(), key=lambda kv: -kv[1])[:2]
+    slow = sorted(stage_wall.items(), key=lambda kv: -kv[1])[:2]
     alt_label, alt_ari = max(
         ((label, max(scores(g, truth)[0] for g in by_t.values())) for label, by_t in full["alternatives"].items()
          if label != DEFAULT_REPRESENTATION),
@@ -575,7 +590,9 @@ def main() -> int:
     parser.add_argument("--write", metavar="FILE", help="put the results in FILE between the stories markers")
     parser.add_argument("--cluster-only", action="store_true",
                         help="the stories stage alone (no dedup, no rank): story figures in seconds")
-    parser.add_argument("--child", choices=("split", "full", "cluster"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="time read+split and the full pipeline this many times each, alternately (default 5)")
+    parser.add_argument("--child", choices=("split", "full", "time", "cluster"), help=argparse.SUPPRESS)
     parser.add_argument("--truth", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cluster_only and args.write:
@@ -587,8 +604,10 @@ def main() -> int:
         truth = json.loads(Path(args.truth).read_text(encoding="utf-8"))
         if args.child == "split":
             result = child_split(args.data, args.jobs)
-        else:
-            result = (child_full if args.child == "full" else child_cluster)(args.data, args.jobs, truth)
+        elif args.child == "cluster":
+            result = child_cluster(args.data, args.jobs, truth)
+        else:  # "time": the full pipeline's figures without the clustering variants
+            result = child_full(args.data, args.jobs, truth, variants=args.child == "full")
         result.setdefault("maxrss_mb", _peak_mb(args.jobs))
         json.dump(result, sys.stdout)
         return 0
@@ -601,9 +620,11 @@ def main() -> int:
         if args.cluster_only:
             print(report_cluster_only(args.data, run_child("cluster", folder, args.jobs, truth_file), truth), end="")
             return 0
-        split = run_child("split", folder, args.jobs, truth_file)
-        full = run_child("full", folder, args.jobs, truth_file)
-    section = report(args.data, split, full, truth, args.jobs)
+        splits, fulls = [], []
+        for k in range(max(1, args.repeat)):  # alternately, so both see the same load
+            splits.append(run_child("split", folder, args.jobs, truth_file))
+            fulls.append(run_child("full" if k == 0 else "time", folder, args.jobs, truth_file))
+    section = report(args.data, splits, fulls, truth, args.jobs)
     print(section)
     if args.write:
         write_section(Path(args.write), section)

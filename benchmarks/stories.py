@@ -367,6 +367,9 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
     total, alone, total_cpu, alone_cpu = med(fulls, "seconds"), med(splits, "seconds"), med(fulls, "cpu"), med(splits, "cpu")
     stage_wall = {name: statistics.median(r["stages"][name] for r in fulls) for name in full["stages"]}
     stage_cpu = {name: statistics.median(r["stage_cpu"].get(name, 0.0) for r in fulls) for name in full["stages"]}
+    # Each run's time outside the timed stages: budgets, notes, building the digest.
+    stage_wall["other"] = statistics.median(r["seconds"] - sum(r["stages"].values()) for r in fulls)
+    stage_cpu["other"] = statistics.median(r["cpu"] - sum(r["stage_cpu"].values()) for r in fulls)
     ratios = ", ".join(f"{f['seconds'] / s['seconds']:.2f}" for f, s in zip(fulls, splits))
     # The full run's own read+split stage: the same files read and split in the same process,
     # seconds before the rest, so the ratio is not at the mercy of load between processes.
@@ -412,16 +415,16 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
         f"| peak memory (ru_maxrss), full pipeline | {full['maxrss_mb']:.0f} MB |",
         f"| peak memory, read+split alone | {split['maxrss_mb']:.0f} MB |",
         "",
-        "Where the time goes (full pipeline, median of the runs):",
+        "Where the time goes (full pipeline; medians of the runs, which need not add up to the median total):",
         "",
         "| stage | wall seconds | CPU seconds |",
         "| --- | --- | --- |",
     ]
-    for name in ("read+split", "clean", "dedup", "stories", "rank", "render"):
+    for name in ("read+split", "clean", "dedup", "stories", "rank", "render", "other"):
         if name in stage_wall:
             lines.append(f"| {name} | {stage_wall[name]:.2f} | {stage_cpu[name]:.2f} |")
     lines += ["", *story_tables(full, truth)]
-    slow = sorted(stage_wall.items(), key=lambda kv: -kv[1])[:2]
+    slow = sorted(((k, v) for k, v in stage_wall.items() if k != "other"), key=lambda kv: -kv[1])[:2]
     alt_label, alt_ari = max(
         ((label, max(scores(g, truth)[0] for g in by_t.values())) for label, by_t in full["alternatives"].items()
          if label != DEFAULT_REPRESENTATION),

@@ -491,14 +491,7 @@ def alternatives(articles, texts, vectors, times, thin_below: int, language: str
     terms = stories._Terms(language)
 
     def weighted(bags, binary_idf_squared=False):
-        vocab: dict[str, int] = {}
-        rows, cols, counts = [], [], []
-        for i, bag in enumerate(bags):
-            for term, n in bag.items():
-                rows.append(i)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                counts.append(n)
-        m = sparse.csr_matrix((np.asarray(counts, float), (rows, cols)), shape=(len(bags), len(vocab)))
+        m = stories.count_matrix(bags)
         if not binary_idf_squared:
             return sparse.csr_matrix(tfidf_rows(m))
         m.data[:] = 1.0

@@ -131,22 +131,29 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
     An article with no cleaned sentence (all boilerplate) is represented by its title.
     """
     terms = _Terms(language)
-    vocab: dict[str, int] = {}
-    indptr, indices, counts = [0], [], []
+    bags = []
     for article, sentences in zip(articles, texts):
         bag = terms(" ".join(sentences))
         if not is_generated_title(article):
             for term, n in terms(article.title).items():
                 bag[term] += TITLE_WEIGHT * n
+        bags.append(bag)
+    return sparse.csr_matrix(tfidf_rows(count_matrix(bags)))
+
+
+def count_matrix(bags: Sequence[Counter[str]]) -> sparse.csr_matrix:
+    """One row of term counts per bag; columns in the order terms first appear (each bag's alphabetically)."""
+    vocab: dict[str, int] = {}
+    indptr, indices, counts = [0], [], []
+    for bag in bags:
         for term, n in sorted(bag.items()):
             indices.append(vocab.setdefault(term, len(vocab)))
             counts.append(n)
         indptr.append(len(indices))
-    matrix = sparse.csr_matrix(
+    return sparse.csr_matrix(
         (np.asarray(counts, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(articles), len(vocab)),
+        shape=(len(bags), len(vocab)),
     )
-    return sparse.csr_matrix(tfidf_rows(matrix))
 
 
 # --------------------------------------------------------------------------- clustering

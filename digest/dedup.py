@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 from scipy import sparse
 
 from .config import Config
@@ -447,6 +448,24 @@ def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool 
     return out
 
 
+def partial_floor(firsts: Sequence[str], seconds: Sequence[str]) -> np.ndarray:
+    """A lower bound of ``fuzz.partial_ratio / 100`` for each pair, from one Indel distance.
+
+    partial_ratio is the best ``fuzz.ratio`` of the shorter text (m characters) against a
+    window of m characters of the longer one (n), trying every window (rapidfuzz 3 slides
+    over all of them: rapidfuzz/RapidFuzz#389). The two share L characters in order; cut
+    the longer text into ceil(n / m) windows and one holds ceil(L / ceil(n / m)) of them,
+    so that window's ratio, k shared characters over m, is at least that.
+    """
+    a = np.array([len(t) for t in firsts], dtype=np.int64)
+    b = np.array([len(t) for t in seconds], dtype=np.int64)
+    distance = process.cpdist(firsts, seconds, scorer=Indel.distance, dtype=np.int64)
+    common = (a + b - distance) // 2
+    m = np.maximum(np.minimum(a, b), 1)
+    windows = np.maximum(-(-np.maximum(a, b) // m), 1)
+    return -(-common // windows) / m
+
+
 def _token_sets(norms: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """Binary wording x token and wording x token-trigram matrices."""
     vocab: dict[str, int] = {}
@@ -555,13 +574,15 @@ class FuzzyScorer:
         nor conflicts: nothing to merge or report, so its score is not computed.
 
         partial_ratio costs more than the other features together: the score with its term
-        at its most (0 or 1, by the weight's sign) bounds the pair's score from above, so
-        it is computed only where that bound does not already rule a merge out.
+        at its most (1, or ``partial_floor`` for a negative weight) bounds the pair's score
+        from above, so it is computed only where that bound does not already rule a merge out.
         """
         xs = [self.analyse(a) for a, _ in pairs]
         ys = [self.analyse(b) for _, b in pairs]
         rows = pair_features(xs, ys, partial=False)
-        z = FUZZY_INTERCEPT + max(FUZZY_COEF[_PARTIAL], 0.0) + rows @ np.array(FUZZY_COEF)
+        weight = FUZZY_COEF[_PARTIAL]
+        most = weight if weight >= 0 else weight * partial_floor([x.norm for x in xs], [y.norm for y in ys])
+        z = FUZZY_INTERCEPT + most + rows @ np.array(FUZZY_COEF)
         # The slack covers the rounding of this arithmetic against ``_logistic``'s.
         ruled_out = 100.0 / (1.0 + np.exp(-z)) < self.threshold - 1e-6
         out: list[Match | None] = []

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from digest.config import Config
 from digest.errors import ConfigError
@@ -27,6 +28,7 @@ from digest.dedup import (
     length_gap,
     make_scorer,
     near_duplicates,
+    partial_floor,
     semantic_features,
 )
 from digest.models import Sentence
@@ -309,6 +311,33 @@ def test_candidate_generation_finds_nearly_every_pair_all_pairs_would_merge():
     assert fast <= everything
     assert len(everything) > 100
     assert len(fast) / len(everything) >= 0.98
+
+
+def test_batch_scoring_decides_every_pair_as_one_at_a_time_does():
+    day = synthetic_day(400, seed=3)
+    scorer = FuzzyScorer(CONFIG)
+    info = [scorer.analyse(s.text) for s in day]
+    pairs = candidate_pairs([a.content for a in info], groups=[s.article for s in day], exhaustive=True)
+    texts = [(day[i].text, day[j].text) for i, j in pairs.tolist()]
+    batch = scorer.merges(texts)
+    alone = [scorer(a, b) for a, b in texts]
+    skipped = [m for b, m in zip(batch, alone) if b is None]
+    assert skipped and len(skipped) < len(texts)
+    assert all(m.rule is None and not m.conflicts for m in skipped)
+    assert [b for b in batch if b is not None] == [m for b, m in zip(batch, alone) if b is not None]
+    assert any(m.rule == NEAR_DUPLICATE for m in alone)
+
+
+# Long texts over a few letters share many characters in order: the floor is tested where
+# it is least loose, on both sides of rapidfuzz's 64-character needle boundary.
+texts_ = st.text(alphabet="abc de", min_size=0, max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts_, texts_)
+def test_partial_floor_never_exceeds_partial_ratio(a, b):
+    floor = partial_floor([a], [b])[0]
+    assert 0 <= floor <= fuzz.partial_ratio(a, b) / 100 + 1e-12
 
 
 # ------------------------------------------------------------------ properties

@@ -418,6 +418,8 @@ def features(a: Analysis, b: Analysis) -> list[float]:
 
 
 _PARTIAL = FEATURES.index("partial_ratio")
+_UNMATCHED = FEATURES.index("unmatched")
+_JACCARD = FEATURES.index("content_jaccard")
 
 
 def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool = True) -> np.ndarray:
@@ -585,13 +587,15 @@ class FuzzyScorer:
         z = FUZZY_INTERCEPT + most + rows @ np.array(FUZZY_COEF)
         # The slack covers the rounding of this arithmetic against ``_logistic``'s.
         ruled_out = 100.0 / (1.0 + np.exp(-z)) < self.threshold - 1e-6
-        out: list[Match | None] = []
-        for x, y, row, low in zip(xs, ys, rows.tolist(), ruled_out.tolist()):
-            if low and x.norm != y.norm and not (x.content < y.content or y.content < x.content):
-                out.append(None)  # neither exact nor subsumed (decide), and below the threshold
-                continue
+        # What decide() merges whatever the score: an exact repeat, or a pair where one side's
+        # content stems are all in the other's, which has more (no stem unmatched, Jaccard < 1).
+        same = np.array([x.norm == y.norm for x, y in zip(xs, ys)], dtype=bool)
+        inside = (rows[:, _UNMATCHED] == 0) & (rows[:, _JACCARD] < 1)
+        out: list[Match | None] = [None] * len(pairs)
+        for k in np.flatnonzero(~ruled_out | same | inside).tolist():
+            x, y, row = xs[k], ys[k], rows[k].tolist()
             row[_PARTIAL] = fuzz.partial_ratio(x.norm, y.norm) / 100
-            out.append(decide(x, y, _logistic(row, FUZZY_COEF, FUZZY_INTERCEPT), self.threshold))
+            out[k] = decide(x, y, _logistic(row, FUZZY_COEF, FUZZY_INTERCEPT), self.threshold)
         return out
 
 

@@ -98,13 +98,15 @@ def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None
     for rule, pattern in patterns[first:]:
         if pattern.fullmatch(text):
             return rule
-    n = word_count(text)
+    title_words = 0
     if title:
         if title_normal is None:
             title_normal = _normal(title)
-        # Words hold no spaces: a line with another number of words is not the title.
-        if n == title_normal.count(" ") + 1 and _normal(text) == title_normal:
-            return "headline copy"
+        title_words = title_normal.count(" ") + 1  # words hold no spaces
+    # Enough to tell a fragment (under 4 words) and a line of the title's length apart.
+    n = word_count(text, limit=max(4, title_words + 1) + 1)
+    if title_words and n == title_words and _normal(text) == title_normal:
+        return "headline copy"
     if is_heading(text):
         return "heading"
     if n < 4:

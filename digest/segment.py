@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import import_module
+from itertools import islice
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
@@ -51,9 +52,11 @@ def words(text: str) -> list[str]:
     return [w.rstrip(".") if w.count(".") == 1 else w for w in _WORD.findall(text)]
 
 
-def word_count(text: str) -> int:
-    """``len(words(text))`` without building the words."""
-    return len(_WORD.findall(text))
+def word_count(text: str, limit: int | None = None) -> int:
+    """``len(words(text))``, or ``limit`` if there are at least that many (reading no further)."""
+    if limit is None:
+        return len(_WORD.findall(text))
+    return sum(1 for _ in islice(_WORD.finditer(text), limit))
 
 
 def is_heading(line: str) -> bool:

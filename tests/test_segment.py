@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.models import Article
-from digest.segment import is_heading, paragraphs, segment, split_sentences
+from digest.segment import is_heading, paragraphs, segment, split_sentences, word_count, words
 
 # (text, expected sentences): each row a case a news splitter must get right.
 CASES = [
@@ -68,3 +70,9 @@ def test_segment_keeps_origin():
         ("One sentence.", 7, 1, 1),
         ("Two sentences.", 7, 1, 2),
     ]
+
+
+@given(st.text(alphabet="ab.-' 1\n", max_size=60), st.integers(0, 12))
+def test_word_count_stops_at_its_limit_and_counts_exactly_below_it(text, limit):
+    assert word_count(text) == len(words(text))
+    assert word_count(text, limit=limit) == min(len(words(text)), limit)

@@ -308,22 +308,29 @@ def shorten(text: str, limit: int = HEADLINE_WORDS) -> str:
     return " ".join(head).rstrip(",;:.") + " …"
 
 
+def centrality(vectors: sparse.csr_matrix, story_of: np.ndarray, stories: int) -> np.ndarray:
+    """Each article's closeness to its story: the dot product with the story's mean vector."""
+    sizes = np.bincount(story_of, minlength=stories)
+    n = len(story_of)
+    share = sparse.csr_matrix((1.0 / sizes[story_of], (story_of, np.arange(n))), shape=(stories, n))
+    centroids = share @ vectors
+    return np.asarray(vectors.multiply(centroids[story_of]).sum(axis=1)).ravel()
+
+
 def headline(
     members: Sequence[int],
     articles: Sequence[Article],
     texts: Sequence[Sequence[str]],
-    vectors: sparse.csr_matrix,
+    closeness: np.ndarray,
     config: Config,
 ) -> str:
-    """The title of the article closest to the story's centroid, never a boilerplate line.
+    """The title of the article closest to the story's centroid (``centrality``), never a
+    boilerplate line.
 
     Without any real title (files with no front matter or headline line), the lead
     sentence of the most central article that has one.
     """
-    sub = vectors[list(members)]
-    centroid = np.asarray(sub.mean(axis=0)).ravel()
-    closeness = sub @ centroid
-    order = sorted(range(len(members)), key=lambda k: (-round(float(closeness[k]), 9), members[k]))
+    order = sorted(range(len(members)), key=lambda k: (-round(float(closeness[members[k]]), 9), members[k]))
     for k in order:
         article = articles[members[k]]
         if not is_generated_title(article) and not is_boilerplate_line(article.title, config):
@@ -388,12 +395,13 @@ def cluster_stories(
     story_facts: list[list[Fact]] = [[] for _ in clusters]
     for fact in facts:
         story_facts[story_of[fact.sentence.article]].append(fact)
+    closeness = centrality(vectors, story_of, len(clusters))
     stories = []
     for members, found in zip(clusters, story_facts):
         times = [articles[i].published for i in members if articles[i].published]
         stories.append(
             Story(
-                title=headline(members, articles, texts, vectors, config),
+                title=headline(members, articles, texts, closeness, config),
                 articles=tuple(members),
                 facts=tuple(found),
                 outlets=outlet_count(members, articles),

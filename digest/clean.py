@@ -104,7 +104,7 @@ def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None
             title_normal = _normal(title)
         title_words = title_normal.count(" ") + 1  # words hold no spaces
     # Enough to tell a fragment (under 4 words) and a line of the title's length apart.
-    n = word_count(text, limit=max(4, title_words + 1) + 1)
+    n = word_count(text, limit=max(4, title_words + 1))
     if title_words and n == title_words and _normal(text) == title_normal:
         return "headline copy"
     if is_heading(text):

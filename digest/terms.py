@@ -35,8 +35,11 @@ def stop_words(language: str) -> frozenset[str]:
     """
     from sumy.utils import expand_resource_path, read_stop_words
 
+    name = _words_of(language)
+    if not name.isalpha():  # a name, never a path
+        return frozenset()
     try:
-        words = read_stop_words(expand_resource_path(f"stopwords/{_words_of(language)}.txt"))
+        words = read_stop_words(expand_resource_path(f"stopwords/{name}.txt"))
     except OSError:
         return frozenset()
     return frozenset(w.replace("\u2019", "'") for w in words)

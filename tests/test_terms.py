@@ -16,4 +16,5 @@ def test_a_punkt_variant_uses_its_language_words():
 
 def test_a_language_without_lists_gets_none_and_keeps_words_whole():
     assert stop_words("malayalam") == frozenset()
+    assert stop_words("../stopwords/english") == frozenset()
     assert stemmer("klingon")("running") == "running"

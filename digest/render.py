@@ -129,8 +129,8 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
                 numbers.setdefault(i, len(numbers) + 1)
     for section_data, section in zip(data["sections"], digest.sections):
         for item_data, item in zip(section_data["items"], section.items):
-            item_data["refs"] = [numbers[i] for i in item.fact.sources]
-            item_data["partial_refs"] = [numbers[i] for i in item.fact.partial]
+            item_data["refs"] = sorted(numbers[i] for i in item.fact.sources)
+            item_data["partial_refs"] = sorted(numbers[i] for i in item.fact.partial)
     data["references"] = [
         {"n": n, **_source(digest.articles[i]), "outlets": list(digest.articles[i].outlets),
          **_reference_target(digest.articles[i], link_schemes)}

@@ -4,6 +4,7 @@ Regenerate after an intended change with ``UPDATE_GOLDEN=1 python -m pytest test
 and review the diff like code.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,19 @@ def test_sample_matches_golden(sample_digest, fmt):
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(got, encoding="utf-8")
     assert got == path.read_text(encoding="utf-8")
+
+
+def test_markdown_puts_every_item_on_a_list_line_of_its_own(sample_digest):
+    lines = render(sample_digest, "md").splitlines()
+    items = [item for section in sample_digest.sections for item in section.items]
+    bullets = [line for line in lines if line.startswith("- ")]
+    assert len(bullets) == len(items) > len(sample_digest.sections)
+    for line, item in zip(bullets, items):
+        assert line.startswith(f"- {item.fact.text[:40]}")
+
+
+def test_reference_markers_ascend_within_an_item(sample_digest):
+    text = render(sample_digest, "text")
+    runs = [[int(n) for n in re.findall(r"\d+", run)] for run in re.findall(r"(?:\[\d+\])+", text)]
+    assert any(len(run) > 1 for run in runs)
+    assert all(run == sorted(run) for run in runs)

@@ -148,3 +148,22 @@ def test_config_prints_a_file_that_reads_back_as_the_same_config(cli, tmp_path):
     (tmp_path / "printed.toml").write_text(first.stdout)
     again = cli("config", "--config", str(tmp_path / "printed.toml"))
     assert again.returncode == 0 and again.stdout == first.stdout
+
+
+def test_help_and_config_start_without_loading_the_pipeline(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    probe = (
+        "import sys, runpy; sys.argv = ['digest'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('digest', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('nltk' in sys.modules, file=sys.stderr)\n"
+    )
+    for args in (["--help"], ["config"]):
+        r = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+        assert r.stdout and r.stderr.strip().splitlines()[-1] == "False", (args, r.stderr)

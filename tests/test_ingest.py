@@ -5,7 +5,7 @@ import pytest
 
 from digest.config import Config
 from digest.errors import NoInputError
-from digest.ingest import ingest, split_headline
+from digest.ingest import ingest, markdown_to_text, split_headline
 
 
 def test_front_matter_fields(write_article):
@@ -80,3 +80,8 @@ def test_oversized_file_is_skipped(write_article):
 def test_split_headline_needs_a_heading():
     assert split_headline("The bridge closed.\nMore text.") == (None, "The bridge closed.\nMore text.")
     assert split_headline("\nBridge Closed Today\nText.")[0] == "Bridge Closed Today"
+
+
+def test_markdown_emphasis_goes_but_underscores_and_stars_inside_words_stay():
+    text = "The budget_officer said **all** of it, _twice_, about my_page_name and 2*3*4 *today*."
+    assert markdown_to_text(text) == "The budget_officer said all of it, twice, about my_page_name and 2*3*4 today."

@@ -5,6 +5,7 @@ temporary file in its folder, fsynced, and renamed into place only once all are 
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -137,12 +138,16 @@ def write_outputs(
     paths = output_paths(result.digest.date, config.formats, config.out)
     contents = {path: rendered[fmt] for fmt, path in paths.items()}
     if config.explain:
-        contents[Path(config.explain)] = json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n"
+        contents[Path(config.explain)] = explain_json(result)
     temps: dict[Path, Path] = {}
     try:
         for path, data in contents.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             temps[path] = _write_temp(path, data)
+        # A rename that would fail must fail before the first one: all new or all old.
+        for path in temps:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         pause("temps-written")
         if before_rename is not None:
             before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
@@ -154,11 +159,27 @@ def write_outputs(
         for folder in sorted({p.parent for p in temps}):
             _fsync_dir(folder)
     except OSError as exc:
-        raise OutputError(f"{exc.filename or config.out}: cannot write output: {exc.strerror}") from None
+        target = {str(tmp): str(path) for path, tmp in temps.items()}.get(str(exc.filename), exc.filename)
+        raise OutputError(f"{target or config.out}: cannot write output: {exc.strerror}") from None
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
     return list(contents)
+
+
+def write_explain(result: Result, config: Config) -> Path:
+    """The ``--explain`` file alone, for ``--out -`` (which writes no digest file)."""
+    path = Path(config.explain)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, explain_json(result))
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write output: {exc.strerror}") from None
+    return path
+
+
+def explain_json(result: Result) -> str:
+    return json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def explain(result: Result) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from .dedup import near_duplicates
 from .errors import NoInputError, UsageError
 from .ingest import collect, discover, input_urls, read_one
 from .models import Article, Digest, Item, Stats
-from .output import check_formats, pause, remove_stale_temps, render_output, write_outputs
+from .output import check_formats, pause, remove_stale_temps, render_output, write_explain, write_outputs
 from .rank import Decision, get_ranker, surface_conflicts
 from .sections import lay_out
 from .segment import punkt_tokenizer, segment
@@ -273,8 +273,8 @@ def run(
             published = [item.fact for section in result.digest.sections for item in section.items]
             pause("built")
             if config.out == "-":
+                paths: list[Path] = [write_explain(result, config)] if config.explain else []
                 _print(render_output(result.digest, config.formats[0], config), stdout or sys.stdout)
-                paths: list[Path] = []
             else:
                 remove_stale_temps(config.out)
                 if config.explain:

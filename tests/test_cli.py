@@ -167,3 +167,27 @@ def test_help_and_config_start_without_loading_the_pipeline(tmp_path):
         r = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, capture_output=True, text=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
         assert r.stdout and r.stderr.strip().splitlines()[-1] == "False", (args, r.stderr)
+
+
+def test_an_output_that_cannot_be_replaced_leaves_every_output_as_it_was(cli, tmp_path, write_article):
+    out = tmp_path / "out"
+    assert cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--no-state", "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.glob("digest-*")}
+    blocked = out / f"digest-{SAMPLE_DATE}.json"
+    blocked.unlink()
+    (blocked / "sub").mkdir(parents=True)
+    write_article("other.txt", "Other News\n\nThe town of Selby opened a new library on Friday, the mayor said.\n")
+    r = cli("run", str(tmp_path / "articles"), "--date", SAMPLE_DATE, "--no-state", "--out", str(out))
+    assert r.returncode == 73 and r.stderr.count("\n") == 1
+    assert f"{blocked}: cannot write output" in r.stderr
+    after = {p.name: p.read_bytes() for p in out.glob("digest-*") if p.is_file()}
+    assert after == {name: data for name, data in before.items() if name != blocked.name}
+    assert not [p for p in out.iterdir() if p.name.startswith(".digest-tmp")]
+
+
+def test_explain_is_written_when_the_digest_goes_to_stdout(cli, tmp_path):
+    explain = tmp_path / "why" / "explain.json"
+    r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--no-state", "--format", "json", "--out", "-",
+            "--explain", str(explain))
+    assert r.returncode == 0 and json.loads(r.stdout)["sections"]
+    assert json.loads(explain.read_text())["merges"]

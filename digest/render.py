@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,61 @@ def environment(override: str | None = None) -> jinja2.Environment:
     )
     env.filters["json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
     env.filters["link"] = safe_link
+    env.filters["md"] = markdown_text
+    env.filters["md_code"] = markdown_code
+    env.filters["md_url"] = markdown_destination
     return env
+
+
+# Markdown (CommonMark): article text is data, never markup. Every ASCII punctuation character
+# that can open or close an inline construct gets a backslash (emphasis, code, links, images,
+# raw HTML, autolinks, entity references, GFM strikethrough); characters that only matter at the
+# start of a line are escaped only there, so ordinary prose (. , ' " - ( ) : ;) stays readable.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&!~])")
+# At the start of the text (a list item's or heading's first characters): headings, bullet
+# lists, thematic breaks (--- / +++ are not, but a leading - or + would nest a list), ordered lists.
+_MD_BLOCK_START = re.compile(r"^(?:([#+\-])|(\d{1,9})([.)])(?=\s|$))")
+# A heading's closing sequence: a run of # at the end, after a space.
+_MD_CLOSING_HASHES = re.compile(r"(?<=\s)(#+)(\s*)$")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def markdown_text(value: Any) -> str:
+    """``value`` as literal CommonMark inline text (one line; backslash escapes where needed)."""
+    text = _LINE_BREAKS.sub(" ", str(value)).strip()
+    text = _MD_INLINE.sub(r"\\\1", text)
+    text = _MD_CLOSING_HASHES.sub(lambda m: "\\#" * len(m.group(1)) + m.group(2), text)
+    match = _MD_BLOCK_START.match(text)
+    if match and match.group(1):
+        text = "\\" + text
+    elif match:
+        text = f"{match.group(2)}\\{match.group(3)}{text[match.end():]}"
+    return text
+
+
+def markdown_code(value: Any) -> str:
+    """``value`` as a CommonMark code span: backslashes mean nothing there, so the fence is one
+    backtick longer than any run inside, and a space pads content that starts or ends with a
+    backtick (or with spaces at both ends, which the parser would strip)."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    if text.startswith("`") or text.endswith("`") or (text[:1] == text[-1:] == " " and text.strip(" ")):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+# Inside <...> a destination may not hold < > or a line ending; spaces and controls are not
+# valid in a URL anyway; a backslash would escape the next character.
+_MD_DESTINATION_UNSAFE = re.compile(r"[<>\\\s\x00-\x1f\x7f]")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+
+
+def markdown_destination(url: Any) -> str:
+    """``url`` for a CommonMark ``[text](<url>)`` link: < > \\ whitespace and controls
+    percent-encoded, ``&`` escaped where it would read as an entity (``&amp;`` stays literal)."""
+    encoded = _MD_DESTINATION_UNSAFE.sub(
+        lambda m: "".join(f"%{byte:02X}" for byte in m.group().encode("utf-8")), str(url))
+    return _MD_ENTITY.sub(r"\\&", encoded)
 
 
 def safe_link(url: str | None, schemes: frozenset[str] | tuple[str, ...] = LOCAL_LINK_SCHEMES) -> str | None:

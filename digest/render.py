@@ -49,10 +49,11 @@ def environment(override: str | None = None) -> jinja2.Environment:
 
 
 # Markdown (CommonMark): article text is data, never markup. Every ASCII punctuation character
-# that can open or close an inline construct gets a backslash (emphasis, code, links, images,
-# raw HTML, autolinks, entity references, GFM strikethrough); characters that only matter at the
-# start of a line are escaped only there, so ordinary prose (. , ' " - ( ) : ;) stays readable.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>&!~])")
+# that can open or close an inline construct gets a backslash (emphasis, code, links, raw HTML,
+# autolinks, GFM strikethrough; "!" needs none, as the "[" of an image is escaped), "&" only
+# where it would start an entity; characters that only matter at the start of a line are escaped
+# only there, so ordinary prose (. , ' " - ( ) : ; ! &) stays readable.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?[0-9A-Za-z]+;))")
 # At the start of the text (a list item's or heading's first characters): headings, bullet
 # lists, thematic breaks (--- / +++ are not, but a leading - or + would nest a list), ordered lists.
 _MD_BLOCK_START = re.compile(r"^(?:([#+\-])|(\d{1,9})([.)])(?=\s|$))")

@@ -128,13 +128,18 @@ def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[li
 def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language: str) -> sparse.csr_matrix:
     """Rows of unit length: sublinear tf (1 + log tf) times smooth idf, title words weighted.
 
-    An article with no cleaned sentence (all boilerplate) is represented by its title.
+    A title that several articles of the day share ("Morning briefing", "Live updates") is a
+    column's name, not a story's, and gets no weight: copies of one wire story match on their
+    text anyway. An article with no cleaned sentence (all boilerplate) is represented by its
+    own title.
     """
     terms = _Terms(language)
+    titles = Counter(" ".join(a.title.casefold().split()) for a in articles)
     bags = []
     for article, sentences in zip(articles, texts):
         bag = terms(" ".join(sentences))
-        if not is_generated_title(article):
+        shared = titles[" ".join(article.title.casefold().split())] > 1
+        if not is_generated_title(article) and (not shared or not bag):
             for term, n in terms(article.title).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)

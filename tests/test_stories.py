@@ -251,3 +251,23 @@ def test_lone_articles_that_pick_each_other_form_a_story():
     vectors = _unit_rows([[1.0, 0.1, 0.0], [0.1, 1.0, 0.0], [0.0, 0.0, 1.0]])
     # cosine 0.198 between 0 and 1: just under the threshold, nothing else near
     assert cluster_articles(vectors, np.full(3, np.nan), min_terms=0) == [[0, 1], [2]]
+
+
+def test_a_title_shared_by_unrelated_articles_does_not_make_them_one_story():
+    briefing = {
+        "orchestra": [("Morning briefing", "Paper A", 0,
+                       "The national orchestra named Ilse Varga its new chief conductor on Friday. She takes up "
+                       "the post next season and will lead the opening concert in September.")],
+        "landslide": [("Morning briefing", "Paper B", 1,
+                       "A landslide blocked the mountain road above Dunmore after two days of heavy rain. Crews "
+                       "expect to clear the rocks by Sunday; drivers are sent through the valley instead.")],
+    }
+    articles, truth = corpus_articles(briefing)
+    stories = cluster_stories(articles, singleton_facts(articles), Config())
+    assert sorted(s.articles for s in stories) == [(0,), (1,)]
+    # Copies of one story under one title still come together, on their text.
+    same = {"quake": [(title, outlet, hours, body) for title, outlet, hours, body in CORPUS["quake"][:2]]}
+    same["quake"][1] = ("Strong earthquake shakes coastal city of Marlow",) + same["quake"][1][1:]
+    articles, _ = corpus_articles({**same, "library": CORPUS["library"]})
+    groups = sorted(s.articles for s in cluster_stories(articles, singleton_facts(articles), Config()))
+    assert groups == [(0, 1), (2, 3)]

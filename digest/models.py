@@ -89,7 +89,8 @@ class Item:
     fact: Fact
     score: float
     components: tuple[tuple[str, float], ...] = ()  # named score parts, for --explain
-    note: str | None = None  # e.g. "update" or "outlets differ: 16 vs 18"
+    note: str | None = None  # e.g. "update" or "outlets differ: 16 here, 18 per Northern Wire"
+    noted: tuple[int, ...] = ()  # Article ids the note cites (the other side of a conflict), sorted
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,12 @@ def surface_conflicts(
     """Outlets that disagree are shown, not merged: one item notes "outlets differ: 16 vs 18".
 
     When both sides of a conflict were chosen, the lower-scored one goes (the note
-    names the outlet that says otherwise); its sentence is never credited to the kept one.
+    names the outlet that says otherwise, and cites its article in ``Item.noted``); its
+    sentence is never credited to the kept one.
     """
     index = {m: n for n, item in enumerate(chosen) for m in item.fact.members}
     notes: dict[int, list[str]] = {}
+    cited: dict[int, set[int]] = {}
     dropped: set[int] = set()
     for c in conflicts:
         ia, ib = index.get(c.a), index.get(c.b)
@@ -102,13 +104,14 @@ def surface_conflicts(
             a_says, _, b_says = difference.partition(" vs ")
             ours, theirs = (a_says, b_says) if keep_a else (b_says, a_says)
             notes.setdefault(kept, []).append(f"outlets differ: {ours} here, {theirs} per {outlet}")
+        cited.setdefault(kept, set()).add(other.article)
     out = []
     for n, item in enumerate(chosen):
         if n in dropped:
             continue
         if n in notes:
             note = "; ".join(dict.fromkeys(([item.note] if item.note else []) + notes[n]))
-            item = dataclasses.replace(item, note=note)
+            item = dataclasses.replace(item, note=note, noted=tuple(sorted(set(item.noted) | cited[n])))
         out.append(item)
     return tuple(out)
 

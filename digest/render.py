@@ -129,6 +129,7 @@ def contract(digest: Digest) -> dict[str, Any]:
                         "sources": [_source(articles[i]) for i in item.fact.sources],
                         "partial_sources": [_source(articles[i]) for i in item.fact.partial],
                         "note": item.note,
+                        "note_sources": [_source(articles[i]) for i in item.noted],
                     }
                     for item in section.items
                 ],
@@ -181,12 +182,13 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
     numbers: dict[int, int] = {}
     for section in digest.sections:
         for item in section.items:
-            for i in (*item.fact.sources, *item.fact.partial):
+            for i in (*item.fact.sources, *item.fact.partial, *item.noted):
                 numbers.setdefault(i, len(numbers) + 1)
     for section_data, section in zip(data["sections"], digest.sections):
         for item_data, item in zip(section_data["items"], section.items):
             item_data["refs"] = sorted(numbers[i] for i in item.fact.sources)
             item_data["partial_refs"] = sorted(numbers[i] for i in item.fact.partial)
+            item_data["note_refs"] = sorted(numbers[i] for i in item.noted)
     data["references"] = [
         {"n": n, **_source(digest.articles[i]), "outlets": list(digest.articles[i].outlets),
          **_reference_target(digest.articles[i], link_schemes)}

@@ -46,3 +46,22 @@ def test_reference_markers_ascend_within_an_item(sample_digest):
     runs = [[int(n) for n in re.findall(r"\d+", run)] for run in re.findall(r"(?:\[\d+\])+", text)]
     assert any(len(run) > 1 for run in runs)
     assert all(run == sorted(run) for run in runs)
+
+
+@pytest.mark.parametrize("max_words", [60, 450])
+def test_a_note_cites_the_article_it_names_and_sources_list_it(max_words):
+    from digest.render import view
+
+    digest = build_digest(load_config(flags={"inputs": [str(SAMPLE)], "date": SAMPLE_DATE, "max_words": max_words},
+                                      environ={}))
+    data = view(digest)
+    references = {ref["n"]: ref for ref in data["references"]}
+    noted = [item for section in data["sections"] for item in section["items"] if item["note"]]
+    assert noted
+    for item in noted:
+        assert item["note_refs"] and item["note_sources"]
+        for n in item["note_refs"]:
+            ref = references[n]
+            assert (ref["outlet"] or f"“{ref['title']}”") in item["note"]
+    text = render(digest, "text")
+    assert all(f"[{n}] " in text.split("Sources")[-1] for item in noted for n in item["note_refs"])

@@ -32,38 +32,42 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
 
     ``stories`` come most important first. With many stories, single-article,
     single-outlet ones are minor and go to "In brief", which keeps ``BRIEF_SHARE`` of
-    the words. The others get a section each while there is room for
-    ``MIN_SECTION_WORDS`` (the rest are minor too); every section gets that minimum, and the remaining words are shared in
-    proportion to the square root of the story's number of articles, so a big story
-    gets more than a small one but never crowds it out.
+    the words (and one sentence, with ``config.sentences``). The others get a section each
+    while there is room for ``MIN_SECTION_WORDS`` and a sentence (the rest are minor too);
+    every section gets that minimum, and what remains is shared in proportion to the square
+    root of the story's number of articles, so a big story gets more than a small one but
+    never crowds it out. The budgets add up to at most ``config.max_words`` words and
+    ``config.sentences`` sentences; a digest too short for two parts is the top story's.
     """
     many = len(stories) > BRIEF_AFTER
     major = [i for i, s in enumerate(stories) if not many or len(s.articles) > 1 or s.outlets > 1]
-    has_minor = len(major) < len(stories)
-    words = config.max_words
-    brief_words = round(words * BRIEF_SHARE) if has_minor else 0
+    words, sentences = config.max_words, config.sentences
     if not major:  # only single-article stories: "In brief" is the digest
-        sentences = config.sentences
         return [None] * len(stories), Budget(words=words, sentences=sentences)
+    brief_words = round(words * BRIEF_SHARE)
+    fit = len(major) if len(major) == len(stories) and len(major) * MIN_SECTION_WORDS <= words else min(
+        len(major), (words - brief_words) // MIN_SECTION_WORDS)
+    brief = fit < len(stories)  # some stories go to "In brief"
+    if sentences is not None and fit > sentences - brief:  # a sentence a section, one for "In brief"
+        fit, brief = sentences - 1, True
+    if fit < 1:  # no room for two parts
+        fit, brief = 1, False
+    major = major[:fit]
+    if not brief:
+        brief_words = 0
     room = words - brief_words
-    fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
-    if fit < len(major):  # stories with no room for a section of their own are minor too
-        if not has_minor:
-            brief_words = max(MIN_SECTION_WORDS, round(words * BRIEF_SHARE))
-            room = words - brief_words
-            fit = min(len(major), max(1, room // MIN_SECTION_WORDS))
-        major = major[:fit]
-    weights = {i: math.sqrt(len(stories[i].articles) or 1) for i in major}
-    total = sum(weights.values()) or 1.0
-    spare = max(0, room - MIN_SECTION_WORDS * len(major))
-    sentences = config.sentences
+    weights = [math.sqrt(len(stories[i].articles) or 1) for i in major]
+    shares = [w / sum(weights) for w in weights]
+    least = min(MIN_SECTION_WORDS, room // fit)
+    spare = room - least * fit
     budgets: list[Budget | None] = [None] * len(stories)
-    for i in major:
-        share = weights[i] / total
-        n = None if sentences is None else max(1, math.floor(sentences * share))
-        budgets[i] = Budget(words=MIN_SECTION_WORDS + math.floor(spare * share), sentences=n)
-    brief_sentences = None if sentences is None else max(1, round(sentences * BRIEF_SHARE))
-    return budgets, Budget(words=max(brief_words, MIN_SECTION_WORDS), sentences=brief_sentences)
+    for i, share in zip(major, shares):
+        n = None if sentences is None else 1 + math.floor((sentences - brief - fit) * share)
+        budgets[i] = Budget(words=least + math.floor(spare * share), sentences=n)
+    given = [b for b in budgets if b is not None]
+    left_words = words - sum(b.words for b in given) if brief else 0
+    left_sentences = None if sentences is None else sentences - sum(b.sentences for b in given) if brief else 0
+    return budgets, Budget(words=left_words, sentences=left_sentences)
 
 
 def in_brief(

@@ -48,7 +48,7 @@ def test_reference_markers_ascend_within_an_item(sample_digest):
     assert all(run == sorted(run) for run in runs)
 
 
-@pytest.mark.parametrize("max_words", [60, 450])
+@pytest.mark.parametrize("max_words", [100, 450])
 def test_a_note_cites_the_article_it_names_and_sources_list_it(max_words):
     from digest.render import view
 

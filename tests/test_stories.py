@@ -271,3 +271,31 @@ def test_a_title_shared_by_unrelated_articles_does_not_make_them_one_story():
     articles, _ = corpus_articles({**same, "library": CORPUS["library"]})
     groups = sorted(s.articles for s in cluster_stories(articles, singleton_facts(articles), Config()))
     assert groups == [(0, 1), (2, 3)]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(sizes=st.lists(st.integers(1, 9), min_size=1, max_size=40), words=st.integers(0, 1000),
+       sentences=st.none() | st.integers(0, 30))
+def test_share_budget_never_gives_more_than_the_digest_has(sizes, words, sentences):
+    stories = [Story(title=str(k), articles=tuple(range(k * 10, k * 10 + n)), facts=()) for k, n in enumerate(sizes)]
+    budgets, brief = share_budget(stories, Config(max_words=words, sentences=sentences))
+    given_ = [b for b in budgets if b is not None]
+    assert sum(b.words for b in given_) + brief.words <= words
+    if sentences is not None:
+        assert sum(b.sentences for b in given_) + brief.sentences <= sentences
+    assert given_ or (len(sizes) > 6 and set(sizes) == {1})  # a section, unless all are briefs
+
+
+def test_length_limits_hold_on_the_sample(tmp_path):
+    from conftest import SAMPLE, SAMPLE_DATE
+
+    for flags in ({"sentences": 2}, {"max_words": 60}, {"max_words": 100, "sentences": 3}):
+        digest = build(Config(inputs=(str(SAMPLE),), date=SAMPLE_DATE, **flags)).digest
+        items = [item for section in digest.sections for item in section.items]
+        assert items
+        assert len(items) <= flags.get("sentences", len(items))
+        assert sum(len(item.fact.text.split()) for item in items) <= flags.get("max_words", 450)

@@ -194,7 +194,10 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
          **_reference_target(digest.articles[i], link_schemes)}
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]
-    data["lead"] = next((s["items"][0]["text"] for s in data["sections"] if s["items"]), "")
+    # A section that chose nothing (an "In brief" without room) is a heading with nothing under
+    # it for a reader; the JSON contract keeps it, for its articles.
+    data["sections"] = [s for s in data["sections"] if s["items"]]
+    data["lead"] = data["sections"][0]["items"][0]["text"] if data["sections"] else ""
     return data
 
 

@@ -3,6 +3,7 @@
 Regenerate after an intended change with ``UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py``
 and review the diff like code.
 """
+import json
 import os
 import re
 from pathlib import Path
@@ -65,3 +66,19 @@ def test_a_note_cites_the_article_it_names_and_sources_list_it(max_words):
             assert (ref["outlet"] or f"“{ref['title']}”") in item["note"]
     text = render(digest, "text")
     assert all(f"[{n}] " in text.split("Sources")[-1] for item in noted for n in item["note_refs"])
+
+
+def test_a_section_with_nothing_chosen_is_not_shown_and_an_empty_day_says_so(sample_digest):
+    import dataclasses
+
+    first, *rest = sample_digest.sections
+    partly = dataclasses.replace(sample_digest, sections=(first, *(dataclasses.replace(s, items=()) for s in rest)))
+    for fmt in ("text", "md", "html"):
+        out = render(partly, fmt)
+        assert first.title in out and not any(s.title in out for s in rest if s.title != first.title), fmt
+        assert "Nothing to report" not in out
+    assert len(json.loads(render(partly, "json"))["sections"]) == len(sample_digest.sections)
+    empty = dataclasses.replace(sample_digest, sections=tuple(dataclasses.replace(s, items=()) for s in sample_digest.sections))
+    for fmt in ("text", "md", "html"):
+        out = render(empty, fmt)
+        assert "Nothing to report for this date." in out and "Sources" not in out, fmt

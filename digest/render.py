@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from .errors import ConfigError
 from .models import Article, Digest
 
 # "eml" is not a template: digest.email builds the MIME message (text + HTML parts).
@@ -220,6 +221,20 @@ def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any)
     extra.setdefault("link_schemes", LOCAL_LINK_SCHEMES)
     extra.setdefault("email", False)
     extra.setdefault("unsubscribe_url", None)
-    template = environment(templates).get_template(f"{fmt}.j2" if fmt != "html" else "html.html.j2")
+    if templates and not Path(templates).is_dir():
+        raise ConfigError(f"templates: {templates} is not a folder")
+    name = f"{fmt}.j2" if fmt != "html" else "html.html.j2"
     data = view(digest, extra["link_schemes"]) if fmt != "json" else contract(digest)
-    return template.render(digest=data, **extra)
+    try:
+        return environment(templates).get_template(name).render(digest=data, **extra)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:  # e.g. a name the template uses that the digest does not have
+        raise ConfigError(f"{_template_path(templates, name)}: template error: {exc}") from None
+
+
+def _template_path(templates: str | None, name: str) -> str:
+    """The file ``name`` was loaded from: the user's folder first, as the loader looks."""
+    if templates and (Path(templates) / name).is_file():
+        return str(Path(templates) / name)
+    return name

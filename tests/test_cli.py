@@ -191,3 +191,18 @@ def test_explain_is_written_when_the_digest_goes_to_stdout(cli, tmp_path):
             "--explain", str(explain))
     assert r.returncode == 0 and json.loads(r.stdout)["sections"]
     assert json.loads(explain.read_text())["merges"]
+
+
+def test_template_mistakes_are_config_errors_naming_the_file(cli, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "text.j2").write_text("{{ digest.headline_of_the_day }}\n")
+    (broken / "md.j2").write_text("{% for %}\n")
+    out = tmp_path / "out"
+    cases = [(["--templates", str(broken), "--format", "text"], f"{broken / 'text.j2'}: template error"),
+             (["--templates", str(broken), "--format", "md"], "md.j2:1: template error"),
+             (["--templates", str(tmp_path / "none"), "--format", "text"], "is not a folder")]
+    for args, message in cases:
+        r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--no-state", "--out", str(out), *args)
+        assert r.returncode == 78 and r.stderr.count("\n") == 1 and message in r.stderr, (args, r.stderr)
+        assert not out.exists() or not list(out.glob("digest-*"))

@@ -29,6 +29,7 @@ from .config import Config
 from .errors import InputDataError, NoInputError
 from .models import Article
 from .readers import (
+    CONTROL,
     decode,
     fetch_articles,
     is_url_list,
@@ -113,7 +114,7 @@ def split_headline(body: str) -> tuple[str | None, str]:
 
 def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .txt or .md article with optional YAML front matter."""
-    text = decode(data, path)
+    text = CONTROL.sub(" ", decode(data, path))  # terminal escapes, NULs: never into a digest
     try:
         post = frontmatter.loads(text)
     except (yaml.YAMLError, ValueError, TypeError) as exc:
@@ -133,7 +134,7 @@ def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
             id=-1,
             url=str(meta.get("url") or path.resolve().as_uri()),
             title=" ".join(title.split()),
-            outlet=str(outlet) if outlet else None,
+            outlet=" ".join(str(outlet).split()) or None if outlet else None,
             published=parse_published(meta.get("published") or meta.get("date"), path),
             body=body,
             path=str(path),

@@ -158,8 +158,9 @@ _DROP_TAGS = frozenset(
 )
 _SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[^\S\n]+")
-# C0 controls but tab, newline and carriage return; DEL; lone surrogates (never text).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Terminal escape sequences ("\x1b[31m") whole; C0 controls but tab, newline and carriage
+# return; DEL; lone surrogates (never text).
+CONTROL = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def html_to_text(markup: str) -> str:
@@ -169,7 +170,7 @@ def html_to_text(markup: str) -> str:
     Used for feed entries, whose content is a fragment too short for trafilatura's
     main-text heuristics.
     """
-    markup = _CONTROL.sub(" ", markup)  # lxml refuses text with control characters
+    markup = CONTROL.sub(" ", markup)  # lxml refuses text with control characters
     if "<" not in markup and "&" not in markup:
         return plain_text(markup)
     try:
@@ -199,14 +200,14 @@ def blocks_to_paragraphs(text: str) -> str:
     one before when that one has no sentence ending, which is right for hard-wrapped
     prose and wrong for a list item or caption that was its own element.
     """
-    lines = (_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines())
+    lines = (_SPACES.sub(" ", line).strip() for line in CONTROL.sub(" ", text).splitlines())
     return "\n\n".join(line for line in lines if line)
 
 
 def plain_text(text: str) -> str:
     """Text as its author laid it out (wrapped lines stay wrapped), with control characters
     and trailing spaces gone, runs of spaces and of blank lines collapsed."""
-    lines = [_INLINE_SPACES.sub(" ", line).strip() for line in _CONTROL.sub(" ", text).splitlines()]
+    lines = [_INLINE_SPACES.sub(" ", line).strip() for line in CONTROL.sub(" ", text).splitlines()]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

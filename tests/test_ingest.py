@@ -85,3 +85,13 @@ def test_split_headline_needs_a_heading():
 def test_markdown_emphasis_goes_but_underscores_and_stars_inside_words_stay():
     text = "The budget_officer said **all** of it, _twice_, about my_page_name and 2*3*4 *today*."
     assert markdown_to_text(text) == "The budget_officer said all of it, twice, about my_page_name and 2*3*4 today."
+
+
+def test_control_characters_and_terminal_escapes_never_reach_an_article(tmp_path):
+    (tmp_path / "a.md").write_text(
+        '---\ntitle: "Escape \x1b[31mRED\x1b[0m title"\noutlet: "Ctl\x07 News"\n---\n'
+        "The mayor said the \x1b[1mnew\x1b[0m tram line opens on Monday.\x0b Trains run every six minutes.\n"
+    )
+    (article,) = ingest([str(tmp_path)], Config()).articles
+    assert (article.title, article.outlet) == ("Escape RED title", "Ctl News")
+    assert "the new tram line" in " ".join(article.body.split()) and "\x1b" not in article.body and "\x0b" not in article.body

@@ -22,7 +22,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 64 (EX_USAGE)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EX_USAGE, f"digest: error: {message} (see digest {self.prog.split()[-1]} --help)\n")
+        command = " ".join(["digest", *self.prog.split()[1:]])  # "digest" or "digest run"
+        self.exit(EX_USAGE, f"digest: error: {message} (see {command} --help)\n")
 
 
 def _formats(value: str) -> tuple[str, ...]:

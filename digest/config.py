@@ -215,7 +215,27 @@ def load_config(
     config = _apply(config, env_table(environ), "DIGEST_")
     if flags:
         config = _apply(config, _drop_none(flags), "--")
+    _check_ranges(config)
     return config
+
+
+# (key, lowest allowed, highest allowed): values of the right type that still make no sense.
+_RANGES = (
+    ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
+    ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
+    ("fetch_timeout", 0, None),
+)
+
+
+def _check_ranges(config: Config) -> None:
+    for name, low, high in _RANGES:
+        value = getattr(config, name)
+        if value is None:
+            continue
+        # NaN compares false with everything: "not low <= value" catches it too.
+        if not low <= value or (high is not None and not value <= high):
+            limits = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{_key(name)}: expected {limits}, got {value!r}")
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:

@@ -152,7 +152,10 @@ def since_moment(value: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(timezone.utc)
     found = _DURATION.match(value)
     if found:
-        return now - timedelta(**{_UNIT[found.group(2).lower()]: float(found.group(1))})
+        try:
+            return now - timedelta(**{_UNIT[found.group(2).lower()]: float(found.group(1))})
+        except OverflowError:
+            raise UsageError(f"--since {value!r}: further back than any date") from None
     try:
         return datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=timezone.utc)
     except ValueError:

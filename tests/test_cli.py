@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from conftest import SAMPLE, SAMPLE_DATE
 
 
@@ -206,3 +208,29 @@ def test_template_mistakes_are_config_errors_naming_the_file(cli, tmp_path):
         r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--no-state", "--out", str(out), *args)
         assert r.returncode == 78 and r.stderr.count("\n") == 1 and message in r.stderr, (args, r.stderr)
         assert not out.exists() or not list(out.glob("digest-*"))
+
+
+@pytest.mark.parametrize("where, value", [
+    ("toml", "max_words = -3"), ("toml", "sentences = 0"), ("env", "DIGEST_MAX_WORDS=0"),
+    ("flag", "--threshold=nan"), ("flag", "--threshold=150"),
+])
+def test_values_out_of_range_are_config_errors_from_any_source(cli, tmp_path, where, value):
+    args, env = ["run", str(SAMPLE), "--no-state", "--format", "text", "--out", str(tmp_path / "out")], {}
+    if where == "toml":
+        (tmp_path / "digest.toml").write_text(value + "\n")
+        args += ["--config", str(tmp_path / "digest.toml")]
+    elif where == "env":
+        name, _, setting = value.partition("=")
+        env[name] = setting
+    else:
+        args.append(value)
+    r = cli(*args, env=env)
+    assert r.returncode == 78 and r.stderr.count("\n") == 1 and "expected" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_usage_errors_point_to_the_right_help_and_a_huge_since_is_one(cli):
+    r = cli("--bogus")
+    assert r.returncode == 64 and "digest digest" not in r.stderr and "(see digest --help)" in r.stderr
+    r = cli("run", str(SAMPLE), "--no-state", "--format", "text", "--out", "-", "--since", "99999999d")
+    assert r.returncode == 64 and r.stderr.count("\n") == 1 and "--since" in r.stderr

@@ -110,7 +110,7 @@ def safe_link(url: str | None, schemes: frozenset[str] | tuple[str, ...] = LOCAL
 
 
 def _source(article: Article) -> dict[str, Any]:
-    return {"url": article.url, "title": article.title, "outlet": article.outlet}
+    return {"url": article.url, "title": article.title, "outlet": article.outlet, "outlets": list(article.outlets)}
 
 
 def contract(digest: Digest) -> dict[str, Any]:
@@ -191,7 +191,7 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
             item_data["partial_refs"] = sorted(numbers[i] for i in item.fact.partial)
             item_data["note_refs"] = sorted(numbers[i] for i in item.noted)
     data["references"] = [
-        {"n": n, **_source(digest.articles[i]), "outlets": list(digest.articles[i].outlets),
+        {"n": n, **_source(digest.articles[i]),
          **_reference_target(digest.articles[i], link_schemes)}
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]

@@ -82,3 +82,17 @@ def test_a_section_with_nothing_chosen_is_not_shown_and_an_empty_day_says_so(sam
     for fmt in ("text", "md", "html"):
         out = render(empty, fmt)
         assert "Nothing to report for this date." in out and "Sources" not in out, fmt
+
+
+def test_an_article_two_outlets_carried_names_both_in_every_format(tmp_path):
+    body = ("The tram line to Ostby opens on Monday, the transport office said. Trains will run every six "
+            "minutes at peak times, and tickets cost the same as on the buses.\n")
+    for name, outlet, url in (("a.md", "Valley Post", "https://valleypost.example/tram"),
+                              ("b.md", "Other Post", "https://otherpost.example/tram")):
+        (tmp_path / name).write_text(f"---\ntitle: Tram line opens\noutlet: {outlet}\nurl: {url}\n---\n{body}")
+    digest = build_digest(load_config(flags={"inputs": [str(tmp_path)], "date": SAMPLE_DATE}, environ={}))
+    for fmt in ("text", "md", "html"):
+        sources = render(digest, fmt).split("Sources")[-1]
+        assert "Other Post, Valley Post" in sources, fmt
+    item = json.loads(render(digest, "json"))["sections"][0]["items"][0]
+    assert item["sources"][0]["outlets"] == ["Other Post", "Valley Post"]

@@ -27,7 +27,7 @@ from typing import Mapping
 
 from .config import Config, SmtpConfig
 from .email import addresses, for_recipient
-from .errors import ConfigError, NoInputError, OutputError, TemporaryFailure
+from .errors import ConfigError, InputDataError, NoInputError, OutputError, TemporaryFailure
 from .output import atomic_write
 
 log = logging.getLogger("digest")
@@ -158,7 +158,11 @@ def read_message(eml: Path) -> EmailMessage:
         raise NoInputError(f"{eml}: no such file (write it with digest run --format eml)") from None
     except OSError as exc:
         raise NoInputError(f"{eml}: cannot read: {exc.strerror}") from None
-    return BytesParser(policy=policy.SMTP).parsebytes(raw)  # type: ignore[return-value]
+    msg = BytesParser(policy=policy.SMTP).parsebytes(raw)
+    # The parser takes anything; a digest message has these (a Markdown file has none).
+    if not all(msg.get(header) for header in ("From", "Date", "Message-ID", "Subject")):
+        raise InputDataError(f"{eml}: not an email message (write one with digest run --format eml)")
+    return msg  # type: ignore[return-value]
 
 
 def _recipients(msg: EmailMessage, config: Config) -> tuple[Address, ...]:

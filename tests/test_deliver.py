@@ -377,3 +377,12 @@ def test_no_password_over_an_unencrypted_connection(tmp_path, eml, cert):
     config = load_config(write_config(tmp_path, free_port(), cert, security="none"), environ={})
     with pytest.raises(ConfigError, match="in clear"):
         send(eml, config)
+
+
+def test_a_file_that_is_no_email_is_refused_before_any_connection(tmp_path, smtp_server, cert, capsys):
+    from conftest import SAMPLE
+
+    config = write_config(tmp_path, smtp_server.port, cert)
+    code = main(["send", str(SAMPLE / "northern-wire-council.md"), "--config", str(config)])
+    assert code == 65 and "not an email message" in capsys.readouterr().err
+    assert smtp_server.envelopes == []

@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Sequence, TextIO
 from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
-from .errors import NoInputError, UsageError
+from .errors import NoInputError, OutputError, UsageError
 from .ingest import collect, discover, input_urls, read_one
 from .models import Article, Digest, Item, Stats
 from .output import check_formats, pause, remove_stale_temps, render_output, write_explain, write_outputs
@@ -268,6 +268,8 @@ def run(
     day = digest_date(config)
     if config.out == "-" and len(config.formats) != 1:
         raise UsageError("--out - prints one format: add --format text (or html, md, json, eml)")
+    if config.out != "-" and Path(config.out).exists() and not Path(config.out).is_dir():
+        raise OutputError(f"{config.out}: not a folder (--out names the folder the digest files go in)")
     where = lock_path(config)
     with lock(where, config.lock_timeout) if where else nullcontext():
         state = State.open(state_path(config), config.lock_timeout) if config.state.enabled else None

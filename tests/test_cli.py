@@ -234,3 +234,12 @@ def test_usage_errors_point_to_the_right_help_and_a_huge_since_is_one(cli):
     assert r.returncode == 64 and "digest digest" not in r.stderr and "(see digest --help)" in r.stderr
     r = cli("run", str(SAMPLE), "--no-state", "--format", "text", "--out", "-", "--since", "99999999d")
     assert r.returncode == 64 and r.stderr.count("\n") == 1 and "--since" in r.stderr
+
+
+def test_an_out_that_is_a_file_is_named_as_not_a_folder(cli, tmp_path):
+    afile = tmp_path / "digest.txt"
+    afile.write_text("keep me\n")
+    for state in (["--no-state"], ["--state", str(tmp_path / "s.sqlite")]):
+        r = cli("run", str(SAMPLE), "--out", str(afile), *state)
+        assert r.returncode == 73 and f"{afile}: not a folder" in r.stderr and r.stderr.count("\n") == 1
+    assert afile.read_text() == "keep me\n"

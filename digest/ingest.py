@@ -171,7 +171,10 @@ def is_url(value: str | Path) -> bool:
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
-    """Every readable file under ``paths`` in a stable order; a missing path is an error."""
+    """Every article file under ``paths`` in a stable order; a missing path is an error.
+
+    A broken link is listed too, so that reading it warns about it by name.
+    """
     found: list[Path] = []
     for raw in paths:
         if is_url(raw):
@@ -180,7 +183,7 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
         if path.is_dir():
             found.extend(
                 p for p in sorted(path.rglob("*"), key=lambda p: p.as_posix())
-                if p.is_file() and reader_for(p) is not None and not p.name.startswith(".")
+                if (p.is_file() or p.is_symlink()) and reader_for(p) is not None and not p.name.startswith(".")
             )
         elif path.is_file():
             found.append(path)

@@ -243,3 +243,11 @@ def test_an_out_that_is_a_file_is_named_as_not_a_folder(cli, tmp_path):
         r = cli("run", str(SAMPLE), "--out", str(afile), *state)
         assert r.returncode == 73 and f"{afile}: not a folder" in r.stderr and r.stderr.count("\n") == 1
     assert afile.read_text() == "keep me\n"
+
+
+def test_a_broken_link_in_a_folder_is_a_warning_naming_it(cli, write_article, tmp_path):
+    write_article("good.txt", "The harbour bridge reopened on Friday after three weeks of repairs.\n")
+    (write_article.folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    r = cli("run", str(write_article.folder), "--date", SAMPLE_DATE, "--no-state", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0 and r.stderr.count("\n") == 1
+    assert "warning" in r.stderr and "gone.txt" in r.stderr

@@ -77,7 +77,7 @@ def test_multipart_alternative_with_text_first_then_html(sample):
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in msg.iter_parts())
-    assert msg.get_body(("plain",)).get_content().startswith("News digest - 2026-11-20")
+    assert msg.get_body(("plain",)).get_content().startswith("News digest — 2026-11-20")
 
 
 def test_headers(sample):

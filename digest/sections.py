@@ -45,8 +45,10 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
     if not major:  # only single-article stories: "In brief" is the digest
         return [None] * len(stories), Budget(words=words, sentences=sentences)
     brief_words = round(words * BRIEF_SHARE)
-    fit = len(major) if len(major) == len(stories) and len(major) * MIN_SECTION_WORDS <= words else min(
-        len(major), (words - brief_words) // MIN_SECTION_WORDS)
+    if len(major) == len(stories) and len(major) * MIN_SECTION_WORDS <= words:
+        fit = len(major)  # a section for every story: no "In brief"
+    else:
+        fit = min(len(major), (words - brief_words) // MIN_SECTION_WORDS)
     brief = fit < len(stories)  # some stories go to "In brief"
     if sentences is not None and fit > sentences - brief:  # a sentence a section, one for "In brief"
         fit, brief = sentences - 1, True

@@ -34,7 +34,6 @@ from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
 from scipy import sparse
 
 from .config import Config
@@ -417,6 +416,7 @@ def features(a: Analysis, b: Analysis) -> list[float]:
     return pair_features([a], [b])[0].tolist()
 
 
+_RATIO = FEATURES.index("ratio")
 _PARTIAL = FEATURES.index("partial_ratio")
 _UNMATCHED = FEATURES.index("unmatched")
 _JACCARD = FEATURES.index("content_jaccard")
@@ -450,18 +450,20 @@ def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool 
     return out
 
 
-def partial_floor(firsts: Sequence[str], seconds: Sequence[str]) -> np.ndarray:
-    """A lower bound of ``fuzz.partial_ratio / 100`` for each pair, from one Indel distance.
+def partial_floor(firsts: Sequence[str], seconds: Sequence[str], ratios: np.ndarray) -> np.ndarray:
+    """A lower bound of ``fuzz.partial_ratio / 100`` for each pair, from its ``fuzz.ratio / 100``.
 
-    partial_ratio is the best ``fuzz.ratio`` of the shorter text (m characters) against a
-    window of m characters of the longer one (n), trying every window (rapidfuzz 3 slides
-    over all of them: rapidfuzz/RapidFuzz#389). The two share L characters in order; cut
-    the longer text into ceil(n / m) windows and one holds ceil(L / ceil(n / m)) of them,
-    so that window's ratio, k shared characters over m, is at least that.
+    The ratio is 1 - d / (n + m) for the Indel distance d of the two texts (n and m
+    characters, m the shorter), so it gives d back exactly, and with it the L characters
+    they share in order. partial_ratio is the best ratio of the shorter text against a
+    window of m characters of the longer one, trying every window (rapidfuzz 3 slides over
+    all of them: rapidfuzz/RapidFuzz#389). Cut the longer text into ceil(n / m) windows and
+    one holds ceil(L / ceil(n / m)) of them, so that window's ratio, k shared characters
+    over m, is at least that.
     """
     a = np.array([len(t) for t in firsts], dtype=np.int64)
     b = np.array([len(t) for t in seconds], dtype=np.int64)
-    distance = process.cpdist(firsts, seconds, scorer=Indel.distance, dtype=np.int64)
+    distance = np.rint((1 - np.asarray(ratios)) * (a + b)).astype(np.int64)
     common = (a + b - distance) // 2
     m = np.maximum(np.minimum(a, b), 1)
     windows = np.maximum(-(-np.maximum(a, b) // m), 1)
@@ -583,7 +585,10 @@ class FuzzyScorer:
         ys = [self.analyse(b) for _, b in pairs]
         rows = pair_features(xs, ys, partial=False)
         weight = FUZZY_COEF[_PARTIAL]
-        most = weight if weight >= 0 else weight * partial_floor([x.norm for x in xs], [y.norm for y in ys])
+        if weight >= 0:
+            most = weight
+        else:
+            most = weight * partial_floor([x.norm for x in xs], [y.norm for y in ys], rows[:, _RATIO])
         z = FUZZY_INTERCEPT + most + rows @ np.array(FUZZY_COEF)
         # The slack covers the rounding of this arithmetic against ``_logistic``'s.
         ruled_out = 100.0 / (1.0 + np.exp(-z)) < self.threshold - 1e-6

@@ -177,7 +177,8 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
     """What the text, HTML and Markdown templates see: the contract plus numbered references.
 
     Each reference carries ``href`` (a link allowed by ``link_schemes``, or None)
-    and ``shown_url`` (a file: address to print as plain text when it is not a link).
+    and ``shown_url`` (a file: address to print as plain text when it is not a link), and
+    ``shown_outlet`` (every outlet that carried the article, or "Unknown outlet").
     """
     data = contract(digest)
     numbers: dict[int, int] = {}
@@ -192,6 +193,7 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
             item_data["note_refs"] = sorted(numbers[i] for i in item.noted)
     data["references"] = [
         {"n": n, **_source(digest.articles[i]),
+         "shown_outlet": ", ".join(digest.articles[i].outlets) or digest.articles[i].outlet or "Unknown outlet",
          **_reference_target(digest.articles[i], link_schemes)}
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]

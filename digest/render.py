@@ -54,7 +54,8 @@ def environment(override: str | None = None) -> jinja2.Environment:
 # autolinks, GFM strikethrough; "!" needs none, as the "[" of an image is escaped), "&" only
 # where it would start an entity; characters that only matter at the start of a line are escaped
 # only there, so ordinary prose (. , ' " - ( ) : ; ! &) stays readable.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?[0-9A-Za-z]+;))")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # an "&" that would start an entity reference
+_MD_INLINE = re.compile(rf"([\\`*_\[\]<>~]|{_MD_ENTITY.pattern})")
 # At the start of the text (a list item's or heading's first characters): headings, bullet
 # lists, thematic breaks (--- / +++ are not, but a leading - or + would nest a list), ordered lists.
 _MD_BLOCK_START = re.compile(r"^(?:([#+\-])|(\d{1,9})([.)])(?=\s|$))")
@@ -90,7 +91,6 @@ def markdown_code(value: Any) -> str:
 # Inside <...> a destination may not hold < > or a line ending; spaces and controls are not
 # valid in a URL anyway; a backslash would escape the next character.
 _MD_DESTINATION_UNSAFE = re.compile(r"[<>\\\s\x00-\x1f\x7f]")
-_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def markdown_destination(url: Any) -> str:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .config import Config
+from .errors import ConfigError
 from .models import Article, Conflict, Fact, Item
 from .ranker import RankerSettings, digest_ranker
 from .segment import word_count, words
+from .terms import words_language
 
 
 @dataclass(frozen=True)
@@ -161,9 +163,14 @@ def sumy_ranker(summarizer_name: str) -> Ranker:
         from sumy.nlp.stemmers import Stemmer
         from sumy.utils import get_stop_words
 
-        summarizer = _SUMY[summarizer_name](Stemmer(config.language))
-        if hasattr(summarizer, "stop_words"):
-            summarizer.stop_words = get_stop_words(config.language)
+        language = words_language(config.language)  # sumy knows "english", not Punkt's "english_web"
+        try:
+            summarizer = _SUMY[summarizer_name](Stemmer(language))
+            if hasattr(summarizer, "stop_words"):
+                summarizer.stop_words = get_stop_words(language)
+        except LookupError:
+            raise ConfigError(f"algorithm {summarizer_name}: sumy has no stemmer or stop words for "
+                              f"{config.language!r}; use the default algorithm (digest)") from None
         document, order = _sumy_document(facts, config.language)
         ratings: dict[int, float] = {}
 

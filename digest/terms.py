@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Callable
 
 
-def _words_of(language: str) -> str:
+def words_language(language: str) -> str:
     """The language whose words a Punkt variant uses ("english_web" -> "english")."""
     return language.partition("_")[0]
 
@@ -20,7 +20,7 @@ def stemmer(language: str) -> Callable[[str], str]:
     from nltk.stem.snowball import SnowballStemmer
 
     try:
-        stem = SnowballStemmer(_words_of(language)).stem
+        stem = SnowballStemmer(words_language(language)).stem
     except ValueError:
         return str
     return lru_cache(maxsize=1 << 18)(stem)
@@ -35,7 +35,7 @@ def stop_words(language: str) -> frozenset[str]:
     """
     from sumy.utils import expand_resource_path, read_stop_words
 
-    name = _words_of(language)
+    name = words_language(language)
     if not name.isalpha():  # a name, never a path
         return frozenset()
     try:

@@ -251,3 +251,12 @@ def test_a_broken_link_in_a_folder_is_a_warning_naming_it(cli, write_article, tm
     r = cli("run", str(write_article.folder), "--date", SAMPLE_DATE, "--no-state", "--out", str(tmp_path / "out"))
     assert r.returncode == 0 and r.stderr.count("\n") == 1
     assert "warning" in r.stderr and "gone.txt" in r.stderr
+
+
+@pytest.mark.parametrize("language, code", [("english_web", 0), ("malayalam", 78)])
+def test_sumy_algorithms_take_punkt_variants_and_refuse_languages_they_lack(cli, tmp_path, language, code):
+    (tmp_path / "digest.toml").write_text(f'language = "{language}"\n')
+    r = cli("run", str(SAMPLE), "--config", str(tmp_path / "digest.toml"), "--algorithm", "lexrank",
+            "--no-state", "--format", "text", "--out", "-")
+    assert r.returncode == code, r.stderr
+    assert ("Sources" in r.stdout) if code == 0 else (r.stderr.count("\n") == 1 and "malayalam" in r.stderr)

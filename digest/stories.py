@@ -134,12 +134,12 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
     own title.
     """
     terms = _Terms(language)
-    titles = Counter(" ".join(a.title.casefold().split()) for a in articles)
+    titles = [" ".join(a.title.casefold().split()) for a in articles]
+    uses = Counter(titles)
     bags = []
-    for article, sentences in zip(articles, texts):
+    for article, title, sentences in zip(articles, titles, texts):
         bag = terms(" ".join(sentences))
-        shared = titles[" ".join(article.title.casefold().split())] > 1
-        if not is_generated_title(article) and (not shared or not bag):
+        if not is_generated_title(article) and (uses[title] == 1 or not bag):
             for term, n in terms(article.title).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)

@@ -36,7 +36,9 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from digest.analysis import Analyser  # noqa: E402
 from digest.config import Config  # noqa: E402
+from digest.errors import ConfigError  # noqa: E402
 from digest import dedup  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,8 +77,9 @@ class Split:
         self.a = [r[1] for r in rows]
         self.b = [r[2] for r in rows]
         an = [(analyser(a), analyser(b)) for a, b in zip(self.a, self.b)]
-        self.x = np.array([dedup.features(x, y) for x, y in an])
-        self.gap = np.array([dedup.length_gap(x, y) for x, y in an])
+        both = dedup.pair_features([x for x, _ in an], [y for _, y in an], cosines=np.zeros(len(an)))
+        self.x = both[:, :len(dedup.FEATURES)]
+        self.gap = both[:, -1]
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
         self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.msrp or default_eval_path("msrp")
     started = time.perf_counter()
-    analyser = dedup.Analyser("english")
+    analyser = Analyser("english")
     train = Split(load(folder / "train.tsv"), analyser)
     test = Split(load(folder / "test.tsv"), analyser)
     grid100 = np.arange(1, 100, 1.0)
@@ -163,18 +166,20 @@ def main(argv: list[str] | None = None) -> int:
     semantic_note = ""
     if not args.no_semantic:
         try:
-            scorer = dedup.SemanticScorer(Config())
-        except dedup.ConfigError as exc:
+            from digest.embed import make_embedder
+
+            embedder = make_embedder("minilm")
+        except (ImportError, ConfigError) as exc:
             semantic_note = f"semantic mode not measured: {exc}"
         else:
             for split in (train, test):
-                scorer.prepare(split.a + split.b)
-                split.cosine = np.array([scorer.cosine(a, b) for a, b in zip(split.a, split.b)])
+                va, vb = embedder.encode(split.a), embedder.encode(split.b)
+                split.cosine = np.einsum("ij,ij->i", va, vb)
             add("all-MiniLM-L6-v2 cosine alone", train.cosine * 100, test.cosine * 100)
             xs_train = np.column_stack([train.x, train.cosine, train.gap])  # dedup.semantic_features
             xs_test = np.column_stack([test.x, test.cosine, test.gap])
-            ss_train = logistic(xs_train, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
-            ss_test = logistic(xs_test, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
+            ss_train = logistic(xs_train, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
+            ss_test = logistic(xs_test, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
             add("**semantic score**", ss_train, ss_test)
             t_sem = add("**semantic decision**", ss_train, ss_test, decision=True)
             printed.append(f"semantic decision threshold chosen on train: {t_sem:g}")

@@ -34,7 +34,8 @@ from rouge_score import rouge_scorer
 from benchmarks.common import articles_of, facts_of, read_clusters
 from benchmarks.report import write_section
 from digest.config import Config
-from digest.rank import RANKERS, SUMY_ALGORITHMS, Budget, Ranker, Ranking, greedy_select
+from digest.models import Budget, Ranking
+from digest.rank import RANKERS, SUMY_ALGORITHMS, Ranker, greedy_select
 from digest.ranker import SIGNALS, RankerSettings, digest_ranker
 from digest.segment import words
 

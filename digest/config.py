@@ -63,7 +63,8 @@ class Config:
     algorithm: str = "digest"
     language: str = "english"
     dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
-    dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
+    dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (adds the embedding's cosine)
+    embedding: str = "none"  # sentence vectors (digest.embed): "wordllama", "minilm" or "none"
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
     templates: str | None = None

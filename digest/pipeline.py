@@ -19,14 +19,15 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
 
+from .analysis import Analyser
 from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
 from .ingest import collect, discover, input_urls, read_one
-from .models import Article, Digest, Item, Stats
+from .models import Article, Decision, Digest, Item, Stats
 from .output import check_formats, pause, remove_stale_temps, render_output, write_explain, write_outputs
-from .rank import Decision, get_ranker, surface_conflicts
+from .rank import get_ranker, surface_conflicts
 from .sections import lay_out
 from .segment import punkt_tokenizer, segment
 from .state import History, Recall, State, lock, screen, state_path
@@ -94,14 +95,15 @@ def build(
         done("segment")
     kept, drops = remove_boilerplate(articles, sentences, config)
     done("clean")
-    dedup = near_duplicates(kept, config)
+    analyser = Analyser(config.language)
+    dedup = near_duplicates(kept, config, analyser=analyser)
     done("dedup")
-    screening = screen(dedup.facts, history, config)
+    screening = screen(dedup.facts, history, config, analyser)
     if screening.recalls:
         log.info("%d facts already published before %s left out, %d updates kept",
                  len(screening.recalls) - len(screening.updates), day, len(screening.updates))
     done("recall")
-    stories = group_stories(articles, screening.facts, config)
+    stories = group_stories(articles, screening.facts, config, analyser=analyser)
     # Only disagreements between statements still on offer are news; a change from what an
     # earlier digest published is an update, marked as such.
     on_offer = {m for fact in screening.facts for m in fact.members}
@@ -111,7 +113,7 @@ def build(
         """Items with their notes: updates of earlier news, outlets that disagree."""
         return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
 
-    sections, decisions = lay_out(stories, articles, ranker, config, noted)
+    sections, decisions = lay_out(stories, articles, ranker, config, noted, analyser)
     done("rank")
 
     stats = Stats(

@@ -10,11 +10,11 @@ import dataclasses
 import math
 from typing import Callable, Sequence
 
+from .analysis import Analyser
 from .config import Config
-from .models import Article, Item, Section
-from .rank import Budget, Decision, Ranker
+from .models import Article, Budget, Decision, Item, Section, Story
+from .rank import Ranker
 from .segment import word_count
-from .stories import Story
 
 # A section needs room for one sentence: news sentences run 20-30 words.
 MIN_SECTION_WORDS = 35
@@ -73,7 +73,8 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
 
 
 def in_brief(
-    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config
+    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config,
+    analyser: Analyser | None = None,
 ) -> tuple[Section, list[Decision]]:
     """One section for the minor stories: one sentence each, most important story first.
 
@@ -88,7 +89,7 @@ def in_brief(
             break
         if not any(word_count(f.text) <= left for f in story.facts):
             continue  # nothing short enough: do not rank it at all
-        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
+        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config, analyser)
         decisions.extend(ranking.decisions)
         for item in ranking.chosen[:1]:
             items.append(item)
@@ -103,6 +104,7 @@ def lay_out(
     ranker: Ranker,
     config: Config,
     note: Callable[[Sequence[Item]], tuple[Item, ...]] = tuple,
+    analyser: Analyser | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Decision, ...]]:
     """The digest's sections, in story order with "In brief" last, and every ranking decision.
 
@@ -117,7 +119,7 @@ def lay_out(
         if budget is None:
             minor.append(story)
             continue
-        ranking = ranker(story.facts, articles, budget, config)
+        ranking = ranker(story.facts, articles, budget, config, analyser)
         decisions.extend(ranking.decisions)
         items = note(ranking.chosen)
         if items:
@@ -125,7 +127,7 @@ def lay_out(
         else:
             minor.append(story)
     if minor:
-        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
+        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config, analyser)
         decisions.extend(brief_decisions)
         sections.append(dataclasses.replace(brief, items=note(brief.items)))
     return tuple(sections), tuple(decisions)

@@ -7,7 +7,7 @@ names the old one lacked: then the fact stays, marked as an update. Facts record
 the digest's own date are never "old", so re-running a date rebuilds the same digest.
 
 Matching is robust to rewording: a fact is reduced to its content-word stems and
-numbers (``dedup.Analysis``); its fingerprint is the hash of that sorted set, and the
+numbers (``models.Analysis``); its fingerprint is the hash of that sorted set, and the
 lookup is fuzzy: earlier facts sharing enough stems (a sparse stem matrix, so thousands
 of facts cost milliseconds) are verified with the dedup stage's own scorer.
 
@@ -31,9 +31,10 @@ from typing import Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from .config import Config, default_state_path
-from .dedup import MIN_OVERLAP, Analyser, Analysis, make_scorer, stem_matrix
+from .analysis import CALENDAR_WORDS, Analyser
+from .dedup import MIN_OVERLAP, content_matrix, make_scorer, verify
 from .errors import DigestError, OutputError, StateError, TemporaryFailure
-from .models import Fact
+from .models import Analysis, Fact
 
 __all__ = [
     "SCHEMA_VERSION", "Published", "History", "Recall", "Screening", "State",
@@ -66,13 +67,6 @@ CREATE TABLE pending (              -- a run between its first rename and its re
     facts TEXT NOT NULL             -- JSON rows for the facts table
 );
 """
-
-# Names that move with the calendar, not with the news: "on Thursday" -> "on Friday"
-# is not new information about a statement.
-CALENDAR_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
-    "january february march april may june july august september october november december".split()
-)
 
 UPDATE = "update"
 # Earlier facts verified per sentence of the day, best overlap first: bounds the work
@@ -128,7 +122,7 @@ class Screening:
 # --------------------------------------------------------------------------- screening
 
 
-def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Screening:
+def screen(facts: Sequence[Fact], history: History | None, config: Config, analyser: Analyser | None = None) -> Screening:
     """Leave out facts published on an earlier date; keep and mark those that add to one.
 
     A fact matches an earlier one when any of its sentences would have merged with it
@@ -139,7 +133,7 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     if history is None or not history.published or not facts:
         return Screening(tuple(facts), frozenset(), ())
     scorer = make_scorer(config)
-    analyse = getattr(scorer, "analyse", None) or Analyser(config.language)
+    analyse = analyser or Analyser(config.language)
     old = history.published
     members = []  # (fact index, sentence), one per distinct wording of each fact
     for f, fact in enumerate(facts):
@@ -152,9 +146,17 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     pairs = _overlapping([a.content for a in analyses], [p.tokens for p in old])
 
     matched: dict[int, dict[int, bool]] = {}  # fact index -> {old index: same statement?}
-    for m, o in pairs:
+    cosines = None
+    if scorer.uses_vectors and pairs:
+        new_vectors = analyse.vectors([members[m][1].text for m, _ in pairs])
+        old_vectors = analyse.vectors([old[o].text for _, o in pairs])
+        if new_vectors is not None and old_vectors is not None:
+            cosines = np.einsum("ij,ij->i", new_vectors, old_vectors)
+    found = verify([analyses[m] for m, _ in pairs], [analyse(old[o].text) for _, o in pairs], scorer, cosines)
+    for (m, o), match in zip(pairs, found):
+        if match is None:
+            continue
         f, sentence = members[m]
-        match = scorer(sentence.text, old[o].text)
         same = match.rule is not None
         related = same or (bool(match.conflicts) and match.score >= scorer.threshold)
         if related:
@@ -216,7 +218,7 @@ def _overlapping(
     """
     if not new or not old:
         return []
-    both, _ = stem_matrix([*new, *old])  # one vocabulary for both sides
+    both, _ = content_matrix([*new, *old])  # one vocabulary for both sides
     a, b = both[:len(new)], both[len(new):]
     size_a = np.diff(a.indptr)
     size_b = np.diff(b.indptr)
@@ -453,7 +455,7 @@ class State:
 
 def _fact_rows(day: date, facts: Sequence[Fact], config: Config) -> list[list[str]]:
     """The facts table's rows for ``facts`` on ``day`` (one per fingerprint)."""
-    analyse = Analyser(config.language)
+    analyse = Analyser(config.language)  # the stored stems and names are of plain analyses
     rows: dict[str, list[str]] = {}
     for fact in facts:
         a = analyse(fact.text)

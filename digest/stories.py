@@ -21,8 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -33,12 +32,12 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
+from .analysis import Analyser
 from .clean import compile_patterns, strip_dateline
 from .config import Config
-from .models import Article, Fact
+from .models import Article, Fact, Story
 from .ranker import tfidf_rows
 from .segment import words
-from .terms import stemmer, stop_words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
 # one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
@@ -60,54 +59,18 @@ HEADLINE_WORDS = 16
 
 # "(CNN) " or "(Reuters) - " opening a lead: the wire's tag, not the headline's.
 _SOURCE_TAG = re.compile(r"^\([^()]{1,20}\)\s*(?:[-–—]+\s*)?")
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Story:
-    """Articles on one story, its headline and its facts.
-
-    ``outlets`` is the number of independent outlets carrying the story (an article
-    with no known outlet counts as one); ``latest`` the newest publication time known.
-    """
-
-    title: str
-    articles: tuple[int, ...]  # every Article id of the story, ascending
-    facts: tuple[Fact, ...]  # in reading order
-    outlets: int = 0
-    latest: datetime | None = None
 
 
 # --------------------------------------------------------------------------- vectors
 
 
-class _Terms:
-    """Text to counts of content-word stems (no stop words, no one-letter tokens), stems cached per word."""
-
-    def __init__(self, language: str) -> None:
-        self.stop = stop_words(language)
-        self._stem = stemmer(language)
-        self._stems: dict[str, str | None] = {}
-
-    def stem(self, token: str) -> str | None:
-        """The stem of one lower-cased token, or None for a stop word or a one-letter token."""
-        stem = self._stems.get(token, "")
-        if stem == "":
-            word = token.replace("’", "'")
-            if word.endswith("'s"):
-                word = word[:-2]
-            stem = self._stems[token] = self._stem(word) if len(word) > 1 and word not in self.stop else None
-        return stem
-
-    def __call__(self, text: str) -> Counter[str]:
-        """Content-word stems of ``text`` with their counts."""
-        # Count tokens first (in C), then stem each distinct one: an article repeats its words.
-        bag: Counter[str] = Counter()
-        for token, n in Counter(_TOKEN.findall(text.lower())).items():
-            stem = self.stem(token)
-            if stem:
-                bag[stem] += n
-        return bag
+def terms(analyser: Analyser, sentences: Sequence[str]) -> Counter[str]:
+    """Content-word stems of the sentences with their counts (no stop words, no one-letter tokens)."""
+    bag: Counter[str] = Counter()
+    for sentence in sentences:
+        a = analyser(sentence)
+        bag.update(stem for stem, stop in zip(a.stems, a.stopped) if not stop and len(stem) > 1)
+    return bag
 
 
 def is_generated_title(article: Article) -> bool:
@@ -125,7 +88,7 @@ def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[li
     return [[text for _, text in sorted(set(pairs))] for pairs in found]
 
 
-def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language: str) -> sparse.csr_matrix:
+def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], analyser: Analyser) -> sparse.csr_matrix:
     """Rows of unit length: sublinear tf (1 + log tf) times smooth idf, title words weighted.
 
     A title that several articles of the day share ("Morning briefing", "Live updates") is a
@@ -133,14 +96,13 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
     text anyway. An article with no cleaned sentence (all boilerplate) is represented by its
     own title.
     """
-    terms = _Terms(language)
     titles = [" ".join(a.title.casefold().split()) for a in articles]
     uses = Counter(titles)
     bags = []
     for article, title, sentences in zip(articles, titles, texts):
-        bag = terms(" ".join(sentences))
+        bag = terms(analyser, sentences)
         if not is_generated_title(article) and (uses[title] == 1 or not bag):
-            for term, n in terms(article.title).items():
+            for term, n in terms(analyser, [article.title]).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)
     return sparse.csr_matrix(tfidf_rows(count_matrix(bags)))
@@ -378,6 +340,7 @@ def cluster_stories(
     facts: Sequence[Fact],
     config: Config,
     threshold: float = SIMILARITY,
+    analyser: Analyser | None = None,
 ) -> list[Story]:
     """The day's stories, most important first.
 
@@ -385,6 +348,7 @@ def cluster_stories(
         articles: every article of the day, indexed by ``Article.id``.
         facts: the deduplicated facts; each goes to the story of its representative.
         threshold: cosine similarity at which articles are one story.
+        analyser: the run's one text analysis (one is made if omitted).
 
     Returns:
         Stories covering every article exactly once, ordered by ``importance``.
@@ -392,7 +356,7 @@ def cluster_stories(
     if not articles:
         return []
     texts = article_texts(articles, facts)
-    vectors = tfidf(articles, texts, config.language)
+    vectors = tfidf(articles, texts, analyser or Analyser(config.language))
     clusters = cluster_articles(vectors, _timestamps(articles), threshold)
     story_of = np.empty(len(articles), dtype=np.int64)
     for k, members in enumerate(clusters):
@@ -415,11 +379,6 @@ def cluster_stories(
         )
     stories.sort(key=importance)
     return stories
-
-
-def one_story(articles: Sequence[Article], facts: Sequence[Fact], config: Config) -> list[Story]:
-    """Everything in one section (the foundation's behaviour; kept for comparison)."""
-    return [Story(title="Top stories", articles=tuple(a.id for a in articles), facts=tuple(facts))]
 
 
 group_stories = cluster_stories

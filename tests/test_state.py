@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from digest import cli
 from digest.config import Config, StateConfig, default_state_path, load_config
-from digest.dedup import analyse
+from digest.analysis import analyse
 from digest.errors import ConfigError, NoInputError, OutputError, StateError, TemporaryFailure, UsageError
 from digest.models import Article, Fact, Sentence
 from digest.pipeline import lock_path, published_since, since_moment

@@ -68,8 +68,8 @@ _QUOTES = str.maketrans({
     "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " ",
 })
 _TOKEN = re.compile(
-    r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|bn|m|k)?(?![\w])"  # numbers: 1,000  3.50  10%  $5  €2.5bn
-    r"|[$€£¥]?\d[\d,]*(?:\.\d+)?"  # a number glued to a word: 30-year, 5th
+    r"\d{1,2}:\d\d(?:\s*[ap]\.?m\b\.?)?"  # times: 2:30  2:30 p.m.
+    r"|[$€£¥]?\d[\d,]*(?:\.\d+)?(?:(?:%|bn|m|k)(?!\w))?"  # numbers: 1,000  3.50  10%  $5  €2.5bn
     r"|(?:[^\W\d_]\.){2,}"  # initialisms with dots: U.S.  U.N.
     r"|[^\W_]+(?:'[^\W_]+)*",  # words, keeping inner apostrophes
     re.UNICODE,
@@ -86,7 +86,7 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
            "trillion": 10**12, "bn": 1_000_000_000}
 _NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
-_PERCENT = frozenset({"percent", "per cent", "%", "pct"})
+_PERCENT = frozenset({"percent", "pct"})
 
 # Names with several spellings, as one token: what matters is that "U.S." and "United
 # States" are one country, so the canonical token is an unambiguous one ("usa", never
@@ -138,92 +138,25 @@ def _number(token: str) -> tuple[str, str | None] | None:
     return _format_number(value * scale), sign
 
 
-class _Token:
-    __slots__ = ("text", "cased", "upper", "number", "unit")
-
-    def __init__(self, text: str, cased: bool, number: bool = False, unit: str | None = None, upper: bool = False):
-        self.text, self.cased, self.upper, self.number, self.unit = text, cased, upper, number, unit
-
-
-def _raw_tokens(text: str, shown: dict[str, str]) -> list[_Token]:
-    """Tokens with quotes unified, initialisms undotted, numbers in digits (with their currency or %)."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    elif "`" in text:
-        text = text.replace("`", "'")
-    out: list[_Token] = []
-    wordy = False
-    for tok in _TOKEN.findall(text):
-        if tok[0].isdigit() or tok[0] in "$€£¥":
-            found = _number(tok)
-            if found is not None:
-                out.append(_Token(found[0], False, True, found[1]))
-                if tok.endswith("%"):  # "10%" is "10 percent"
-                    out.append(_Token("percent", False))
-                continue
-        if "." in tok:  # U.S. -> US
-            tok = tok.replace(".", "")
-        if tok.lower().endswith("'s"):
-            tok = tok[:-2]
-        if not tok:
-            continue
-        low = tok.lower()
-        wordy = wordy or low in _NUMBER_WORDS
-        cased = tok[0].isupper()
-        if cased and low not in shown:
-            shown[low] = tok
-        out.append(_Token(low, cased, upper=len(tok) > 1 and tok.isupper()))
-    if wordy:
-        out = _numbers_from_words(out)
-    return _canonical_names(out)
+def _time(token: str) -> str:
+    """A clock time on the 24-hour clock: "2:30 p.m." -> "14:30", "12:05 a.m." -> "0:05"."""
+    low = token.lower().replace(".", "").replace(" ", "")
+    half = low[-2:] if low.endswith(("am", "pm")) else ""
+    hours, minutes = low[: len(low) - len(half)].split(":")
+    hour = int(hours) % 12 + (12 if half == "pm" else 0) if half else int(hours)
+    return f"{hour}:{minutes}"
 
 
-def _numbers_from_words(tokens: list[_Token]) -> list[_Token]:
-    """"ten" -> "10", "twenty five" -> "25", "2.5 million" -> "2500000"."""
-    out: list[_Token] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        value: float | None = None
-        if tok.text in _UNITS:
-            value = _UNITS[tok.text]
-        elif tok.text in _TENS:
-            value = _TENS[tok.text]
-            if i + 1 < len(tokens) and tokens[i + 1].text in _UNITS and 0 < _UNITS[tokens[i + 1].text] < 10:
-                i += 1
-                value += _UNITS[tokens[i].text]
-        elif tok.number:
-            value = float(tok.text)
-        if value is not None and (tok.number or tok.text not in _SCALES):
-            while i + 1 < len(tokens) and tokens[i + 1].text in _SCALES:
-                i += 1
-                value *= _SCALES[tokens[i].text]
-            out.append(_Token(_format_number(value), False, True, tok.unit))
-        else:
-            out.append(tok)
-        i += 1
-    return out
+class _Word:
+    """One token with everything the analysis needs of it, worked out once per run per spelling."""
 
+    __slots__ = ("text", "shown", "cased", "upper", "number", "unit", "stem", "stop", "content", "negates",
+                 "name", "wordy", "alias")
 
-def _canonical_names(tokens: list[_Token]) -> list[_Token]:
-    """Aliases of one name as one token: "United States", "U.S." and "US" are "usa"."""
-    if not any(t.text in _ALIAS_FIRST for t in tokens):
-        return tokens
-    out: list[_Token] = []
-    i = 0
-    while i < len(tokens):
-        for size in (4, 2, 1):
-            key = tuple(t.text for t in tokens[i:i + size])
-            span = tokens[i:i + size]
-            if (len(key) == size and key in _ALIASES and all(t.cased for t in span)
-                    and (key[0] not in _CASED_ONLY or span[0].upper)):
-                out.append(_Token(_ALIASES[key], True, upper=True))
-                i += size
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
+    def __init__(self, text: str, shown: str = "", cased: bool = False, upper: bool = False,
+                 number: bool = False, unit: str | None = None) -> None:
+        self.text, self.shown, self.cased, self.upper = text, shown, cased, upper
+        self.number, self.unit = number, unit
 
 
 class Analyser:
@@ -240,6 +173,8 @@ class Analyser:
         self.stem = stemmer(language)
         self.embedder = embedder
         self._cache: dict[str, Analysis] = {}
+        # Each spelling's words, for ordinary and for all-capitals text (where "US" is "us").
+        self._words: tuple[dict[str, tuple[_Word, ...]], dict[str, tuple[_Word, ...]]] = ({}, {})
         self._vectors: dict[str, np.ndarray] = {}
 
     def __call__(self, text: str) -> Analysis:
@@ -262,76 +197,167 @@ class Analyser:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
 
+    # ------------------------------------------------------------------ words
+
+    def _spell(self, raw: str, shouted: bool) -> tuple[_Word, ...]:
+        """The words of one token as found in the text ("10%" is "10" and "percent")."""
+        if ":" in raw:
+            return (self._finish(_Word(_time(raw), number=True)),)
+        if raw[0].isdigit() or raw[0] in "$€£¥":
+            found = _number(raw)
+            if found is not None:
+                number = self._finish(_Word(found[0], number=True, unit=found[1]))
+                return (number, self._finish(_Word("percent"))) if raw.endswith("%") else (number,)
+        tok = raw.replace(".", "") if "." in raw else raw  # U.S. -> US
+        if tok.lower().endswith("'s"):
+            tok = tok[:-2]
+        if not tok:
+            return ()
+        return (self._finish(_Word(tok.lower(), tok, tok[0].isupper(), not shouted and len(tok) > 1 and tok.isupper())),)
+
+    def _finish(self, w: _Word) -> _Word:
+        """Fill in a word's stem and roles; an acronym is a name even when it spells a stop
+        word ("US", "UN", "WHO")."""
+        t = w.text
+        w.negates = not w.number and (t in NEGATIONS or t.endswith("n't"))
+        if w.number:
+            w.stem, w.stop, w.content = t, False, True
+        elif w.upper:
+            w.stem, w.stop, w.content = t, False, True
+        else:
+            w.stop = t in self.plain_stop or len(t) < 2
+            w.stem = t if w.stop else self.stem(t)
+            w.content = not w.stop and t not in self.stop
+        w.name = w.cased and w.content and not w.number and t not in _TITLES and t not in CALENDAR_WORDS
+        w.wordy = t in _NUMBER_WORDS  # a number in words, or a scale after a number in digits
+        w.alias = t in _ALIAS_FIRST
+        return w
+
+    def _numbers_from_words(self, words: list[_Word]) -> list[_Word]:
+        """"ten" -> "10", "twenty five" -> "25", "2.5 million" -> "2500000"."""
+        out: list[_Word] = []
+        i = 0
+        while i < len(words):
+            w = words[i]
+            value: float | None = None
+            if w.text in _UNITS:
+                value = _UNITS[w.text]
+            elif w.text in _TENS:
+                value = _TENS[w.text]
+                if i + 1 < len(words) and words[i + 1].text in _UNITS and 0 < _UNITS[words[i + 1].text] < 10:
+                    i += 1
+                    value += _UNITS[words[i].text]
+            elif w.number and ":" not in w.text:  # a clock time stays as it is
+                value = float(w.text)
+            if value is not None and (w.number or w.text not in _SCALES):
+                scaled = False
+                while i + 1 < len(words) and words[i + 1].text in _SCALES:
+                    i += 1
+                    value *= _SCALES[words[i].text]
+                    scaled = True
+                out.append(w if w.number and not scaled else self._finish(_Word(_format_number(value), number=True, unit=w.unit)))
+            else:
+                out.append(w)
+            i += 1
+        return out
+
+    def _canonical_names(self, words: list[_Word]) -> list[_Word]:
+        """Aliases of one name as one word: "United States", "U.S." and "US" are "usa"."""
+        out: list[_Word] = []
+        i = 0
+        while i < len(words):
+            for size in (4, 2, 1) if words[i].alias else ():
+                span = words[i:i + size]
+                key = tuple(w.text for w in span)
+                if (len(key) == size and key in _ALIASES and all(w.cased for w in span)
+                        and (key[0] not in _CASED_ONLY or span[0].upper)):
+                    name = _ALIASES[key]
+                    out.append(self._finish(_Word(name, " ".join(w.shown for w in span), True, True)))
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    # ------------------------------------------------------------------ sentences
+
     def _analyse(self, text: str) -> Analysis:
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        elif "`" in text:
+            text = text.replace("`", "'")
+        shouted = text.isupper()
+        known = self._words[shouted]
+        words: list[_Word] = []
+        for raw in _TOKEN.findall(text):
+            found = known.get(raw)
+            if found is None:
+                found = known[raw] = self._spell(raw, shouted)
+            words.extend(found)
+        if any(w.wordy for w in words):
+            words = self._numbers_from_words(words)
+        if any(w.alias for w in words):
+            words = self._canonical_names(words)
+        tokens = tuple([w.text for w in words])
+        stems = tuple([w.stem for w in words])
+        content = frozenset([w.stem for w in words if w.content])
+        numbers = frozenset([w.text for w in words if w.number])
+        names = frozenset([w.text for k, w in enumerate(words) if w.name and (k > 0 or w.upper)])
+        negated = any(w.negates for w in words) and any(w.negates and not _idiom(tokens, k) for k, w in enumerate(words))
+        stopped = tuple([w.stop for w in words])
         shown: dict[str, str] = {}
-        tokens = _raw_tokens(text, shown)
-        stop, plain_stop, stem = self.stop, self.plain_stop, self.stem
-        words: list[str] = []
-        stems: list[str] = []
-        stopped: list[bool] = []
-        numbers: set[str] = set()
-        names: set[str] = set()
-        content: set[str] = set()
-        negated = False
-        for k, tok in enumerate(tokens):
-            t = tok.text
-            words.append(t)
-            if tok.number:
-                numbers.add(t)
-                content.add(t)
-                stems.append(t)
-                stopped.append(False)
-                continue
-            if t in NEGATIONS or t.endswith("n't"):
-                negated = True
-            # An acronym is a name even when it spells a stop word ("US", "UN", "WHO").
-            is_stop = not tok.upper and (t in plain_stop or len(t) < 2)
-            stems.append(t if is_stop or tok.upper else stem(t))
-            stopped.append(is_stop)
-            if is_stop or t in stop and not tok.upper:
-                continue
-            if tok.cased and t not in _TITLES and t not in CALENDAR_WORDS and (k > 0 or tok.upper):
-                names.add(t)
-            content.add(stems[-1])
-        quantities = _quantities(tokens, stems, stopped)
+        if names:
+            for w in words:
+                if w.text in names and w.text not in shown:
+                    shown[w.text] = w.shown
         return Analysis(
-            tokens=tuple(words),
-            stems=tuple(stems),
-            stopped=tuple(stopped),
-            content=frozenset(content),
-            numbers=frozenset(numbers),
-            quantities=quantities,
-            names=frozenset(names),
+            tokens=tokens,
+            norm=" ".join(tokens),
+            stems=stems,
+            stopped=stopped,
+            content=content,
+            numbers=numbers,
+            quantities=_quantities(words) if numbers else (),
+            names=names,
             negated=negated,
             weight=len(content) + len(numbers) + len(names),
-            shown={t: shown[t] for t in names if t in shown},
+            shown=shown,
         )
 
 
-def _quantities(tokens: list[_Token], stems: list[str], stopped: list[bool]) -> tuple[Quantity, ...]:
+def _quantities(words: list[_Word]) -> tuple[Quantity, ...]:
     """Each number with what it counts: its currency or %, else the next content word ("93 votes")."""
     out: list[Quantity] = []
-    for k, tok in enumerate(tokens):
-        if not tok.number:
+    for k, w in enumerate(words):
+        if not w.number:
             continue
-        unit = tok.unit
-        if unit is None and k + 1 < len(tokens):
-            after = tokens[k + 1].text
-            if after in _PERCENT or after == "pct":
+        unit = w.unit
+        if unit is None and k + 1 < len(words):
+            after = words[k + 1].text
+            if after in _PERCENT:
                 unit = "%"
             elif after in _CURRENCY:
                 unit = _CURRENCY[after]
-        if unit is None and k > 0 and tokens[k - 1].text in _CURRENCY:
-            unit = _CURRENCY[tokens[k - 1].text]
+        if unit is None and k > 0 and words[k - 1].text in _CURRENCY:
+            unit = _CURRENCY[words[k - 1].text]
         if unit is None:
-            for j in range(k + 1, min(k + 3, len(tokens))):
-                if tokens[j].number:
+            for j in range(k + 1, min(k + 3, len(words))):
+                if words[j].number:
                     break
-                if not stopped[j]:
-                    unit = stems[j]
+                if not words[j].stop:
+                    unit = words[j].stem
                     break
-        out.append(Quantity(tok.text, unit or ""))
+        out.append(Quantity(w.text, unit or ""))
     return tuple(out)
+
+
+# Phrases with a negation word that negate nothing: "no less than five times".
+_IDIOMS = (("no", "less", "than"), ("no", "more", "than"), ("no", "fewer", "than"), ("not", "only"), ("no", "doubt"))
+
+
+def _idiom(tokens: Sequence[str], k: int) -> bool:
+    return any(tuple(tokens[k:k + len(idiom)]) == idiom for idiom in _IDIOMS)
 
 
 def analyse(text: str, language: str = "english") -> Analysis:

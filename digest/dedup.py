@@ -74,6 +74,10 @@ MIN_SUBSUMED_WORDING = 80
 # A stem in more of the day's leading wordings than this is not indexed (it is counted
 # when a pair is checked): fixed, so candidates grow with the day's size, never its square.
 MAX_DF = 128
+# Where one side is negated and the two share this much of their wording (token Dice), they
+# say opposite things ("approved" / "did not approve"); worded apart, the negation may be the
+# paraphrase ("would not have agreed" / "would have denied"), and the score decides.
+NEGATION_DICE = 0.5
 # MinHash bands x rows for near copies: a unit pair with 85% of its tokens in common
 # shares a band with probability 0.9995, one with 30% with probability 0.2.
 BANDS, ROWS = 8, 3
@@ -133,14 +137,14 @@ def decide(a: Analysis, b: Analysis, score: float, threshold: float, rule: str =
     """The merge rule shared by all scorers, given their 0-100 ``score``.
 
     Exact text merges; a pair failing the gate (``comparable``) never does, nor one where
-    only one side is negated ("approved" / "did not approve"); a sentence whose content
+    only one side is negated in much the same wording ("approved" / "did not approve"); a sentence whose content
     stems are all in the other, which has more, is "subsumed"; otherwise the score decides
     (``rule`` names how the pair was found). Conflicting numbers or names veto any merge,
     and are reported for pairs that would otherwise merge.
     """
     if a.norm == b.norm:
         return Match(100.0, EXACT)
-    if not comparable(a, b) or a.negated != b.negated:
+    if not comparable(a, b) or (a.negated != b.negated and _word_dice(a, b) >= NEGATION_DICE):
         return Match(score, None)
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
     if subsumes(large, small):
@@ -151,6 +155,11 @@ def decide(a: Analysis, b: Analysis, score: float, threshold: float, rule: str =
         return Match(score, None)
     found = conflicts(a, b)
     return Match(score, None, found) if found else Match(score, found_rule)
+
+
+def _word_dice(a: Analysis, b: Analysis) -> float:
+    x, y = set(a.tokens), set(b.tokens)
+    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
 
 
 def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:
@@ -232,7 +241,11 @@ def _same_name(left: Sequence[str], right: Sequence[str]) -> bool:
 
 def _rounds_to_any(number: str, others: frozenset[str]) -> bool:
     """Whether ``number`` is another of ``others`` rounded, or rounds to it (1.2 ~ 1.23)."""
+    if ":" in number:
+        return False
     for other in others:
+        if ":" in other:
+            continue
         short, long = sorted((number, other), key=lambda n: len(n.partition(".")[2]))
         digits = len(short.partition(".")[2])
         if digits < len(long.partition(".")[2]) and _format(round(float(long), digits)) == short:

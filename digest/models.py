@@ -47,6 +47,7 @@ class Analysis:
     """One sentence as every stage compares it (``digest.analysis.Analyser``)."""
 
     tokens: tuple[str, ...]  # lower-cased; quotes unified, numbers in digits, aliases canonical ("usa")
+    norm: str  # the tokens joined by spaces: equal for two spellings of one sentence
     stems: tuple[str, ...]  # one per token: its stem, or the token for stop words and numbers
     stopped: tuple[bool, ...]  # one per token: a stop word of the language
     content: frozenset[str]  # content-word stems and numbers (no stop words, no filler such as "said")
@@ -56,11 +57,6 @@ class Analysis:
     negated: bool  # says "not", "never", "no", ...
     weight: int  # informativeness: content words, with numbers and names counting twice
     shown: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> as written
-
-    @property
-    def norm(self) -> str:
-        """The tokens joined by spaces: equal for two spellings of one sentence."""
-        return " ".join(self.tokens)
 
 
 @dataclass(frozen=True)

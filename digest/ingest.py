@@ -20,7 +20,7 @@ import logging
 import re
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import frontmatter
@@ -28,8 +28,7 @@ import yaml
 
 from .config import Config
 from .errors import InputDataError, NoInputError, UsageError
-from .feeds import complete_summaries, read_urls
-from .fetch import FetchError, Fetcher, check_url
+from .markdown import markdown_to_text
 from .models import Article
 from .readers import (
     CONTROL,
@@ -43,6 +42,9 @@ from .readers import (
     read_url_list,
 )
 from .segment import is_heading
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
 
 log = logging.getLogger("digest")
 
@@ -86,23 +88,6 @@ def parse_published(value: Any, path: Path) -> datetime | None:
         except ValueError:
             raise InputDataError(f"{path}: front matter 'published' is not a date: {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-# Emphasis opens and closes at word edges: "snake_case_name" and "2*3*4" are text.
-_MD_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
-_MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
-
-
-def markdown_to_text(text: str) -> str:
-    """Just enough Markdown: headings, emphasis, links and images become plain text."""
-    text = _MD_IMAGE.sub(lambda m: m.group(1), text)
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = _MD_EMPHASIS.sub(lambda m: m.group(2), text)
-    text = _MD_QUOTE.sub("", text)
-    return _MD_HEADING.sub("", text)
 
 
 def split_headline(body: str) -> tuple[str | None, str]:
@@ -231,6 +216,8 @@ def input_urls(paths: Sequence[str | Path], config: Config) -> list[str]:
     urls = [str(p) for p in paths if is_url(p)]
     if urls and not config.fetch:
         raise NoInputError(f"{urls[0]}: a URL, but fetching is off (use --fetch)")
+    if urls:
+        from .fetch import FetchError, check_url  # imported by the runs that fetch
     for url in urls:
         try:
             check_url(url)
@@ -244,7 +231,7 @@ def collect(
     files: Sequence[Path],
     results: Sequence[list[Article] | UrlList | Skipped],
     config: Config,
-    fetcher: Fetcher | None = None,
+    fetcher: "Fetcher | None" = None,
     more: Sequence[Article] = (),
 ) -> Ingested:
     """Number the articles read from ``files`` (``results`` in the same order), fetched
@@ -261,7 +248,13 @@ def collect(
     skipped: list[Skipped] = []
     lists = [r for r in results if isinstance(r, UrlList)]
     wanted = [u for found in lists for u in found.urls] + urls
-    online = fetcher or (Fetcher.from_config(config) if wanted or config.fetch else None)
+    online = fetcher
+    if online is None and (wanted or config.fetch):
+        from .fetch import Fetcher  # imported by the runs that fetch
+
+        online = Fetcher.from_config(config)
+    if wanted or config.fetch:
+        from .feeds import complete_summaries, read_urls
     fetched = iter(read_urls(wanted, online) if wanted else [])
     articles: list[Article] = []
     local: list[Article] = []  # read from files: their summary-only entries are completed

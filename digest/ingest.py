@@ -27,6 +27,7 @@ import yaml
 
 from .config import Config
 from .errors import InputDataError, NoInputError
+from .markdown import markdown_to_text
 from .models import Article
 from .readers import (
     CONTROL,
@@ -83,23 +84,6 @@ def parse_published(value: Any, path: Path) -> datetime | None:
         except ValueError:
             raise InputDataError(f"{path}: front matter 'published' is not a date: {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-# Emphasis opens and closes at word edges: "snake_case_name" and "2*3*4" are text.
-_MD_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
-_MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
-
-
-def markdown_to_text(text: str) -> str:
-    """Just enough Markdown: headings, emphasis, links and images become plain text."""
-    text = _MD_IMAGE.sub(lambda m: m.group(1), text)
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = _MD_EMPHASIS.sub(lambda m: m.group(2), text)
-    text = _MD_QUOTE.sub("", text)
-    return _MD_HEADING.sub("", text)
 
 
 def split_headline(body: str) -> tuple[str | None, str]:

@@ -30,11 +30,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
-import feedparser
-import lxml.etree
-import lxml.html
-import trafilatura
-from charset_normalizer import from_bytes
 
 from .config import Config
 from .errors import InputDataError
@@ -117,6 +112,8 @@ def decode(data: bytes, path: Path | str, declared: str | None = None) -> str:
     multibyte = sum(1 for ch in lenient if ord(ch) > 127) - invalid
     if multibyte >= max(invalid, 1):
         return data.decode("utf-8", errors="digest.cp1252_fallback")
+    from charset_normalizer import from_bytes  # only for text that is not UTF-8
+
     matches = from_bytes(data)
     best = matches.best()
     if best is None:
@@ -173,6 +170,9 @@ def html_to_text(markup: str) -> str:
     markup = CONTROL.sub(" ", markup)  # lxml refuses text with control characters
     if "<" not in markup and "&" not in markup:
         return plain_text(markup)
+    import lxml.etree
+    import lxml.html
+
     try:
         try:
             root = lxml.html.fragment_fromstring(markup, create_parent="div")
@@ -270,6 +270,9 @@ _PUBLISHED_XPATHS = (
 
 def _published_from_meta(html: str) -> datetime | None:
     """The publish time to the minute from the page's meta tags (trafilatura keeps only the day)."""
+    import lxml.etree
+    import lxml.html
+
     try:
         parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)  # one per call: not shared
         tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
@@ -317,6 +320,8 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
     Raises:
         InputDataError: not HTML, or no article text in it.
     """
+    import trafilatura  # imported by the runs that read a page (0.3 s)
+
     try:
         with _quiet(_EXTRACTION_LOGGERS):
             document = trafilatura.bare_extraction(
@@ -431,6 +436,8 @@ def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[A
     try:
         # A stream, never bytes or str: feedparser opens a str as a URL or a file name, and
         # bytes as a file name, before it tries to parse them as a document.
+        import feedparser  # imported by the runs that read a feed (0.05 s)
+
         parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
     except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the file
         raise InputDataError(f"{where}: cannot parse feed ({type(exc).__name__})") from None

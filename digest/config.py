@@ -17,7 +17,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "DIGEST_"
 # DIGEST_* variables that are not configuration keys.
-ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG", "DIGEST_TEST_PAUSE_AT"})
+ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG"})
 
 
 @dataclass(frozen=True)

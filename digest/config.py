@@ -50,6 +50,21 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class FeedConfig:
+    """One subscription (``feeds = [...]``): a feed URL, optionally the outlet name to show."""
+
+    url: str = ""
+    outlet: str | None = None  # None: the feed's own title
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Chat and webhook delivery (``[notify]``): apprise URLs, each one channel."""
+
+    urls: tuple[str, ...] = ()  # e.g. "json://hooks.example/digest", "ntfy://topic", "slack://..."
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -77,8 +92,16 @@ class Config:
     fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
     fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
+    feeds: tuple[FeedConfig, ...] = ()  # subscriptions, fetched by every run (no --fetch needed)
+    opml: str | None = None  # an OPML file of subscriptions; None: $XDG_CONFIG_HOME/digest/feeds.opml if it exists
+    site_url: str | None = None  # where the output folder is served, for absolute links (Atom feed, chat)
+    atom_entries: int = 20  # digests in the rolling out/digest.atom
+    include: tuple[str, ...] = ()  # keep only stories matching one of these words or /regular expressions/
+    mute: tuple[str, ...] = ()  # leave out stories and sentences matching these
+    mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)
@@ -104,6 +127,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
         return tuple(_coerce(v, args[0], where) for v in value)
+    if hint is FeedConfig:
+        return _feed(value, where)
     if hint is bool:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
@@ -125,6 +150,18 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return value
     raise AssertionError(f"unhandled config type {hint!r}")
+
+
+def _feed(value: Any, where: str) -> FeedConfig:
+    """A subscription: a URL, or a table ``{url = "...", outlet = "..."}``."""
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {value!r}")
+    feed = _apply(FeedConfig(), value, f"{where}.")
+    if not feed.url.strip():
+        raise ConfigError(f"{where}: a feed needs its url")
+    return dataclasses.replace(feed, url=feed.url.strip())
 
 
 def _apply(obj: Any, table: Mapping[str, Any], where: str) -> Any:
@@ -226,6 +263,7 @@ _RANGES = (
     ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
     ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
     ("fetch_timeout", 0.001, 86400), ("fetch_budget", 0.001, 86400), ("fetch_per_host", 1, 100),
+    ("atom_entries", 1, 1000),
 )
 
 
@@ -238,6 +276,11 @@ def _check_ranges(config: Config) -> None:
         if not low <= value or (high is not None and not value <= high):
             limits = f"from {low} to {high}" if high is not None else f"at least {low}"
             raise ConfigError(f"{_key(name)}: expected {limits}, got {value!r}")
+
+
+def _feed_value(feed: FeedConfig) -> str | dict[str, str]:
+    """A subscription as written in the config file: its URL alone when it names no outlet."""
+    return feed.url if feed.outlet is None else {"url": feed.url, "outlet": feed.outlet}
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,6 +302,8 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
             out[_key(f.name)] = as_toml_dict(value)
+        elif isinstance(value, tuple):
+            out[_key(f.name)] = [_feed_value(v) if isinstance(v, FeedConfig) else v for v in value]
         else:
-            out[_key(f.name)] = list(value) if isinstance(value, tuple) else value
+            out[_key(f.name)] = value
     return out

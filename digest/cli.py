@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
     send.add_argument("--force", action="store_true", help="send even if it was already sent")
 
+    feeds = commands.add_parser("feeds", help="subscriptions: import or export OPML, list them with their state")
+    which = feeds.add_subparsers(dest="feeds_command", required=True, parser_class=_Parser)
+    opml_in = which.add_parser("import", parents=[common], help="add the feeds of an OPML file to the subscriptions")
+    opml_in.add_argument("opml", metavar="FILE.opml")
+    which.add_parser("export", parents=[common], help="print every subscription as OPML")
+    listed = which.add_parser("list", parents=[common], help="every subscription, when it last worked, failures, next try")
+    listed.add_argument("--json", action="store_true", help="as JSON")
+
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
     return parser
@@ -192,6 +200,36 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    import json
+
+    from .feeds import import_opml, opml_document, subscriptions
+
+    config = load_config(args.config)
+    if args.feeds_command == "import":
+        done = import_opml(Path(args.opml), config)
+        for problem in done.problems:
+            log.warning("%s: %s", args.opml, problem)
+        print(f"imported {len(done.added)} feeds into {done.target}"
+              + (f" ({done.already} already subscribed)" if done.already else ""))
+        return 0
+    if args.feeds_command == "export":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(opml_document(subscriptions(config), config.title))
+        return 0
+    from .pipeline import feed_listing
+
+    shown = feed_listing(config)
+    if args.json:
+        print(json.dumps([s.as_json() for s in shown], indent=2, ensure_ascii=False))
+    elif not shown:
+        print("no subscriptions: add feeds = [...] to digest.toml, or digest feeds import FILE.opml")
+    else:
+        for status in shown:
+            print(status.line())
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     import json
 
@@ -230,7 +268,7 @@ def _toml_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-COMMANDS = {"run": cmd_run, "send": cmd_send, "config": cmd_config}
+COMMANDS = {"run": cmd_run, "send": cmd_send, "feeds": cmd_feeds, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -191,6 +191,17 @@ def default_state_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(xdg) / "digest" / "state.sqlite"
 
 
+def default_opml_path() -> Path:
+    """$XDG_CONFIG_HOME/digest/feeds.opml: the subscriptions ``digest feeds import`` adds to."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "digest" / "feeds.opml"
+
+
+def has_subscriptions(config: Config) -> bool:
+    """Feeds to fetch: configured ones, or an OPML file of them (configured, or the default one)."""
+    return bool(config.feeds or config.opml or default_opml_path().is_file())
+
+
 def default_config_paths() -> list[Path]:
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return [Path("digest.toml"), Path(xdg) / "digest" / "digest.toml"]

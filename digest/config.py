@@ -58,13 +58,6 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
-class NotifyConfig:
-    """Chat and webhook delivery (``[notify]``): apprise URLs, each one channel."""
-
-    urls: tuple[str, ...] = ()  # e.g. "json://hooks.example/digest", "ntfy://topic", "slack://..."
-
-
-@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -94,14 +87,11 @@ class Config:
     jobs: int = 1  # processes that read and split the articles
     feeds: tuple[FeedConfig, ...] = ()  # subscriptions, fetched by every run (no --fetch needed)
     opml: str | None = None  # an OPML file of subscriptions; None: $XDG_CONFIG_HOME/digest/feeds.opml if it exists
-    site_url: str | None = None  # where the output folder is served, for absolute links (Atom feed, chat)
-    atom_entries: int = 20  # digests in the rolling out/digest.atom
     include: tuple[str, ...] = ()  # keep only stories matching one of these words or /regular expressions/
     mute: tuple[str, ...] = ()  # leave out stories and sentences matching these
     mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
-    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)
@@ -266,6 +256,10 @@ def load_config(
     if flags:
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
+    from .filters import compile_patterns  # here: filters needs this module loaded
+
+    compile_patterns(config.include, "include")
+    compile_patterns(config.mute, "mute")
     return config
 
 
@@ -274,7 +268,6 @@ _RANGES = (
     ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
     ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
     ("fetch_timeout", 0.001, 86400), ("fetch_budget", 0.001, 86400), ("fetch_per_host", 1, 100),
-    ("atom_entries", 1, 1000),
 )
 
 

@@ -170,12 +170,23 @@ class Screening:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """Something the reader's filters (include, mute, mute_outlets) left out, and why."""
+
+    kind: str  # "article" (a muted outlet), "story" or "sentence"
+    rule: str  # e.g. "mute_outlets: Valley Post", "mute: football", "include: none matched"
+    text: str  # the outlet, the story's headline or the sentence
+    sources: tuple[str, ...]  # where it came from: the articles' URLs
+
+
+@dataclass(frozen=True)
 class Result:
     """A built digest and what the stages decided on the way (for --explain)."""
 
     digest: Digest
     decisions: tuple["Decision", ...]  # rank.Decision: every fact the ranker considered
     recalls: tuple[Recall, ...] = ()  # facts matched against earlier digests
+    removed: tuple[Removal, ...] = ()  # what the reader's filters left out
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .clean import remove_boilerplate
 from .config import Config, has_subscriptions
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
+from .filters import Filters, counts, filter_stories, mute_outlets
 from .ingest import collect, discover, input_urls, read_one
 from .lock import lock
 from .models import Article, Digest, History, Item, Result, RunExtras, Stats
@@ -89,6 +90,7 @@ def build(
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
     punkt_tokenizer(config.language)  # an unknown language fails here, before any reading
+    filters = Filters.from_config(config)  # a bad pattern fails here, before any reading
     if feeds is None and subscribed:
         feeds, fetcher = read_subscriptions(config, day, None, fetcher, now)
     with _workers(config.jobs) as map_:
@@ -106,6 +108,8 @@ def build(
         articles = published_by(ingested.articles, day, config)
         if config.since:
             articles = published_since(articles, since_moment(config.since, now), config)
+        kept_articles, removed = mute_outlets(articles, filters)
+        articles = _renumbered(articles, kept_articles, config, "from a muted outlet (mute_outlets)")
         done("read")
         sentences = [s for split in map_(partial(segment, language=config.language), articles) for s in split]
         done("segment")
@@ -118,7 +122,10 @@ def build(
         log.info("%d facts already published before %s left out, %d updates kept",
                  len(screening.recalls) - len(screening.updates), day, len(screening.updates))
     done("recall")
-    stories = group_stories(articles, screening.facts, config)
+    stories, muted = filter_stories(group_stories(articles, screening.facts, config), articles, filters)
+    removed += muted
+    if removed:
+        log.info("filters left out %s", ", ".join(f"{n} {kind}s" for kind, n in counts(removed).items() if n))
     # Only disagreements between statements still on offer are news; a change from what an
     # earlier digest published is an update, marked as such.
     on_offer = {m for fact in screening.facts for m in fact.members}
@@ -149,7 +156,7 @@ def build(
         drops=tuple(drops),
         conflicts=conflicts,
     )
-    return Result(digest=digest, decisions=decisions, recalls=screening.recalls)
+    return Result(digest=digest, decisions=decisions, recalls=screening.recalls, removed=tuple(removed))
 
 
 def _mark_update(item, updates):

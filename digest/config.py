@@ -18,7 +18,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "DIGEST_"
 # DIGEST_* variables that are not configuration keys.
-ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG", "DIGEST_TEST_PAUSE_AT"})
+ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG"})
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,9 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
     max_file_bytes: int = 20_000_000
     fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
-    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
+    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte (redirects included)
+    fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
+    fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
@@ -226,7 +228,7 @@ def load_config(
 _RANGES = (
     ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
     ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
-    ("fetch_timeout", 0, None),
+    ("fetch_timeout", 0.001, 86400), ("fetch_budget", 0.001, 86400), ("fetch_per_host", 1, 100),
 )
 
 

@@ -5,9 +5,10 @@ import argparse
 import logging
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from . import __version__
 from .config import Config, as_toml_dict, load_config
@@ -16,6 +17,11 @@ from .render import FORMATS
 
 log = logging.getLogger("digest")
 EX_SOFTWARE = 70
+# Test hook, read here and never by the library: DIGEST_TEST_PAUSE_AT=<point> makes a run
+# announce the point on stderr and sleep there an hour (<point>:SECONDS: that long, then
+# go on), so tests can kill -9 it at a known moment or hold the lock. The points are
+# pipeline.CHECKPOINTS. It is not a configuration key.
+PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,11 +132,30 @@ def _progress(args: argparse.Namespace):
     return done, bar
 
 
+def _test_pause() -> Callable[[str], None] | None:
+    """The checkpoint callback PAUSE_ENV asks for, or None."""
+    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if not wanted:
+        return None
+
+    def pause(point: str) -> None:
+        if point == wanted:
+            print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
+            time.sleep(float(seconds) if seconds else 3600)
+
+    return pause
+
+
+def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Config:
+    environ = {k: v for k, v in os.environ.items() if k != PAUSE_ENV}
+    return load_config(args.config, flags, environ)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .output import output_paths
     from .pipeline import digest_date, run
 
-    config = load_config(args.config, _flags(args))
+    config = _load(args, _flags(args))
     if args.force and not args.send:
         raise UsageError("--force only matters with --send (send again even if already sent)")
     if args.send:
@@ -143,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
     try:
-        paths = run(config, progress=progress)
+        paths = run(config, progress=progress, checkpoint=_test_pause())
     finally:
         if bar is not None:
             bar.close()
@@ -155,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    return _send(args.eml, load_config(args.config), args.force)
+    return _send(args.eml, _load(args), args.force)
 
 
 def _send(eml: str | Path, config: Config, force: bool) -> int:
@@ -170,7 +195,7 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     import json
 
-    config = load_config(args.config)
+    config = _load(args)
     data = as_toml_dict(config)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .embed import check_embedding  # the lookup table only: no model or numpy is loaded
 from .errors import ConfigError
 
 ENV_PREFIX = "DIGEST_"
 # DIGEST_* variables that are not configuration keys.
-ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG", "DIGEST_TEST_PAUSE_AT"})
+ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Config:
     language: str = "english"
     dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
+    embedding: str = "wordllama"  # sentence embedder (digest.embed.EMBEDDERS): "wordllama", "minilm" (extra digest[semantic]) or "none"
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
     templates: str | None = None
@@ -73,7 +75,9 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
     max_file_bytes: int = 20_000_000
     fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
-    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
+    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte (redirects included)
+    fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
+    fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
@@ -216,6 +220,7 @@ def load_config(
     if flags:
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
+    _check_choices(config)
     return config
 
 
@@ -223,7 +228,7 @@ def load_config(
 _RANGES = (
     ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
     ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
-    ("fetch_timeout", 0, None),
+    ("fetch_timeout", 0.001, 86400), ("fetch_budget", 0.001, 86400), ("fetch_per_host", 1, 100),
 )
 
 
@@ -236,6 +241,10 @@ def _check_ranges(config: Config) -> None:
         if not low <= value or (high is not None and not value <= high):
             limits = f"from {low} to {high}" if high is not None else f"at least {low}"
             raise ConfigError(f"{_key(name)}: expected {limits}, got {value!r}")
+
+
+def _check_choices(config: Config) -> None:
+    check_embedding(config.embedding)
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ to again unless ``force``. A failed delivery raises ``TemporaryFailure`` (exit
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -28,11 +27,13 @@ from typing import Mapping
 from .config import Config, SmtpConfig
 from .email import addresses, for_recipient
 from .errors import ConfigError, InputDataError, NoInputError, OutputError, TemporaryFailure
+from .lock import lock
 from .output import atomic_write
 
 log = logging.getLogger("digest")
 SECURITY = ("starttls", "ssl", "none")
 NAMED = 5  # failed recipients named per reason in the error line; the rest are counted
+SEND_LOCK = ".digest-send.lock"  # in the .eml's folder: two sends from one folder never overlap
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
     secret = password(config.smtp, environ)
     _check_security(config.smtp, secret)
 
-    with _lock(eml):
+    busy = f"{eml.parent}: another digest is sending from this folder; try again later"
+    with lock(eml.parent / SEND_LOCK, 0, busy=busy):
         delivered = _delivered(eml, everyone)
         todo = recipients if force else tuple(r for r in recipients if r.addr_spec not in delivered)
         if not todo:
@@ -307,26 +309,3 @@ def _failures(failed: dict[str, str]) -> str:
         parts.append(f"{', '.join(addrs[:NAMED])}{more} ({why})")
     return "; ".join(parts)
 
-
-class _lock:
-    """An exclusive lock on the .eml's folder so two runs cannot send at once (freed when the process ends)."""
-
-    def __init__(self, eml: Path):
-        self.folder = eml.parent
-        self.fd: int | None = None
-
-    def __enter__(self) -> None:
-        try:
-            self.fd = os.open(self.folder, os.O_RDONLY)
-        except OSError as exc:
-            raise TemporaryFailure(f"{self.folder}: cannot lock: {exc.strerror}") from None
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self.fd)
-            raise TemporaryFailure(f"{self.folder}: another digest is sending from this folder; try again later") from None
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.fd is not None
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)

@@ -184,8 +184,3 @@ def _replace(msg: EmailMessage, name: str, value: object) -> None:
     else:
         msg[name] = value
 
-
-def html_of(msg: EmailMessage) -> str:
-    """The HTML part of a message built here (for size checks and previews)."""
-    part = msg.get_body(preferencelist=("html",))
-    return part.get_content() if part is not None else ""

@@ -13,7 +13,6 @@ import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -24,12 +23,15 @@ from .config import Config
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
 from .ingest import collect, discover, input_urls, read_one
-from .models import Article, Digest, Item, Stats
-from .output import check_formats, pause, remove_stale_temps, render_output, write_explain, write_outputs
-from .rank import Decision, get_ranker, surface_conflicts
+from .lock import lock
+from .models import Article, Digest, History, Item, Result, Stats
+from .output import check_formats, remove_stale_temps, render_output, write_explain, write_outputs
+from .rank import get_ranker, surface_conflicts
+from .recall import published as published_records
+from .recall import screen
 from .sections import lay_out
 from .segment import punkt_tokenizer, segment
-from .state import History, Recall, State, lock, screen, state_path
+from .store import Store, state_path
 from .stories import group_stories
 
 log = logging.getLogger("digest")
@@ -37,14 +39,10 @@ log = logging.getLogger("digest")
 # Stages reported to a ``progress`` callback, in order (the CLI's progress bar).
 STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
 
-
-@dataclass(frozen=True)
-class Result:
-    """A built digest and what the stages decided on the way (for --explain)."""
-
-    digest: Digest
-    decisions: tuple[Decision, ...]
-    recalls: tuple[Recall, ...] = ()  # facts matched against earlier digests
+# Points of a run a ``checkpoint`` callback is called at, in order: the digest is built,
+# every temporary file is written, the store noted the outputs about to be renamed, the
+# first is renamed, all are, inside the store's transaction before it commits, recorded.
+CHECKPOINTS = ("built", "temps-written", "intended", "first-renamed", "written", "recording", "recorded")
 
 
 def digest_date(config: Config) -> date:
@@ -246,15 +244,23 @@ def run(
     config: Config,
     progress: Callable[[str], None] | None = None,
     stdout: TextIO | None = None,
+    checkpoint: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """What ``digest run`` does: lock, recall, build, write, then remember.
 
     Under an exclusive lock (waiting up to ``config.lock_timeout`` seconds): open the
-    state, build the digest without the facts earlier dates published, put every output
+    store, build the digest without the facts earlier dates published, put every output
     in place atomically, and only then record this date's published facts in one
     transaction (replacing a rerun's). A run killed at any point leaves the previous
     outputs and record, or the new ones. ``config.out == "-"`` prints the one format to
     ``stdout`` instead of writing files.
+
+    Args:
+        config: the effective configuration.
+        progress: called with each name of ``STAGES`` once that stage is done.
+        stdout: where ``--out -`` prints (default sys.stdout).
+        checkpoint: called with each name of ``CHECKPOINTS`` as the run passes it (tests
+            stop a run there to kill it).
 
     Returns:
         The files written (none for ``--out -``).
@@ -264,6 +270,7 @@ def run(
         StateError: the state database is damaged or not a digest state.
         OutputError: an output (or the state) cannot be written.
     """
+    at = checkpoint or (lambda point: None)
     check_formats(config.formats)
     day = digest_date(config)
     if config.out == "-" and len(config.formats) != 1:
@@ -272,11 +279,12 @@ def run(
         raise OutputError(f"{config.out}: not a folder (--out names the folder the digest files go in)")
     where = lock_path(config)
     with lock(where, config.lock_timeout) if where else nullcontext():
-        state = State.open(state_path(config), config.lock_timeout) if config.state.enabled else None
+        store = Store.open(state_path(config), config.lock_timeout) if config.state.enabled else None
         try:
-            result = build(config, history=state.history(day) if state else None, progress=progress)
-            published = [item.fact for section in result.digest.sections for item in section.items]
-            pause("built")
+            result = build(config, history=store.history(day) if store else None, progress=progress)
+            chosen = [item.fact for section in result.digest.sections for item in section.items]
+            records = published_records(day, chosen, config) if store else ()
+            at("built")
             if config.out == "-":
                 paths: list[Path] = [write_explain(result, config)] if config.explain else []
                 _print(render_output(result.digest, config.formats[0], config), stdout or sys.stdout)
@@ -284,13 +292,13 @@ def run(
                 remove_stale_temps(config.out)
                 if config.explain:
                     remove_stale_temps(Path(config.explain).parent)
-                intend = None if state is None else (lambda hashes: state.intend(day, published, hashes, config))
-                paths = write_outputs(result, config, before_rename=intend)
-            pause("written")
-            if state is not None:
-                state.record(day, published, paths, config, before_commit=lambda: pause("recording"))
-                pause("recorded")
+                intend = None if store is None else (lambda hashes: store.intend(day, records, hashes))
+                paths = write_outputs(result, config, before_rename=intend, checkpoint=at)
+            at("written")
+            if store is not None:
+                store.record(day, records, paths, before_commit=lambda: at("recording"))
+                at("recorded")
         finally:
-            if state is not None:
-                state.close()
+            if store is not None:
+                store.close()
     return paths

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.state import State
+from digest.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = Path(__file__).parent / "fixtures" / "week"
@@ -274,7 +274,7 @@ def test_kill_9_leaves_the_previous_or_the_new_result(before_kill, tmp_path, poi
     assert state == (state_after if point == "recorded" else state_before)
     # ...and what a run killed between its note and its record leaves is recovered, under
     # the lock, by whatever opens the state next: the record then matches the files
-    with State.open(home / "state" / "state.sqlite"):
+    with Store.open(home / "state" / "state.sqlite"):
         pass
     state = recorded(home)
     if point in ("built", "temps-written", "intended"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .embed import check_embedding  # the lookup table only: no model or numpy is loaded
 from .errors import ConfigError
 
 ENV_PREFIX = "DIGEST_"
@@ -72,6 +73,7 @@ class Config:
     language: str = "english"
     dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
+    embedding: str = "wordllama"  # sentence embedder (digest.embed.EMBEDDERS): "wordllama", "minilm" (extra digest[semantic]) or "none"
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
     templates: str | None = None
@@ -256,6 +258,7 @@ def load_config(
     if flags:
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
+    _check_choices(config)
     from .filters import compile_patterns  # here: filters needs this module loaded
 
     compile_patterns(config.include, "include")
@@ -280,6 +283,10 @@ def _check_ranges(config: Config) -> None:
         if not low <= value or (high is not None and not value <= high):
             limits = f"from {low} to {high}" if high is not None else f"at least {low}"
             raise ConfigError(f"{_key(name)}: expected {limits}, got {value!r}")
+
+
+def _check_choices(config: Config) -> None:
+    check_embedding(config.embedding)
 
 
 def _feed_value(feed: FeedConfig) -> str | dict[str, str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .embed import check_embedding  # the lookup table only: no model or numpy is loaded
 from .errors import ConfigError
 from .files import read_bounded, shown
 
@@ -65,6 +66,7 @@ class Config:
     language: str = "english"
     dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
+    embedding: str = "wordllama"  # sentence embedder (digest.embed.EMBEDDERS): "wordllama", "minilm" (extra digest[semantic]) or "none"
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
     templates: str | None = None
@@ -74,7 +76,9 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
     max_file_bytes: int = 20_000_000
     fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
-    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
+    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte (redirects included)
+    fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
+    fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
@@ -222,6 +226,7 @@ def load_config(
     if flags:
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
+    _check_choices(config)
     return config
 
 
@@ -230,8 +235,8 @@ def load_config(
 _RANGES = (
     ("max_words", 1, None, True), ("sentences", 1, None, True), ("dedup_threshold", 0, 100, True),
     ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, None, True), ("lock_timeout", 0, None, True),
-    ("max_file_bytes", 1, 2**40, True), ("fetch_timeout", 0, 86_400, False),
-    ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
+    ("max_file_bytes", 1, 2**40, True), ("fetch_timeout", 0, 86_400, False), ("fetch_budget", 0, 86_400, False),
+    ("fetch_per_host", 1, 100, True), ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
 )
 
 
@@ -248,6 +253,10 @@ def _check_ranges(config: Config) -> None:
             lowest = f"{'' if closed else 'more than '}{low}"
             limits = f"from {lowest} to {high}" if high is not None else f"at least {low}"
             raise ConfigError(f"{name}: expected {limits}, got {value!r}")
+
+
+def _check_choices(config: Config) -> None:
+    check_embedding(config.embedding)
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:

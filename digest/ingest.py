@@ -4,7 +4,8 @@ One reader per input kind, looked up by file extension in ``READERS``. A reader
 takes the file's bytes and returns the articles in it; one bad file raises
 ``InputDataError`` and is skipped with a warning naming it, the rest go on.
 The readers for web inputs (HTML pages, feeds, JSON dumps, URL lists) live in
-``readers``.
+``readers``; what is fetched (URLs, URL lists' URLs, the pages of summary-only feed
+entries) is fetched in this process through one ``fetch.Fetcher`` (``feeds``).
 
 The same article arriving twice (the same URL once normalised, or the same text
 under two URLs) is read once: the first in reading order is kept and
@@ -21,20 +22,20 @@ import re
 import stat
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import frontmatter
 import yaml
 
 from .config import Config
-from .errors import InputDataError, NoInputError
+from .errors import InputDataError, NoInputError, UsageError
 from .files import kind, read_bounded
 from .markdown import markdown_to_text
 from .models import Article
 from .readers import (
+    UrlList,
     decode,
-    fetch_articles,
     is_url_list,
     read_feed,
     read_html_article,
@@ -45,9 +46,12 @@ from .readers import (
 from .sanitise import CONTROL, clean_article, printable
 from .segment import is_heading
 
+if TYPE_CHECKING:
+    from .fetch import Fetcher
+
 log = logging.getLogger("digest")
 
-Reader = Callable[[Path, bytes, Config], list[Article]]
+Reader = Callable[[Path, bytes, Config], "list[Article] | UrlList"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -355,16 +359,17 @@ def _skip(path: Path, why: str) -> Skipped:
     return Skipped(printable(path), f"{printable(path)}: {why}")
 
 
-def read_file(path: Path, config: Config) -> list[Article]:
-    """Read one file with the reader for its extension, never more than ``config.max_file_bytes``."""
+def read_file(path: Path, config: Config) -> list[Article] | UrlList:
+    """Read one file with the reader for its extension, never more than ``config.max_file_bytes``
+    (a URL list gives its URLs)."""
     reader = reader_for(path)
     if reader is None:
         raise InputDataError(f"{printable(path)}: unsupported file type {printable(path.suffix) or '(none)'}")
     return reader(path, read_bounded(path, config.max_file_bytes), config)
 
 
-def read_one(path: Path | Skipped, config: Config) -> list[Article] | Skipped:
-    """The articles of one file ``discover`` found, or why it is skipped."""
+def read_one(path: Path | Skipped, config: Config) -> list[Article] | UrlList | Skipped:
+    """The articles of one file ``discover`` found (a URL list: its URLs), or why it is skipped."""
     if isinstance(path, Skipped):
         return path
     try:
@@ -374,39 +379,88 @@ def read_one(path: Path | Skipped, config: Config) -> list[Article] | Skipped:
 
 
 def input_urls(paths: Sequence[str | Path], config: Config) -> list[str]:
-    """The http(s) URLs among ``paths``; they need fetching to be on."""
+    """The http(s) URLs among ``paths``; they need fetching to be on.
+
+    Raises:
+        NoInputError: a URL was given but fetching is off.
+        UsageError: a URL that is not a valid one (``http://[::1/broken``).
+    """
     urls = [str(p) for p in paths if is_url(p)]
     if urls and not config.fetch:
         raise NoInputError(f"{urls[0]}: a URL, but fetching is off (use --fetch)")
+    if urls:
+        from .fetch import FetchError, check_url  # imported by the runs that fetch
+    for url in urls:
+        try:
+            check_url(url)
+        except FetchError as exc:
+            raise UsageError(exc.message) from None
     return urls
 
 
 def collect(
-    paths: Sequence[str | Path], files: Sequence[Path | Skipped], results: Sequence[list[Article] | Skipped],
+    paths: Sequence[str | Path],
+    files: Sequence[Path | Skipped],
+    results: Sequence[list[Article] | UrlList | Skipped],
     config: Config,
+    fetcher: "Fetcher | None" = None,
+    more: Sequence[Article] = (),
 ) -> Ingested:
-    """Number the articles read from ``files`` (``results`` in the same order) and from the
-    URLs among ``paths``; warn about skips; put every article through the sanitiser; keep
-    an article read twice once.
+    """Number the articles read from ``files`` (``results`` in the same order), fetched
+    from URL lists and from the URLs among ``paths``, and ``more`` (a run's feed
+    subscriptions); warn about skips; put every article through the sanitiser; keep an
+    article read twice once.
+
+    With ``config.fetch``, summary-only entries of feed files are completed from their
+    pages. Every fetch goes through ``fetcher`` (one is made from ``config`` if needed).
 
     Raises:
         NoInputError: no readable article was found.
     """
     urls = input_urls(paths, config)
-    articles: list[Article] = []
     skipped: list[Skipped] = []
+    lists = [r for r in results if isinstance(r, UrlList)]
+    wanted = [u for found in lists for u in found.urls] + urls
+    online = fetcher
+    if online is None and (wanted or config.fetch):
+        from .fetch import Fetcher  # imported by the runs that fetch
+
+        online = Fetcher.from_config(config)
+    if wanted or config.fetch:
+        from .feeds import complete_summaries, read_urls
+    fetched = iter(read_urls(wanted, online) if wanted else [])
+    articles: list[Article] = []
+    local: list[Article] = []  # read from files: their summary-only entries are completed
     for found in results:
         if isinstance(found, Skipped):
             log.warning("skipped %s", found.reason)
             skipped.append(found)
-            continue
-        articles.extend(found)
-    if urls:
-        articles.extend(fetch_articles(urls, config))
-    articles = [clean_article(a) for a in articles]  # whatever a reader let through
+        elif isinstance(found, UrlList):
+            got = [next(fetched) for _ in found.urls]
+            for failure in (g for g in got if isinstance(g, InputDataError)):
+                log.warning("skipped %s: %s", found.path, failure.message)
+            read = [a for g in got if not isinstance(g, InputDataError) for a in g]
+            if not read:
+                why = Skipped(found.path, f"{found.path}: none of the {len(found.urls)} URLs gave an article")
+                log.warning("skipped %s", why.reason)
+                skipped.append(why)
+            articles.extend(read)
+        else:
+            articles.extend(found)
+            local.extend(found)
+    if config.fetch and any(a.summary_only for a in local):
+        completed = dict(zip(map(id, local), complete_summaries(local, online)))
+        articles = [completed.get(id(a), a) for a in articles]
+    for url, got in zip(urls, fetched):
+        if isinstance(got, InputDataError):
+            log.warning("skipped %s", got.message)  # every message starts with the URL
+        else:
+            articles.extend(got)
+    articles.extend(more)
+    articles = [clean_article(a) for a in articles]  # whatever a reader or a fetch let through
     if not articles:
-        where = ", ".join(printable(p) for p in paths)
-        why = "no article files" if not files and not urls else "no readable article"
+        where = ", ".join(printable(p) for p in paths) or "feeds"
+        why = "no article files" if not files and not urls and not more else "no readable article"
         raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
     unique, duplicates = read_once(articles)
     numbered = tuple(dataclasses.replace(a, id=i) for i, a in enumerate(unique))

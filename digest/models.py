@@ -21,6 +21,7 @@ class Article:
     body: str  # text after front matter, headline line removed
     path: str  # where it was read from (for warnings and --explain)
     outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
+    summary_only: bool = False  # the body is a feed entry's summary: its page has the full text
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,18 @@ def default_config_paths() -> list[Path]:
 CONFIG_BYTES = 1_000_000  # a digest.toml is a few hundred bytes; anything near this is not one
 
 
+def _present(path: Path) -> bool:
+    """True unless ``path`` is plainly missing: a FIFO, or a file behind a folder that cannot
+    be read, is there, and reading it says what is wrong (never skipped without a word)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return os.path.islink(path)
+    except OSError:
+        return True
+    return True
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     data = read_bounded(path, CONFIG_BYTES, ConfigError)
     try:
@@ -212,8 +224,8 @@ def load_config(
     if path is None and environ.get("DIGEST_CONFIG"):
         path = environ["DIGEST_CONFIG"]
     if path is None:
-        path = next((p for p in default_config_paths() if p.exists()), None)  # a FIFO is said, not skipped
-    elif not Path(path).exists():
+        path = next((p for p in default_config_paths() if _present(p)), None)
+    elif not _present(Path(path)):
         raise ConfigError(f"{shown(path)}: config file not found")
     if path is not None:
         try:

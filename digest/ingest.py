@@ -376,6 +376,12 @@ def read_one(path: Path | Skipped, config: Config) -> list[Article] | UrlList | 
         return read_file(path, config)
     except InputDataError as exc:
         return Skipped(printable(path), exc.message)
+    except (RecursionError, MemoryError):
+        return Skipped(printable(path), f"{printable(path)}: nested too deeply or too large to read")
+    except Exception as exc:  # noqa: BLE001 -- a parser's bug on hostile input costs one file, not the run
+        log.debug("reading %s failed", printable(path), exc_info=True)
+        return Skipped(printable(path), f"{printable(path)}: cannot read ({type(exc).__name__} in a parser: "
+                                        "please report it with this file)")
 
 
 def input_urls(paths: Sequence[str | Path], config: Config) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from .config import Config
 from .filters import counts
 from .errors import OutputError, UsageError
+from .files import shown, writing
 from .models import Digest, Result
 from .render import FORMATS, render
 
@@ -136,25 +137,24 @@ def write_outputs(
     temps: dict[Path, Path] = {}
     try:
         for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temps[path] = _write_temp(path, data)
+            with writing(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temps[path] = _write_temp(path, data)
         # A rename that would fail must fail before the first one: all new or all old.
         for path in temps:
             if path.is_dir():
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+                raise OutputError(f"{shown(path)}: cannot write output: {os.strerror(errno.EISDIR)}")
         at("temps-written")
         if before_rename is not None:
             before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
             at("intended")
         for n, (path, tmp) in enumerate(temps.items()):
-            os.replace(tmp, path)
+            with writing(path):
+                os.replace(tmp, path)
             if n == 0:
                 at("first-renamed")
         for folder in sorted({p.parent for p in temps}):
             _fsync_dir(folder)
-    except OSError as exc:
-        target = {str(tmp): str(path) for path, tmp in temps.items()}.get(str(exc.filename), exc.filename)
-        raise OutputError(f"{target or config.out}: cannot write output: {exc.strerror}") from None
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
@@ -164,11 +164,9 @@ def write_outputs(
 def write_explain(result: Result, config: Config) -> Path:
     """The ``--explain`` file alone, for ``--out -`` (which writes no digest file)."""
     path = Path(config.explain)
-    try:
+    with writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, explain_json(result))
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write output: {exc.strerror}") from None
     return path
 
 

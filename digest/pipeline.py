@@ -22,12 +22,14 @@ from .clean import remove_boilerplate
 from .config import Config, has_subscriptions
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
+from .files import writing
 from .filters import Filters, counts, filter_stories, mute_outlets
-from .ingest import collect, discover, input_urls, read_one
+from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
 from .lock import lock
 from .models import Article, Digest, History, Item, Result, RunExtras, Stats
-from .output import check_formats, remove_stale_temps, render_output, write_explain, write_outputs
+from .output import check_formats, output_paths, remove_stale_temps, render_output, write_explain, write_outputs
 from .rank import get_ranker, surface_conflicts
+from .render import FORMATS
 from .recall import published as published_records
 from .recall import screen
 from .sections import lay_out
@@ -54,9 +56,12 @@ def digest_date(config: Config) -> date:
     if config.date is None:
         return date.today()
     try:
-        return date.fromisoformat(config.date)
+        day = date.fromisoformat(config.date)
     except ValueError:
         raise UsageError(f"--date {config.date!r}: expected YYYY-MM-DD") from None
+    if day == date.max:  # the digest covers the day up to the next midnight
+        raise UsageError(f"--date {config.date!r}: too far ahead (the last date is {date.max - timedelta(days=1)})")
+    return day
 
 
 def build(
@@ -96,7 +101,7 @@ def build(
     with _workers(config.jobs) as map_:
         paths = list(config.inputs)
         input_urls(paths, config)
-        files = discover(paths)
+        files = discover(paths, config)
         try:
             ingested = collect(paths, files, map_(partial(read_one, config=config), files), config,
                                fetcher=fetcher, more=feeds.articles if feeds else ())
@@ -236,6 +241,7 @@ def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config
 @contextmanager
 def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
     """A map() over ``jobs`` processes that keeps the order (the plain map for one job)."""
+    jobs = min(jobs, os.cpu_count() or 1)  # more processes than cores only cost memory
     if jobs <= 1:
         yield lambda fn, items: list(map(fn, items))
         return
@@ -284,12 +290,36 @@ def lock_path(config: Config) -> Path | None:
     return Path(config.out) / ".digest.lock"
 
 
-def _print(output: str | bytes, stream: TextIO) -> None:
-    if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
+    """``--explain`` must not name a file the run writes otherwise (it would silently replace it).
+
+    Raises:
+        UsageError: it names one of this run's outputs, an output of any date, the state
+            or its lock.
+    """
+    if not config.explain:
+        return
+    explain = Path(config.explain)
+    ours = [] if config.out == "-" else list(output_paths(day, tuple(FORMATS), config.out).values())
+    if config.state.enabled:
+        ours.append(state_path(config))
+    if lock_file is not None:
+        ours.append(lock_file)
+    if OUTPUT_NAME.match(explain.name) or explain.resolve() in {p.resolve() for p in ours}:
+        raise UsageError(f"--explain {config.explain}: is a file digest writes (an output, the state or "
+                         "its lock); name another file")
+
+
+def _print(output: str | bytes, stream: TextIO | None) -> None:
+    if stream is None:  # started with standard output closed
+        raise OutputError("standard output: cannot write output: it is closed")
+    with writing("standard output"):
+        if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+            stream.flush()
+            stream.buffer.write(output)
+        else:
+            stream.write(output)
         stream.flush()
-        stream.buffer.write(output)
-    else:
-        stream.write(output)
 
 
 def run(
@@ -330,6 +360,7 @@ def run(
     if config.out != "-" and Path(config.out).exists() and not Path(config.out).is_dir():
         raise OutputError(f"{config.out}: not a folder (--out names the folder the digest files go in)")
     where = lock_path(config)
+    _check_explain(config, day, where)
     with lock(where, config.lock_timeout) if where else nullcontext():
         store = Store.open(state_path(config), config.lock_timeout) if config.state.enabled else None
         try:

@@ -452,7 +452,7 @@ class Store:
 
     def _text(self, value: Any, table: str, column: str) -> str:
         if not isinstance(value, str):
-            raise _broken(self.path, f"a {table} row holds {type(value).__name__} where {column} text belongs")
+            raise _broken(self.path, f"a {table} row's {column} is {type(value).__name__}, not text")
         return value
 
     def _json(self, value: Any, table: str, column: str, kind: type) -> Any:

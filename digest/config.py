@@ -90,6 +90,8 @@ class Config:
     jobs: int = 1  # processes that read and split the articles
     feeds: tuple[FeedConfig, ...] = ()  # subscriptions, fetched by every run (no --fetch needed)
     opml: str | None = None  # an OPML file of subscriptions; None: $XDG_CONFIG_HOME/digest/feeds.opml if it exists
+    site_url: str | None = None  # where the output folder is served, for absolute links (Atom feed, chat)
+    atom_entries: int = 20  # digests in the rolling out/digest.atom
     include: tuple[str, ...] = ()  # keep only stories matching one of these words or /regular expressions/
     mute: tuple[str, ...] = ()  # leave out stories and sentences matching these
     mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)

@@ -300,7 +300,8 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
     if not config.explain:
         return
     explain = Path(config.explain)
-    ours = [] if config.out == "-" else list(output_paths(day, tuple(FORMATS), config.out).values())
+    ours = [] if config.out == "-" else [*output_paths(day, tuple(FORMATS), config.out).values(),
+                                         Path(config.out) / "index.html"]
     if config.state.enabled:
         ours.append(state_path(config))
     if lock_file is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config
+from .filters import counts
 from .errors import OutputError, UsageError
 from .files import shown, writing
 from .models import Digest, Result
@@ -200,5 +201,10 @@ def explain(result: Result) -> dict[str, Any]:
              "published": [{"date": p.date, "text": p.text} for p in r.published]}
             for r in result.recalls
         ],
+        "filters": {
+            "removed": counts(result.removed),
+            "decisions": [{"kind": r.kind, "rule": r.rule, "text": r.text, "sources": list(r.sources)}
+                          for r in result.removed],
+        },
     }
 

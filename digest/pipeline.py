@@ -98,7 +98,7 @@ def build(
     filters = Filters.from_config(config)  # a bad pattern fails here, before any reading
     if feeds is None and subscribed:
         feeds, fetcher = read_subscriptions(config, day, None, fetcher, now)
-    with _workers(config.jobs) as map_:
+    with workers(config.jobs) as map_:
         paths = list(config.inputs)
         input_urls(paths, config)
         files = discover(paths, config)
@@ -118,30 +118,31 @@ def build(
         done("read")
         sentences = [s for split in map_(partial(segment, language=config.language), articles) for s in split]
         done("segment")
-    kept, drops = remove_boilerplate(articles, sentences, config)
-    done("clean")
-    dedup = near_duplicates(kept, config)
-    done("dedup")
-    screening = screen(dedup.facts, history, config)
-    if screening.recalls:
-        log.info("%d facts already published before %s left out, %d updates kept",
-                 len(screening.recalls) - len(screening.updates), day, len(screening.updates))
-    done("recall")
-    stories, muted = filter_stories(group_stories(articles, screening.facts, config), articles, filters)
-    removed += muted
-    if removed:
-        log.info("filters left out %s", ", ".join(f"{n} {kind}s" for kind, n in counts(removed).items() if n))
-    # Only disagreements between statements still on offer are news; a change from what an
-    # earlier digest published is an update, marked as such.
-    on_offer = {m for fact in screening.facts for m in fact.members}
-    conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
+        kept, drops = remove_boilerplate(articles, sentences, config)
+        done("clean")
+        dedup = near_duplicates(kept, config)
+        done("dedup")
+        screening = screen(dedup.facts, history, config)
+        if screening.recalls:
+            log.info("%d facts already published before %s left out, %d updates kept",
+                     len(screening.recalls) - len(screening.updates), day, len(screening.updates))
+        done("recall")
+        stories, muted = filter_stories(group_stories(articles, screening.facts, config), articles, filters)
+        removed += muted
+        if removed:
+            log.info("filters left out %s", ", ".join(f"{n} {kind}s" for kind, n in counts(removed).items() if n))
+        # Only disagreements between statements still on offer are news; a change from what an
+        # earlier digest published is an update, marked as such.
+        on_offer = {m for fact in screening.facts for m in fact.members}
+        conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
 
-    def noted(items: Sequence[Item]) -> tuple[Item, ...]:
-        """Items with their notes: updates of earlier news, outlets that disagree."""
-        return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
+        def noted(items: Sequence[Item]) -> tuple[Item, ...]:
+            """Items with their notes: updates of earlier news, outlets that disagree."""
+            return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
 
-    sections, decisions = lay_out(stories, articles, ranker, config, noted)
-    done("rank")
+        # Workers forked while the process was small rank the stories too (see ``workers``).
+        sections, decisions = lay_out(stories, articles, ranker, config, noted, map_)
+        done("rank")
 
     stats = Stats(
         articles=len(articles),
@@ -239,8 +240,14 @@ def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config
 
 
 @contextmanager
-def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
-    """A map() over ``jobs`` processes that keeps the order (the plain map for one job)."""
+def workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
+    """An ordered map over ``jobs`` processes: ``map_(fn, items)`` is ``list(map(fn, items))``
+    (the plain map for one job), so a stage's result never depends on ``jobs``.
+
+    ``fn`` and the items must pickle (a module-level function or a ``functools.partial`` of
+    one). ``build`` opens the pool before reading, while the process is small, and keeps it
+    through ranking: a stage that wants it takes ``map_`` as an argument.
+    """
     jobs = min(jobs, os.cpu_count() or 1)  # more processes than cores only cost memory
     if jobs <= 1:
         yield lambda fn, items: list(map(fn, items))

@@ -461,7 +461,7 @@ def test_12_jobs_are_bounded(tmp_path):
 
     from digest import pipeline
 
-    with pipeline._workers(1000) as map_:
+    with pipeline.workers(1000) as map_:
         pool_size = len({pid for pid in map_(_pid, range(64))})
     assert pool_size <= (os.cpu_count() or 1)
 

@@ -358,3 +358,42 @@ def test_candidate_pairs_are_bounded_per_article_and_keep_the_close_ones():
     assert all((2 * k, 2 * k + 1) in found for k in range(n // 2))
     exact = (x @ x.T).toarray()
     assert np.allclose(pair_dots(x, a, b), exact[a, b])
+
+
+@pytest.mark.parametrize("algorithm", ["digest", "lexrank"])
+def test_jobs_write_byte_identical_outputs(tmp_path, algorithm):
+    """--jobs 2 reads, splits and ranks the stories in worker processes: every output the same bytes."""
+    from digest.output import explain_json, render_output
+    from digest.pipeline import build
+
+    write_corpus(tmp_path)
+    outputs = []
+    for jobs in (1, 2):
+        config = Config(inputs=(str(tmp_path),), date="2026-11-20", jobs=jobs, algorithm=algorithm)
+        result = build(config)
+        outputs.append([render_output(result.digest, fmt, config) for fmt in ("text", "html", "md", "json")]
+                       + [explain_json(result)])
+    assert outputs[0] == outputs[1]
+    assert sum(1 for line in outputs[0][0].splitlines() if line.strip()) > 5
+
+
+def test_lay_out_hands_every_major_story_to_the_map_and_each_job_pickles(tmp_path):
+    import pickle
+
+    from digest.pipeline import build
+    from digest.rank import get_ranker
+    from digest.sections import lay_out
+
+    write_corpus(tmp_path)
+    config = Config(inputs=(str(tmp_path),), date="2026-11-20")
+    digest = build(config).digest
+    stories = cluster_stories(digest.articles, [i.fact for s in digest.sections for i in s.items], config)
+    handed = []
+
+    def recording_map(fn, items):
+        handed.extend(items)
+        return [pickle.loads(pickle.dumps(fn))(pickle.loads(pickle.dumps(item))) for item in items]
+
+    mapped = lay_out(stories, digest.articles, get_ranker("digest"), config, map_=recording_map)
+    assert mapped == lay_out(stories, digest.articles, get_ranker("digest"), config)
+    assert len(handed) == sum(1 for s in mapped[0] if s.title != BRIEF_TITLE) >= 2

@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
     send.add_argument("--force", action="store_true", help="send even if it was already sent")
 
+    feeds = commands.add_parser("feeds", help="subscriptions: import or export OPML, list them with their state")
+    which = feeds.add_subparsers(dest="feeds_command", required=True, parser_class=_Parser)
+    opml_in = which.add_parser("import", parents=[common], help="add the feeds of an OPML file to the subscriptions")
+    opml_in.add_argument("opml", metavar="FILE.opml")
+    which.add_parser("export", parents=[common], help="print every subscription as OPML")
+    listed = which.add_parser("list", parents=[common], help="every subscription, when it last worked, failures, next try")
+    listed.add_argument("--json", action="store_true", help="as JSON")
+
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
     return parser
@@ -195,6 +203,36 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    import json
+
+    from .feeds import import_opml, opml_document, subscriptions
+
+    config = _load(args)
+    if args.feeds_command == "import":
+        done = import_opml(Path(args.opml), config)
+        for problem in done.problems:
+            log.warning("%s: %s", args.opml, problem)
+        text = (f"imported {len(done.added)} feeds into {done.target}"
+                + (f" ({done.already} already subscribed)" if done.already else "") + "\n")
+    elif args.feeds_command == "export":
+        text = opml_document(subscriptions(config), config.title).decode("utf-8")
+    else:
+        from .pipeline import feed_listing
+
+        shown = feed_listing(config)
+        if args.json:
+            text = json.dumps([s.as_json() for s in shown], indent=2, ensure_ascii=False) + "\n"
+        elif not shown:
+            text = "no subscriptions: add feeds = [...] to digest.toml, or digest feeds import FILE.opml\n"
+        else:
+            text = "".join(status.line() + "\n" for status in shown)
+    out = stdout()
+    with writing(STDOUT):
+        out.write(text)
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     import json
 
@@ -226,12 +264,14 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: a subscription with its outlet
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(value, ensure_ascii=False)
 
 
-COMMANDS = {"run": cmd_run, "send": cmd_send, "config": cmd_config}
+COMMANDS = {"run": cmd_run, "send": cmd_send, "feeds": cmd_feeds, "config": cmd_config}
 STDOUT = "standard output"
 
 

@@ -236,7 +236,8 @@ OUTPUT_NAME = re.compile(r"^digest-\d{4}-\d{2}-\d{2}\.(?:txt|html|md|json|eml)(?
 
 @dataclasses.dataclass(frozen=True)
 class OwnFiles:
-    """The files a run writes (resolved): outputs by name, the explain file, the state and its lock."""
+    """The files a run writes (resolved): outputs by name, the explain file, the output folder's
+    index and feed, the state and its lock."""
 
     files: frozenset[Path]
 
@@ -245,6 +246,8 @@ class OwnFiles:
         from .store import state_path  # sqlite3 only when asked
 
         named = [Path(config.explain)] if config.explain else []
+        if config.out != "-":  # the folder's index page and Atom feed (digest.archive)
+            named += [Path(config.out) / "index.html", Path(config.out) / "digest.atom"]
         if config.state.enabled:
             state = state_path(config)
             named += [state, state.with_name(state.name + ".lock")]

@@ -443,7 +443,7 @@ def test_12_hand_damaged_state_rows_are_65(tmp_path, damage, message):
     ok(digest(run_args(str(news), "--state", "s.sqlite", "--out", "out", date=DAY1), tmp_path))
     db = sqlite3.connect(tmp_path / "s.sqlite")
     if "pending" in damage:  # a note a killed run left
-        db.execute("INSERT INTO pending VALUES ('2026-11-19', 'now', '[]', '[]')")
+        db.execute("INSERT INTO pending (date, created_at, outputs, facts) VALUES ('2026-11-19', 'now', '[]', '[]')")
     db.execute(damage)
     db.commit()
     db.close()
@@ -461,7 +461,7 @@ def test_12_jobs_are_bounded(tmp_path):
 
     from digest import pipeline
 
-    with pipeline._workers(1000) as map_:
+    with pipeline.workers(1000) as map_:
         pool_size = len({pid for pid in map_(_pid, range(64))})
     assert pool_size <= (os.cpu_count() or 1)
 

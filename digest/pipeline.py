@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
+from .archive import continuations, story_records
 from .clean import remove_boilerplate
 from .config import Config, has_subscriptions
 from .dedup import near_duplicates
@@ -144,6 +145,7 @@ def build(
         # Workers forked while the process was small rank the stories too (see ``workers``).
         sections, decisions = lay_out(stories, articles, ranker, config, noted, map_)
         done("rank")
+    sections = continuations(sections, screening.recalls, history)
 
     stats = Stats(
         articles=len(articles),
@@ -384,7 +386,8 @@ def run(
                            feeds=feeds, fetcher=fetcher)
             chosen = [item.fact for section in result.digest.sections for item in section.items]
             records = published_records(day, chosen, config) if store else ()
-            extras = RunExtras(feeds=feeds.states, entries=feeds.entries) if feeds else RunExtras()
+            extras = RunExtras(feeds=feeds.states if feeds else (), entries=feeds.entries if feeds else (),
+                               stories=story_records(result.digest, config) if store else ())
             at("built")
             if config.out == "-":
                 paths: list[Path] = [write_explain(result, config)] if config.explain else []

@@ -105,7 +105,8 @@ class _OneLine(logging.Formatter):
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    # Started with stderr closed: warnings have nowhere to go (and must not go to stdout).
+    handler = logging.StreamHandler(sys.stderr) if sys.stderr is not None else logging.NullHandler()
     handler.setFormatter(_OneLine())
     log.handlers[:] = [handler]
     log.propagate = False
@@ -127,7 +128,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 def _progress(args: argparse.Namespace):
     """A stage progress bar on stderr, only for a terminal, only without -q, only if the
     run lasts (tqdm's delay): cron logs stay clean."""
-    if args.quiet or not sys.stderr.isatty():
+    if args.quiet or sys.stderr is None or not sys.stderr.isatty():
         return None, None
     from tqdm import tqdm
 
@@ -299,9 +300,11 @@ def _drop_stdout() -> None:
 
 def _say(line: str) -> None:
     """One line on stderr; a stderr that cannot be written to is not a second failure."""
+    if sys.stderr is None:  # started with stderr closed: print(file=None) would go to stdout
+        return
     try:
-        print(line, file=sys.stderr or sys.__stderr__, flush=True)
-    except (OSError, AttributeError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
         pass
 
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from digest.analysis import Analyser  # noqa: E402
 from digest.config import Config  # noqa: E402
+from digest.embed import get_embedder  # noqa: E402
 from digest.errors import ConfigError  # noqa: E402
 from digest import dedup  # noqa: E402
 
@@ -82,7 +83,8 @@ class Split:
         self.gap = both[:, -1]
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
-        self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
+        self.gated = np.array([not dedup.comparable(x, y) or (
+            x.negated != y.negated and dedup._word_dice(x, y) >= dedup.NEGATION_DICE) for x, y in an])
         self.subsumed = np.array([dedup.subsumes(x, y) or dedup.subsumes(y, x) for x, y in an])
         self.cosine: np.ndarray | None = None
 
@@ -163,36 +165,38 @@ def main(argv: list[str] | None = None) -> int:
         fitted["FUZZY"] = (coef, intercept, c)
         add(f"fuzzy, refit now (C={c:g}): decision", logistic(train.x, coef, intercept), logistic(test.x, coef, intercept), decision=True)
 
-    semantic_note = ""
-    if not args.no_semantic:
+    semantic_notes = []
+    for embedding in () if args.no_semantic else ("wordllama", "minilm"):
         try:
-            from digest.embed import make_embedder
-
-            embedder = make_embedder("minilm")
-        except (ImportError, ConfigError) as exc:
-            semantic_note = f"semantic mode not measured: {exc}"
-        else:
-            for split in (train, test):
-                va, vb = embedder.encode(split.a), embedder.encode(split.b)
-                split.cosine = np.einsum("ij,ij->i", va, vb)
-            add("all-MiniLM-L6-v2 cosine alone", train.cosine * 100, test.cosine * 100)
-            xs_train = np.column_stack([train.x, train.cosine, train.gap])  # dedup.semantic_features
-            xs_test = np.column_stack([test.x, test.cosine, test.gap])
-            ss_train = logistic(xs_train, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
-            ss_test = logistic(xs_test, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
-            add("**semantic score**", ss_train, ss_test)
-            t_sem = add("**semantic decision**", ss_train, ss_test, decision=True)
-            printed.append(f"semantic decision threshold chosen on train: {t_sem:g}")
-            if args.refit:
-                coef, intercept, c = refit(xs_train, train.gold)
-                chosen = best_threshold(lambda t: train.decision(logistic(xs_train, coef, intercept), t), train.gold, grid100)
-                # one Config.dedup_threshold serves both modes: move this model's best train
-                # threshold onto the fuzzy one (a monotone shift: same decisions)
-                intercept = aligned_intercept(intercept, chosen, t_fuzzy)
-                fitted["SEMANTIC"] = (coef, intercept, c)
-                add(f"semantic, refit now (C={c:g}): decision", logistic(xs_train, coef, intercept), logistic(xs_test, coef, intercept), decision=True)
-    else:
-        semantic_note = "semantic mode skipped (--no-semantic)"
+            embedder = get_embedder(embedding)
+        except ConfigError as exc:
+            semantic_notes.append(f"{embedding} not measured: {exc}")
+            continue
+        started_embedding = time.perf_counter()
+        for split in (train, test):
+            split.cosine = np.einsum("ij,ij->i", embedder.encode(split.a), embedder.encode(split.b))
+        printed.append(f"{embedding}: {len(train.a + train.b + test.a + test.b):,} sentences embedded in "
+                       f"{time.perf_counter() - started_embedding:.1f} s")
+        add(f"{embedding} cosine alone", train.cosine * 100, test.cosine * 100)
+        xs_train = np.column_stack([train.x, train.cosine, train.gap])  # dedup.MEANING_FEATURES
+        xs_test = np.column_stack([test.x, test.cosine, test.gap])
+        if embedding in dedup.MEANING_COEF:
+            coef, intercept = dedup.MEANING_COEF[embedding]
+            add(f"**semantic ({embedding}) score**", logistic(xs_train, coef, intercept), logistic(xs_test, coef, intercept))
+            t_sem = add(f"**semantic ({embedding}) decision**", logistic(xs_train, coef, intercept),
+                        logistic(xs_test, coef, intercept), decision=True)
+            printed.append(f"semantic ({embedding}) decision threshold chosen on train: {t_sem:g}")
+        if args.refit or embedding not in dedup.MEANING_COEF:
+            coef, intercept, c = refit(xs_train, train.gold)
+            chosen = best_threshold(lambda t: train.decision(logistic(xs_train, coef, intercept), t), train.gold, grid100)
+            # one Config.dedup_threshold serves every mode: move this model's best train
+            # threshold onto the fuzzy one (a monotone shift: same decisions)
+            intercept = aligned_intercept(intercept, chosen, t_fuzzy)
+            fitted[embedding.upper()] = (coef, intercept, c)
+            add(f"semantic ({embedding}), refit now (C={c:g}): decision", logistic(xs_train, coef, intercept),
+                logistic(xs_test, coef, intercept), decision=True)
+    if args.no_semantic:
+        semantic_notes.append("semantic mode skipped (--no-semantic)")
 
     for name, (coef, intercept, c) in fitted.items():
         print(f"# C={c:g}\n{name}_COEF = {coef}\n{name}_INTERCEPT = {intercept}")
@@ -215,8 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     lines.extend(f"- {p}" for p in printed)
     vetoed = test.conflict & (test.gold == 1)
     lines.append(f"- test pairs labelled paraphrase but vetoed for conflicting numbers/names: {int(vetoed.sum())} of {int(test.gold.sum())}")
-    if semantic_note:
-        lines.append(f"- {semantic_note}")
+    lines.extend(f"- {note}" for note in semantic_notes)
     lines.append(f"- run time {time.perf_counter() - started:.0f} s")
     text = "\n".join(lines) + "\n"
     print(text)

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from .embed import Embedder, get_embedder
 from .models import Analysis, Quantity
 
 __all__ = [
@@ -34,10 +35,10 @@ def stemmer(language: str) -> Callable[[str], str]:
     Snowball costs about 20 us a word and a day repeats its words; bounded, so a
     long-lived process cannot grow it forever.
     """
-    from nltk.stem.snowball import SnowballStemmer
+    from .nltk_parts import snowball
 
     try:
-        stem = SnowballStemmer(words_language(language)).stem
+        stem = snowball().SnowballStemmer(words_language(language)).stem
     except ValueError:
         return str
     return lru_cache(maxsize=1 << 18)(stem)
@@ -47,18 +48,23 @@ def stemmer(language: str) -> Callable[[str], str]:
 def stop_words(language: str) -> frozenset[str]:
     """sumy's stop words for the language, apostrophes straight ("don’t" -> "don't"); none if it has no list.
 
-    Read by name, without sumy's ``get_stop_words``, whose language-code lookup loads
-    pycountry's database (0.1 s).
+    ``language`` is a full name, as Punkt's: read sumy's list file by name, without
+    ``sumy.utils``, which imports requests and pycountry (0.03 s) and whose
+    ``get_stop_words`` loads pycountry's database (0.1 s); parsed as its
+    ``parse_stop_words`` does.
     """
-    from sumy.utils import expand_resource_path, read_stop_words
+    import pkgutil
 
     name = words_language(language)
     if not name.isalpha():  # a name, never a path
         return frozenset()
     try:
-        found = read_stop_words(expand_resource_path(f"stopwords/{name}.txt"))
+        data = pkgutil.get_data("sumy", f"data/stopwords/{name}.txt")
     except OSError:
         return frozenset()
+    if data is None:
+        return frozenset()
+    found = (w.rstrip() for w in data.decode("utf-8").splitlines() if w)
     return frozenset(w.replace("\u2019", "'") for w in found)
 
 
@@ -162,16 +168,18 @@ class _Word:
 class Analyser:
     """Turns sentence text into ``Analysis`` for one language; one per run, caching each sentence.
 
-    ``embedder`` (``digest.embed``), when given, supplies sentence vectors through
-    ``vectors``, computed in batches and cached beside the analyses.
+    ``embedding`` names the embedder (``digest.embed.EMBEDDERS``) that supplies sentence
+    vectors through ``vectors``: loaded on first use, computed in batches and cached
+    beside the analyses.
     """
 
-    def __init__(self, language: str = "english", embedder=None) -> None:
+    def __init__(self, language: str = "english", embedding: str = "none") -> None:
         self.language = language
+        self.embedding = embedding
+        self._embedder: Embedder | None = None
         self.stop = stop_words(language) | FILLER
         self.plain_stop = stop_words(language)
         self.stem = stemmer(language)
-        self.embedder = embedder
         self._cache: dict[str, Analysis] = {}
         # Each spelling's words, for ordinary and for all-capitals text (where "US" is "us").
         self._words: tuple[dict[str, tuple[_Word, ...]], dict[str, tuple[_Word, ...]]] = ({}, {})
@@ -186,15 +194,26 @@ class Analyser:
     def many(self, texts: Iterable[str]) -> list[Analysis]:
         return [self(t) for t in texts]
 
+    @property
+    def embedder(self) -> Embedder | None:
+        if self._embedder is None and self.embedding != "none":
+            self._embedder = get_embedder(self.embedding)
+        return self._embedder
+
     def vectors(self, texts: Sequence[str]) -> np.ndarray | None:
-        """Unit sentence vectors of ``texts`` (rows in order), or None without an embedder."""
-        if self.embedder is None:
+        """Unit sentence vectors of ``texts`` (rows in order), or None without an embedder.
+
+        Raises:
+            ConfigError: the embedder's package is not installed.
+        """
+        embedder = self.embedder
+        if embedder is None:
             return None
         todo = sorted({t for t in texts if t not in self._vectors})
         if todo:
-            self._vectors.update(zip(todo, self.embedder.encode(todo)))
+            self._vectors.update(zip(todo, embedder.encode(todo)))
         if not texts:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+            return np.zeros((0, embedder.dim), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
 
     # ------------------------------------------------------------------ words

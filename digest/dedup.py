@@ -447,7 +447,11 @@ FUZZY_INTERCEPT = -4.522
 # With the cosine of all-MiniLM-L6-v2 embeddings and the length gap (C=10).
 MINILM_COEF = (5.011, -1.758, 8.372, -6.048, 0.444, -1.439, 0.011, 3.493, -1.603)
 MINILM_INTERCEPT = -5.064
+# With the cosine of wordllama's static embeddings and the length gap (C=10).
+WORDLLAMA_COEF = (6.216, -2.156, 8.557, -5.898, 0.444, -1.531, -0.032, 1.674, -1.562)
+WORDLLAMA_INTERCEPT = -4.585
 MEANING_COEF: Mapping[str, tuple[tuple[float, ...], float]] = {
+    "wordllama": (WORDLLAMA_COEF, WORDLLAMA_INTERCEPT),
     "minilm": (MINILM_COEF, MINILM_INTERCEPT),
 }
 

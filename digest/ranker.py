@@ -22,6 +22,7 @@ passed over, so two wordings of one statement are never both chosen.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -205,14 +206,13 @@ def _concept_weights(
 
 
 def digest_ranker(settings: RankerSettings = RankerSettings()) -> Callable[..., Ranking]:
-    """The default ranker with the given settings (see the module docstring)."""
+    """The default ranker with the given settings (see the module docstring).
 
-    def rank(
-        facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config, analyser: Analyser | None = None,
-    ) -> Ranking:
-        return _rank(facts, articles, budget, config, settings, analyser or Analyser(config.language))
-
-    rank.__name__ = "digest_ranker"
+    A partial of a module function, not a closure: it pickles, so ``--jobs`` can hand it to
+    worker processes.
+    """
+    rank = functools.partial(_rank, settings=settings)
+    rank.__name__ = "digest_ranker"  # type: ignore[attr-defined]
     return rank
 
 
@@ -231,17 +231,17 @@ def reading_order(items: Sequence[Item]) -> tuple[Item, ...]:
 
 
 def _rank(
-    facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config, settings: RankerSettings,
-    analyser: Analyser,
+    facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config,
+    analyser: Analyser | None = None, *, settings: RankerSettings,
 ) -> Ranking:
     """Score every fact, then fill the budget greedily (see the module docstring)."""
+    analyser = analyser or Analyser(config.language)
     if not facts:
         return Ranking(chosen=())
     # A canonical order makes every tie-break (argmax takes the first) independent of input order.
     facts = sorted(facts, key=lambda f: (f.sentence.article, f.sentence.position, f.text, f.sources))
     by_id = {a.id: a for a in articles}
     analyses = [analyser(f.text) for f in facts]
-    tokens = [a.tokens for a in analyses]
     analysed = [concept_terms(a) for a in analyses]
     x = tfidf_rows(_matrix([content for content, _ in analysed]))
     concepts = _matrix([c for _, c in analysed])

@@ -114,7 +114,7 @@ FILLER = frozenset(
 )
 _TITLES = frozenset("mr mrs ms dr sen rep gov gen prof st mt president".split())
 NEGATIONS = frozenset("not no never nor neither none nobody nothing nowhere without cannot n't".split())
-# Names that move with the calendar, not with the news ("on Thursday" -> "on Friday").
+# Names that move with the calendar: "on Thursday" -> "on Friday" updates no statement (recall).
 CALENDAR_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
     "january february march april may june july august september october november december".split()
@@ -247,7 +247,7 @@ class Analyser:
             w.stop = t in self.plain_stop or len(t) < 2
             w.stem = t if w.stop else self.stem(t)
             w.content = not w.stop and t not in self.stop
-        w.name = w.cased and w.content and not w.number and t not in _TITLES and t not in CALENDAR_WORDS
+        w.name = w.cased and w.content and not w.number and t not in _TITLES
         w.wordy = t in _NUMBER_WORDS  # a number in words, or a scale after a number in digits
         w.alias = t in _ALIAS_FIRST
         return w

@@ -58,7 +58,7 @@ _BOILERPLATE = re.compile(
     r"\b(click|subscribe|sign up|newsletter|cookies?|copyright|all rights reserved|follow us|"
     r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\."
 )
-_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|me|my|we|we're|our|us|you|your)\b")
+_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
 _QUOTED = re.compile(r"[\"“”].*?[\"“”]")
 _TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
 _DETAIL_SCALE = 3.0  # names and numbers after which detail saturates (1 - 1/e at three)
@@ -78,6 +78,9 @@ def content_signal(text: str, analysis: Analysis) -> tuple[float, float]:
         filler *= 0.5  # no sentence ending: a caption, credit, heading or cut-off scrap
     if _BOILERPLATE.search(text.lower()):
         filler *= 0.1
+    raw = words(text)
+    if len(raw) >= 3 and sum(w[0].isupper() for w in raw) >= 0.6 * len(raw):
+        filler *= 0.3  # mostly capitalised words: a heading, label or credit line, not a sentence
     unquoted = _QUOTED.sub(" ", text) if '"' in text or "“" in text else text
     if unquoted is not text and len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:
         filler *= 0.5  # mostly quotation with nothing concrete in it

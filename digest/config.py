@@ -75,6 +75,9 @@ class Config:
     fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
     fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
     jobs: int = 1  # processes that read and split the articles
+    # [outlets]: folder names, file-name globs or URL domains -> outlet names, for articles
+    # that do not name their outlet (plain files); a table in the file, pairs here.
+    outlets: tuple[tuple[str, str], ...] = field(default=(), metadata={"table": True})
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
@@ -96,6 +99,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], where)
+    if origin is tuple and args and typing.get_origin(args[0]) is tuple:  # a table of names
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a table of names")
+        return tuple((str(k), _coerce(v, str, f"{where}.{k}")) for k, v in value.items())
     if origin is tuple:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -257,6 +264,8 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
             out[_key(f.name)] = as_toml_dict(value)
+        elif f.metadata.get("table"):
+            out[_key(f.name)] = dict(value)
         else:
             out[_key(f.name)] = list(value) if isinstance(value, tuple) else value
     return out

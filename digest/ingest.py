@@ -28,6 +28,7 @@ import yaml
 from .config import Config
 from .errors import InputDataError, NoInputError
 from .markdown import markdown_to_text
+from .metadata import text_title, with_outlet
 from .models import Article
 from .readers import (
     CONTROL,
@@ -40,7 +41,6 @@ from .readers import (
     read_jsonl_dump,
     read_url_list,
 )
-from .segment import is_heading
 
 log = logging.getLogger("digest")
 
@@ -86,16 +86,6 @@ def parse_published(value: Any, path: Path) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def split_headline(body: str) -> tuple[str | None, str]:
-    """A leading headline line (short, no sentence ending) and the body without it."""
-    lines = body.strip("\n").splitlines()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if len(lines) >= 2 and is_heading(lines[0]) and len(lines[0].split()) >= 2:
-        return lines[0].strip(), "\n".join(lines[1:])
-    return None, "\n".join(lines)
-
-
 def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .txt or .md article with optional YAML front matter."""
     text = CONTROL.sub(" ", decode(data, path))  # terminal escapes, NULs: never into a digest
@@ -108,8 +98,11 @@ def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     body = post.content
     if path.suffix.lower() in (".md", ".markdown"):
         body = markdown_to_text(body)
-    headline, body = split_headline(body)
-    title = str(meta.get("title") or headline or path.stem.replace("-", " ").replace("_", " "))
+    title, generated = meta.get("title"), False
+    if title:
+        title = str(title)
+    else:
+        title, body, generated = text_title(body, path, config.language)
     outlet = meta.get("outlet") or meta.get("source")
     if not body.strip():
         raise InputDataError(f"{path}: empty article")
@@ -122,6 +115,7 @@ def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
             published=parse_published(meta.get("published") or meta.get("date"), path),
             body=body,
             path=str(path),
+            generated_title=generated,
         )
     ]
 
@@ -230,6 +224,7 @@ def collect(
         articles.extend(found)
     if urls:
         articles.extend(fetch_articles(urls, config))
+    articles = [with_outlet(a, config) for a in articles]
     if not articles:
         where = ", ".join(str(p) for p in paths)
         why = "no article files" if not files and not urls else "no readable article"

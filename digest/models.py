@@ -21,6 +21,7 @@ class Article:
     body: str  # text after front matter, headline line removed
     path: str  # where it was read from (for warnings and --explain)
     outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
+    generated_title: bool = False  # the title was made up (from the file name or the lead): no source gave it
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,21 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Story:
+    """Articles on one story, its headline and its facts.
+
+    ``outlets`` is the number of independent outlets carrying the story (an article
+    with no known outlet counts as one); ``latest`` the newest publication time known.
+    """
+
+    title: str
+    articles: tuple[int, ...]  # every Article id of the story, ascending
+    facts: tuple[Fact, ...]  # in reading order
+    outlets: int = 0
+    latest: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Section:
     """One story of the digest: its headline, its articles and its chosen items."""
 
@@ -124,3 +140,4 @@ class Digest:
     merges: tuple[Merge, ...] = field(default=(), repr=False)
     drops: tuple[Drop, ...] = field(default=(), repr=False)
     conflicts: tuple[Conflict, ...] = field(default=(), repr=False)
+    stories: tuple[Story, ...] = field(default=(), repr=False)  # the day's stories, most important first

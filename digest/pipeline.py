@@ -131,6 +131,7 @@ def build(
         merges=dedup.merges,
         drops=tuple(drops),
         conflicts=conflicts,
+        stories=tuple(stories),
     )
     return Result(digest=digest, decisions=decisions, recalls=screening.recalls)
 

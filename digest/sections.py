@@ -11,10 +11,9 @@ import math
 from typing import Callable, Sequence
 
 from .config import Config
-from .models import Article, Item, Section
+from .models import Article, Item, Section, Story
 from .rank import Budget, Decision, Ranker
 from .segment import word_count
-from .stories import Story
 
 # A section needs room for one sentence: news sentences run 20-30 words.
 MIN_SECTION_WORDS = 35

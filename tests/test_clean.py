@@ -81,6 +81,18 @@ def test_line_repeated_across_articles_of_one_outlet_is_dropped():
     ("LONDON, Nov. 20 (Example News) — Prices rose.", "Prices rose."),
     ("PARIS — The talks ended.", "The talks ended."),
     ("NASA said on Friday that it would launch.", "NASA said on Friday that it would launch."),
+    # regression (issue 14): "BRUSSELS, Belgium (AP) - The European Union on Tuesday approved 6.4" was a headline
+    ("BRUSSELS, Belgium (AP) - The union approved the plan.", "The union approved the plan."),
+    ("KELSA, New Holm (Example Wire) — Divers returned.", "Divers returned."),
+    ("SPOKANE, Wash. - The city voted.", "The city voted."),
+    ("GAZA/JERUSALEM (Example Wire) - Talks resumed.", "Talks resumed."),
+    ("NEW YORK -- Stocks fell.", "Stocks fell."),
+    ("AVALEN (AP) _ The bridge closed.", "The bridge closed."),
+    ("WASHINGTON—The vote passed.", "The vote passed."),
+    ("(CNN) The bridge closed.", "The bridge closed."),
+    ("(Example Wire) — The bridge closed.", "The bridge closed."),
+    ("US - China talks resumed.", "US - China talks resumed."),
+    ("The mayor - who was late - spoke.", "The mayor - who was late - spoke."),
     ("I - Told you so.", "I - Told you so."),
 ])
 def test_strip_dateline(text, expected):

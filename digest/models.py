@@ -21,6 +21,7 @@ class Article:
     body: str  # text after front matter, headline line removed
     path: str  # where it was read from (for warnings and --explain)
     outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
+    summary_only: bool = False  # the body is a feed entry's summary: its page has the full text
     generated_title: bool = False  # the title was made up (from the file name or the lead): no source gave it
 
 
@@ -141,3 +142,54 @@ class Digest:
     drops: tuple[Drop, ...] = field(default=(), repr=False)
     conflicts: tuple[Conflict, ...] = field(default=(), repr=False)
     stories: tuple[Story, ...] = field(default=(), repr=False)  # the day's stories, most important first
+
+
+# --------------------------------------------------------------------------- memory between runs
+
+
+@dataclass(frozen=True)
+class Published:
+    """A fact an earlier digest published, as the store keeps it."""
+
+    date: str  # the digest's date, YYYY-MM-DD
+    fingerprint: str  # the same for two wordings with the same content stems and numbers
+    text: str  # the wording published
+    tokens: frozenset[str]  # content stems and numbers (the fuzzy lookup)
+    numbers: frozenset[str]
+    names: frozenset[str]  # lower-case
+
+
+@dataclass(frozen=True)
+class History:
+    """What was published before ``before`` (the digest's date): the store, read-only."""
+
+    before: date
+    published: tuple[Published, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recall:
+    """What the history says about one of the day's facts (for --explain)."""
+
+    fact: Fact
+    verdict: str  # "already published" (left out) or "update" (kept, marked)
+    published: tuple[Published, ...]  # the earlier facts it matched
+    added: tuple[str, ...] = ()  # numbers or names the earlier facts lacked
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The day's facts after the recall stage."""
+
+    facts: tuple[Fact, ...]  # the facts to rank, in their original order
+    updates: frozenset[Fact]  # kept facts that update an earlier one
+    recalls: tuple[Recall, ...]  # every fact that matched the history
+
+
+@dataclass(frozen=True)
+class Result:
+    """A built digest and what the stages decided on the way (for --explain)."""
+
+    digest: Digest
+    decisions: tuple["Decision", ...]  # rank.Decision: every fact the ranker considered
+    recalls: tuple[Recall, ...] = ()  # facts matched against earlier digests

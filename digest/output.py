@@ -10,30 +10,20 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .config import Config
 from .errors import OutputError, UsageError
-from .models import Digest
+from .files import shown, writing
+from .models import Digest, Result
 from .render import FORMATS, render
-
-if TYPE_CHECKING:
-    from .pipeline import Result
 
 log = logging.getLogger("digest")
 
 TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an output
-# Test hook: DIGEST_TEST_PAUSE_AT=<point> makes a run announce the point on stderr and
-# sleep there, so tests can kill -9 it at a known moment (or, with <point>:SECONDS,
-# hold the lock that long). Points: built, temps-written, intended (the state noted the
-# outputs it is about to rename), first-renamed, written, recording (inside the state
-# transaction, before COMMIT), recorded.
-PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 
 def output_paths(day: date, formats: tuple[str, ...], out: str | os.PathLike) -> dict[str, Path]:
@@ -125,6 +115,7 @@ def write_outputs(
     result: Result,
     config: Config,
     before_rename: Callable[[dict[Path, str]], None] | None = None,
+    checkpoint: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Render every format, write each to a complete temporary file, then rename them all.
 
@@ -132,7 +123,10 @@ def write_outputs(
     kill) leaves every output as it was, or complete and new: never half a file.
     ``before_rename`` gets {path: sha256 of the new content} once every temporary
     file is complete (the state notes it, to recover from a kill between renames).
+    ``checkpoint`` is called at "temps-written", "intended" and "first-renamed"
+    (``pipeline.CHECKPOINTS``).
     """
+    at = checkpoint or (lambda point: None)
     check_formats(config.formats)
     rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
     paths = output_paths(result.digest.date, config.formats, config.out)
@@ -142,25 +136,24 @@ def write_outputs(
     temps: dict[Path, Path] = {}
     try:
         for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temps[path] = _write_temp(path, data)
+            with writing(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temps[path] = _write_temp(path, data)
         # A rename that would fail must fail before the first one: all new or all old.
         for path in temps:
             if path.is_dir():
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-        pause("temps-written")
+                raise OutputError(f"{shown(path)}: cannot write output: {os.strerror(errno.EISDIR)}")
+        at("temps-written")
         if before_rename is not None:
             before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
-            pause("intended")
+            at("intended")
         for n, (path, tmp) in enumerate(temps.items()):
-            os.replace(tmp, path)
+            with writing(path):
+                os.replace(tmp, path)
             if n == 0:
-                pause("first-renamed")
+                at("first-renamed")
         for folder in sorted({p.parent for p in temps}):
             _fsync_dir(folder)
-    except OSError as exc:
-        target = {str(tmp): str(path) for path, tmp in temps.items()}.get(str(exc.filename), exc.filename)
-        raise OutputError(f"{target or config.out}: cannot write output: {exc.strerror}") from None
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
@@ -170,11 +163,9 @@ def write_outputs(
 def write_explain(result: Result, config: Config) -> Path:
     """The ``--explain`` file alone, for ``--out -`` (which writes no digest file)."""
     path = Path(config.explain)
-    try:
+    with writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, explain_json(result))
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write output: {exc.strerror}") from None
     return path
 
 
@@ -211,11 +202,3 @@ def explain(result: Result) -> dict[str, Any]:
         ],
     }
 
-
-def pause(point: str) -> None:
-    """The test hook described at PAUSE_ENV: ``point`` sleeps an hour (the test kills the
-    run), ``point:SECONDS`` sleeps that long and goes on. Does nothing otherwise."""
-    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
-    if wanted == point:
-        print(f"digest: test pause at {point}", file=sys.stderr, flush=True)
-        time.sleep(float(seconds) if seconds else 3600)

@@ -13,7 +13,6 @@ import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -23,13 +22,18 @@ from .clean import remove_boilerplate
 from .config import Config
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
-from .ingest import collect, discover, input_urls, read_one
-from .models import Article, Digest, Item, Stats
-from .output import check_formats, pause, remove_stale_temps, render_output, write_explain, write_outputs
-from .rank import Decision, get_ranker, surface_conflicts
+from .files import writing
+from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
+from .lock import lock
+from .models import Article, Digest, History, Item, Result, Stats
+from .output import check_formats, output_paths, remove_stale_temps, render_output, write_explain, write_outputs
+from .rank import get_ranker, surface_conflicts
+from .render import FORMATS
+from .recall import published as published_records
+from .recall import screen
 from .sections import lay_out
 from .segment import punkt_tokenizer, segment
-from .state import History, Recall, State, lock, screen, state_path
+from .store import Store, state_path
 from .stories import group_stories
 
 log = logging.getLogger("digest")
@@ -37,23 +41,22 @@ log = logging.getLogger("digest")
 # Stages reported to a ``progress`` callback, in order (the CLI's progress bar).
 STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
 
-
-@dataclass(frozen=True)
-class Result:
-    """A built digest and what the stages decided on the way (for --explain)."""
-
-    digest: Digest
-    decisions: tuple[Decision, ...]
-    recalls: tuple[Recall, ...] = ()  # facts matched against earlier digests
+# Points of a run a ``checkpoint`` callback is called at, in order: the digest is built,
+# every temporary file is written, the store noted the outputs about to be renamed, the
+# first is renamed, all are, inside the store's transaction before it commits, recorded.
+CHECKPOINTS = ("built", "temps-written", "intended", "first-renamed", "written", "recording", "recorded")
 
 
 def digest_date(config: Config) -> date:
     if config.date is None:
         return date.today()
     try:
-        return date.fromisoformat(config.date)
+        day = date.fromisoformat(config.date)
     except ValueError:
         raise UsageError(f"--date {config.date!r}: expected YYYY-MM-DD") from None
+    if day == date.max:  # the digest covers the day up to the next midnight
+        raise UsageError(f"--date {config.date!r}: too far ahead (the last date is {date.max - timedelta(days=1)})")
+    return day
 
 
 def build(
@@ -84,7 +87,7 @@ def build(
     with _workers(config.jobs) as map_:
         paths = list(config.inputs)
         input_urls(paths, config)
-        files = discover(paths)
+        files = discover(paths, config)
         ingested = collect(paths, files, map_(partial(read_one, config=config), files), config)
         articles = published_by(ingested.articles, day, config)
         if config.since:
@@ -213,6 +216,7 @@ def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config
 @contextmanager
 def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
     """A map() over ``jobs`` processes that keeps the order (the plain map for one job)."""
+    jobs = min(jobs, os.cpu_count() or 1)  # more processes than cores only cost memory
     if jobs <= 1:
         yield lambda fn, items: list(map(fn, items))
         return
@@ -235,27 +239,59 @@ def lock_path(config: Config) -> Path | None:
     return Path(config.out) / ".digest.lock"
 
 
-def _print(output: str | bytes, stream: TextIO) -> None:
-    if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
+    """``--explain`` must not name a file the run writes otherwise (it would silently replace it).
+
+    Raises:
+        UsageError: it names one of this run's outputs, an output of any date, the state
+            or its lock.
+    """
+    if not config.explain:
+        return
+    explain = Path(config.explain)
+    ours = [] if config.out == "-" else list(output_paths(day, tuple(FORMATS), config.out).values())
+    if config.state.enabled:
+        ours.append(state_path(config))
+    if lock_file is not None:
+        ours.append(lock_file)
+    if OUTPUT_NAME.match(explain.name) or explain.resolve() in {p.resolve() for p in ours}:
+        raise UsageError(f"--explain {config.explain}: is a file digest writes (an output, the state or "
+                         "its lock); name another file")
+
+
+def _print(output: str | bytes, stream: TextIO | None) -> None:
+    if stream is None:  # started with standard output closed
+        raise OutputError("standard output: cannot write output: it is closed")
+    with writing("standard output"):
+        if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+            stream.flush()
+            stream.buffer.write(output)
+        else:
+            stream.write(output)
         stream.flush()
-        stream.buffer.write(output)
-    else:
-        stream.write(output)
 
 
 def run(
     config: Config,
     progress: Callable[[str], None] | None = None,
     stdout: TextIO | None = None,
+    checkpoint: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """What ``digest run`` does: lock, recall, build, write, then remember.
 
     Under an exclusive lock (waiting up to ``config.lock_timeout`` seconds): open the
-    state, build the digest without the facts earlier dates published, put every output
+    store, build the digest without the facts earlier dates published, put every output
     in place atomically, and only then record this date's published facts in one
     transaction (replacing a rerun's). A run killed at any point leaves the previous
     outputs and record, or the new ones. ``config.out == "-"`` prints the one format to
     ``stdout`` instead of writing files.
+
+    Args:
+        config: the effective configuration.
+        progress: called with each name of ``STAGES`` once that stage is done.
+        stdout: where ``--out -`` prints (default sys.stdout).
+        checkpoint: called with each name of ``CHECKPOINTS`` as the run passes it (tests
+            stop a run there to kill it).
 
     Returns:
         The files written (none for ``--out -``).
@@ -265,6 +301,7 @@ def run(
         StateError: the state database is damaged or not a digest state.
         OutputError: an output (or the state) cannot be written.
     """
+    at = checkpoint or (lambda point: None)
     check_formats(config.formats)
     day = digest_date(config)
     if config.out == "-" and len(config.formats) != 1:
@@ -272,12 +309,14 @@ def run(
     if config.out != "-" and Path(config.out).exists() and not Path(config.out).is_dir():
         raise OutputError(f"{config.out}: not a folder (--out names the folder the digest files go in)")
     where = lock_path(config)
+    _check_explain(config, day, where)
     with lock(where, config.lock_timeout) if where else nullcontext():
-        state = State.open(state_path(config), config.lock_timeout) if config.state.enabled else None
+        store = Store.open(state_path(config), config.lock_timeout) if config.state.enabled else None
         try:
-            result = build(config, history=state.history(day) if state else None, progress=progress)
-            published = [item.fact for section in result.digest.sections for item in section.items]
-            pause("built")
+            result = build(config, history=store.history(day) if store else None, progress=progress)
+            chosen = [item.fact for section in result.digest.sections for item in section.items]
+            records = published_records(day, chosen, config) if store else ()
+            at("built")
             if config.out == "-":
                 paths: list[Path] = [write_explain(result, config)] if config.explain else []
                 _print(render_output(result.digest, config.formats[0], config), stdout or sys.stdout)
@@ -285,13 +324,13 @@ def run(
                 remove_stale_temps(config.out)
                 if config.explain:
                     remove_stale_temps(Path(config.explain).parent)
-                intend = None if state is None else (lambda hashes: state.intend(day, published, hashes, config))
-                paths = write_outputs(result, config, before_rename=intend)
-            pause("written")
-            if state is not None:
-                state.record(day, published, paths, config, before_commit=lambda: pause("recording"))
-                pause("recorded")
+                intend = None if store is None else (lambda hashes: store.intend(day, records, hashes))
+                paths = write_outputs(result, config, before_rename=intend, checkpoint=at)
+            at("written")
+            if store is not None:
+                store.record(day, records, paths, before_commit=lambda: at("recording"))
+                at("recorded")
         finally:
-            if state is not None:
-                state.close()
+            if store is not None:
+                store.close()
     return paths

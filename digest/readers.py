@@ -6,10 +6,9 @@ cannot use; ``ingest`` turns that into one warning and goes on. Input is
 hostile: the parsing libraries (trafilatura, feedparser, lxml, json) are called
 behind a boundary that turns any failure of theirs into that one error.
 
-Online sources are opt-in (``Config.fetch``): feed entries that carry only a
-summary are completed from their page, and URL lists (``urls.txt``, ``*.urls``)
-are fetched. Fetching uses the standard library with a timeout, a byte cap
-(``Config.max_file_bytes``) and a User-Agent naming the tool.
+Nothing here goes online: a URL list (``urls.txt``, ``*.urls``) reads as its URLs,
+and a feed entry that carries only a summary is marked ``summary_only``; fetching
+them is ``feeds``' job, through ``fetch``.
 """
 from __future__ import annotations
 
@@ -17,32 +16,26 @@ import codecs
 import contextlib
 import dataclasses
 import email.utils
-import http.client
+import hashlib
+import html.entities
 import io
 import json
 import logging
 import re
-import time
-import urllib.error
-import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
-import feedparser
-import lxml.etree
-import lxml.html
-import trafilatura
-from charset_normalizer import from_bytes
 
 from .config import Config
 from .errors import InputDataError
 from .models import Article
+from .sanitise import CONTROL
 
 log = logging.getLogger("digest")
 
-USER_AGENT = "digest/0.1 (+https://example.invalid/digest)"
 URL_LIST_NAMES = frozenset({"urls.txt"})  # also any file ending in .urls
 
 
@@ -117,6 +110,8 @@ def decode(data: bytes, path: Path | str, declared: str | None = None) -> str:
     multibyte = sum(1 for ch in lenient if ord(ch) > 127) - invalid
     if multibyte >= max(invalid, 1):
         return data.decode("utf-8", errors="digest.cp1252_fallback")
+    from charset_normalizer import from_bytes  # only for text that is not UTF-8
+
     matches = from_bytes(data)
     best = matches.best()
     if best is None:
@@ -158,9 +153,6 @@ _DROP_TAGS = frozenset(
 )
 _SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[^\S\n]+")
-# Terminal escape sequences ("\x1b[31m") whole; C0 controls but tab, newline and carriage
-# return; DEL; lone surrogates (never text).
-CONTROL = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def html_to_text(markup: str) -> str:
@@ -173,6 +165,9 @@ def html_to_text(markup: str) -> str:
     markup = CONTROL.sub(" ", markup)  # lxml refuses text with control characters
     if "<" not in markup and "&" not in markup:
         return plain_text(markup)
+    import lxml.etree
+    import lxml.html
+
     try:
         try:
             root = lxml.html.fragment_fromstring(markup, create_parent="div")
@@ -270,6 +265,9 @@ _PUBLISHED_XPATHS = (
 
 def _published_from_meta(html: str) -> datetime | None:
     """The publish time to the minute from the page's meta tags (trafilatura keeps only the day)."""
+    import lxml.etree
+    import lxml.html
+
     try:
         parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)  # one per call: not shared
         tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
@@ -317,6 +315,8 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
     Raises:
         InputDataError: not HTML, or no article text in it.
     """
+    import trafilatura  # imported by the runs that read a page (0.3 s)
+
     try:
         with _quiet(_EXTRACTION_LOGGERS):
             document = trafilatura.bare_extraction(
@@ -420,24 +420,65 @@ def read_feed(path: Path, data: bytes, config: Config) -> list[Article]:
 
     The url is the entry's link, the title its title, the outlet the feed's title,
     the date its published (else updated) date; the body is the full content when
-    the feed carries it, else the summary, HTML reduced to text. With ``config.fetch``
-    a summary-only entry is completed from its page; a failed fetch warns and keeps
-    the summary. Entries without any text are dropped with one warning per file.
+    the feed carries it, else the summary, HTML reduced to text (and the article is
+    ``summary_only``: with fetching on, ingest completes it from its page). Entries
+    without any text are dropped with one warning per file.
     """
-    return _read_feed(str(path), data, config, path.resolve().as_uri())
+    return feed_articles(str(path), data, path.resolve().as_uri())
 
 
-def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[Article]:
-    """A feed's articles; ``where`` names it in messages, ``base_uri`` stands in for missing links."""
+def feed_articles(where: str, data: bytes, base_uri: str) -> list[Article]:
+    """A feed's articles, what was left out said in one warning.
+
+    Raises:
+        InputDataError: not a feed, or no entry with any text.
+    """
+    feed = parse_feed(data, where, base_uri)
+    if not feed.entries:
+        raise InputDataError(f"{where}: no feed entry has any text" + "".join(f"; {n}" for n in feed.notes))
+    if feed.notes:
+        log.warning("%s: %s", where, "; ".join(feed.notes))
+    return [entry.article for entry in feed.entries]
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of a feed: ``key`` names it the same way on every fetch of the feed."""
+
+    key: str
+    article: Article
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    outlet: str | None  # the feed's title, else its site's host name
+    entries: tuple[FeedEntry, ...]  # the entries with any text, in feed order
+    notes: tuple[str, ...] = ()  # what was left out or repaired, for one warning
+
+
+_MAX_KEY = 500
+
+
+def parse_feed(data: bytes, where: str, base_uri: str) -> ParsedFeed:
+    """Parse an RSS or Atom document; ``where`` names it in messages, ``base_uri`` stands
+    in for missing links.
+
+    A well-formed feed with no entries is a feed with no news, not an error.
+
+    Raises:
+        InputDataError: not an RSS or Atom feed, or cut off before its first entry.
+    """
     data = _feed_bytes(data, where)
     try:
         # A stream, never bytes or str: feedparser opens a str as a URL or a file name, and
         # bytes as a file name, before it tries to parse them as a document.
+        import feedparser  # imported by the runs that read a feed (0.05 s)
+
         parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
     except Exception as exc:  # noqa: BLE001 -- hostile input: any parser failure skips the file
         raise InputDataError(f"{where}: cannot parse feed ({type(exc).__name__})") from None
     entries = list(parsed.get("entries") or ())
-    if not entries or parsed.get("version", "") == "" and not parsed.get("feed"):
+    if not parsed.get("version") and (not entries or not parsed.get("feed")):
         raise InputDataError(f"{where}: not an RSS or Atom feed (no entries found)")
     feed = parsed.get("feed") or {}
     outlet = _detail_text(feed.get("title_detail"), str(feed.get("title") or "")) or _hostname(
@@ -447,7 +488,7 @@ def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[A
     if parsed.get("bozo"):
         problem = parsed.get("bozo_exception")
         why = type(problem).__name__ if problem else "unknown error"
-        if _cut_off(data):
+        if _cut_off(data) and entries:
             # The last entry ran into the end of the file: its text may stop mid-sentence.
             entries = entries[:-1]
             notes.append(f"feed is cut off ({why}), its last, incomplete entry left out")
@@ -455,34 +496,46 @@ def _read_feed(where: str, data: bytes, config: Config, base_uri: str) -> list[A
                 raise InputDataError(f"{where}: feed is cut off before its first complete entry")
         else:
             notes.append(f"feed is malformed ({why}), read what could be parsed")
-    articles: list[Article] = []
+    found: list[FeedEntry] = []
     for index, entry in enumerate(entries):
-        article = _entry_article(where, base_uri, index, entry, outlet, config)
+        article = _entry_article(where, base_uri, index, entry, outlet)
         if article is not None:
-            articles.append(article)
-    if not articles:
-        raise InputDataError(f"{where}: no feed entry has any text" + "".join(f"; {n}" for n in notes))
-    if len(articles) < len(entries):
-        notes.append(f"{len(entries) - len(articles)} entries without any text left out")
-    if notes:
-        log.warning("%s: %s", where, "; ".join(notes))
-    return articles
+            found.append(FeedEntry(_entry_key(entry, article), article))
+    if len(found) < len(entries):
+        notes.append(f"{len(entries) - len(found)} entries without any text left out")
+    return ParsedFeed(outlet, tuple(found), tuple(notes))
+
+
+def _entry_key(entry: Mapping[str, Any], article: Article) -> str:
+    """The entry's id (RSS guid, Atom id), else its link, else a hash of its title and text."""
+    for value in (entry.get("id"), web_url(entry.get("link"))):
+        if isinstance(value, str) and value.strip():
+            key = " ".join(value.split())
+            return key if len(key) <= _MAX_KEY else "sha1:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+    digest = hashlib.sha1(f"{article.title}\n{article.body}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha1:{digest}"
 
 
 _XML_DECLARATION_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_NAMED_REF = re.compile(rb"&([A-Za-z_][A-Za-z0-9._-]{0,63});")
 
 
 def _feed_bytes(data: bytes, where: str) -> bytes:
     """A feed's bytes made safe for feedparser: UTF-8 if a BOM says UTF-16/32, and no
     character references to code points XML forbids (feedparser's loose parser crashes
-    on ``&#xD800;``)."""
+    on ``&#xD800;``), nor to entities no HTML defines (``&xxe;`` of a DOCTYPE: never
+    expanded, it would stay in a title as text)."""
     text = _decode_bom(data, where)
     if text is not None:  # feedparser mis-reads UTF-16 feeds; hand it UTF-8 and say so
         data = _XML_DECLARATION_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
     elif b"\x00" in data[:8192]:
         raise InputDataError(f"{where}: binary file, not a feed")
-    return _CHAR_REF.sub(_safe_char_ref, data)
+    return _NAMED_REF.sub(_defined_ref, _CHAR_REF.sub(_safe_char_ref, data))
+
+
+def _defined_ref(match: re.Match[bytes]) -> bytes:
+    return match.group(0) if match.group(1).decode("ascii") + ";" in html.entities.html5 else b""
 
 
 def _safe_char_ref(match: re.Match[bytes]) -> bytes:
@@ -500,7 +553,7 @@ def _cut_off(data: bytes) -> bool:
 
 
 def _entry_article(
-    where: str, base_uri: str, index: int, entry: Mapping[str, Any], outlet: str | None, config: Config
+    where: str, base_uri: str, index: int, entry: Mapping[str, Any], outlet: str | None
 ) -> Article | None:
     """One feed entry as an article, or None when it has no text at all."""
     link = web_url(entry.get("link")) or web_url(entry.get("id")) or ""
@@ -510,27 +563,19 @@ def _entry_article(
     published = struct_time_to_utc(dict.get(entry, "published_parsed")) or struct_time_to_utc(
         dict.get(entry, "updated_parsed")
     )
-    if not body and config.fetch and link:
-        try:
-            page = fetch_page_article(link, config)
-        except InputDataError as exc:
-            log.warning("%s (entry of %s): the feed summary is used instead", exc.message, where)
-        else:
-            if len(page.body) > len(summary):
-                body = page.body
-                published = published or page.published
-    body = body or summary
     title = " ".join(_detail_text(entry.get("title_detail"), str(entry.get("title") or "")).split())
-    if not body:
+    text = body or summary
+    if not text:
         return None
     return Article(
         id=-1,
         url=link or f"{base_uri}#entry-{index + 1}",
-        title=title or _first_words(body),
+        title=title or _first_words(text),
         outlet=outlet,
         published=published,
-        body=body,
+        body=text,
         path=where,
+        summary_only=not body and bool(link),
         generated_title=not title,
     )
 
@@ -622,138 +667,48 @@ def _dump_articles(path: Path, records: list[tuple[str, Any]], note: str = "") -
     return articles
 
 
-# --- fetching (opt-in) ----------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Fetched:
-    url: str  # after redirects
-    data: bytes
-    content_type: str
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) only (urllib would also follow one to ftp)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        if urlsplit(newurl).scheme not in ("http", "https"):
-            raise urllib.error.HTTPError(newurl, code, "redirect to a non-HTTP URL", headers, fp)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_url(url: str, config: Config) -> Fetched:
-    """GET one http(s) URL within ``config.fetch_timeout`` seconds and ``config.max_file_bytes``.
-
-    Raises:
-        InputDataError: the message names the URL and says why (HTTP status, timeout,
-            size cap, connection error, not an http(s) URL).
-    """
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise InputDataError(f"{url}: not an http(s) URL")
-    cap = config.max_file_bytes
-    timeout = config.fetch_timeout
-    request = urllib.request.Request(
-        url,
-        headers={
-            "User-Agent": USER_AGENT,
-            "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
-            "application/xml;q=0.9,*/*;q=0.5",
-        },
-    )
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
-    deadline = time.monotonic() + timeout  # the socket timeout alone lets a slow drip run forever
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > cap:
-                raise InputDataError(f"{url}: {declared} bytes is over the {cap}-byte limit")
-            chunks: list[bytes] = []
-            size = 0
-            while chunk := response.read(64 * 1024):
-                size += len(chunk)
-                if size > cap:
-                    raise InputDataError(f"{url}: more than the {cap}-byte limit")
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                chunks.append(chunk)
-            return Fetched(
-                url=response.geturl() or url,
-                data=b"".join(chunks),
-                content_type=response.headers.get_content_type(),
-            )
-    except urllib.error.HTTPError as exc:
-        raise InputDataError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise InputDataError(f"{url}: timed out after {timeout:g} s") from None
-        raise InputDataError(f"{url}: cannot connect: {reason}") from None
-    except TimeoutError:
-        raise InputDataError(f"{url}: timed out after {timeout:g} s") from None
-    except (http.client.HTTPException, OSError, ValueError) as exc:
-        raise InputDataError(f"{url}: fetch failed: {type(exc).__name__} {exc}".rstrip()) from None
-
+# --- fetched documents and URL lists ----------------------------------------------------------
 
 _FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 _FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
 
 
-def _looks_like_feed(fetched: Fetched) -> bool:
+def looks_like_feed(content_type: str, data: bytes) -> bool:
     """A feed by its media type, or an XML document whose root is rss, feed or rdf:RDF."""
-    if fetched.content_type in _FEED_TYPES:
+    if content_type in _FEED_TYPES:
         return True
-    head = fetched.data[:2048].lstrip().lower()
+    head = data[:2048].lstrip().lower()
     return head.startswith((b"<?xml", *_FEED_ROOTS)) and any(root in head for root in _FEED_ROOTS)
 
 
-def _page_article(fetched: Fetched, url: str) -> Article:
-    article = extract_page(decode_html(fetched.data, url), fetched.url, url)
-    return dataclasses.replace(article, url=article.url or fetched.url)
-
-
-def fetch_page_article(url: str, config: Config) -> Article:
-    """Fetch one article page and extract it (as ``read_html_article`` does a saved one).
+def page_article(data: bytes, url: str, where: str) -> Article:
+    """A fetched article page (``url`` after redirects), as ``read_html_article`` reads a saved one.
 
     Raises:
-        InputDataError: the fetch failed or the page has no article text; names the URL.
+        InputDataError: no article text in the page; names ``where``.
     """
-    return _page_article(fetch_url(url, config), url)
+    article = extract_page(decode_html(data, where), url, where)
+    return dataclasses.replace(article, url=article.url or url)
 
 
-def fetch_articles(urls: Iterable[str], config: Config) -> list[Article]:
-    """Fetch each URL, an article page or a feed, into articles; a failure warns and is skipped.
+@dataclass(frozen=True)
+class UrlList:
+    """The URLs of a ``urls.txt`` / ``*.urls`` list, for ingest to fetch."""
 
-    This is what URL lists and URL inputs are read with under ``--fetch``: one warning
-    per failed URL, naming it. Calling it is asking to go online, so the entries of a
-    fetched feed that carry only a summary are completed from their pages whatever
-    ``config.fetch`` says.
+    path: str
+    urls: tuple[str, ...]
 
-    Args:
-        urls: http(s) URLs, in the order their articles should come.
-        config: ``fetch_timeout`` and ``max_file_bytes`` bound each request.
 
-    Returns:
-        The articles of every URL that could be read, in order.
-    """
-    online = config.replace(fetch=True)
-    articles: list[Article] = []
-    for url in urls:
-        try:
-            fetched = fetch_url(url, online)
-            if _looks_like_feed(fetched):
-                articles.extend(_read_feed(url, fetched.data, online, fetched.url))
-            else:
-                articles.append(_page_article(fetched, url))
-        except InputDataError as exc:
-            log.warning("skipped %s", exc.message)  # every message starts with the URL
-    return articles
+# A "#" at the start of a line or after a space starts a comment; one inside a URL is its fragment.
+_URL_COMMENT = re.compile(r"(?:^|\s)#.*$")
 
 
 def parse_url_list(text: str) -> list[str]:
-    """The URLs of a urls.txt: one per line; blank lines and ``#`` comments ignored."""
+    """The URLs of a urls.txt: one per line; blank lines and ``#`` comments (whole-line or
+    after the URL) ignored."""
     urls = []
     for line in text.splitlines():
-        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+        line = _URL_COMMENT.sub("", line).strip()
         if line:
             urls.append(line)
     return urls
@@ -763,14 +718,11 @@ def is_url_list(path: Path) -> bool:
     return path.name.lower() in URL_LIST_NAMES or path.suffix.lower() == ".urls"
 
 
-def read_url_list(path: Path, data: bytes, config: Config) -> list[Article]:
-    """A urls.txt / *.urls list, fetched only when ``config.fetch`` is on."""
+def read_url_list(path: Path, data: bytes, config: Config) -> UrlList:
+    """A urls.txt / *.urls list: its URLs, which ingest fetches only when ``config.fetch`` is on."""
     if not config.fetch:
         raise InputDataError(f"{path}: URL list not read because fetching is off (use --fetch)")
-    urls = parse_url_list(decode(data, path))
+    urls = parse_url_list(CONTROL.sub(" ", decode(data, path)))
     if not urls:
         raise InputDataError(f"{path}: no URLs in the list")
-    articles = fetch_articles(urls, config)
-    if not articles:
-        raise InputDataError(f"{path}: none of the {len(urls)} URLs gave an article")
-    return articles
+    return UrlList(str(path), tuple(urls))

@@ -11,10 +11,9 @@ from functools import lru_cache
 from importlib import import_module
 from itertools import islice
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
 from .errors import ConfigError
 from .models import Article, Sentence
+from .nltk_parts import punkt
 
 _TERMINAL = tuple('.!?:;"”’)…')
 _WORD = re.compile(r"[^\W_]+(?:[-'’.&][^\W_]+)*\.?", re.UNICODE)
@@ -53,7 +52,7 @@ def languages() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def punkt_tokenizer(language: str = "english") -> PunktSentenceTokenizer:
+def punkt_tokenizer(language: str = "english"):
     """NLTK's Punkt loaded from the packaged punkt_tab parameters (no nltk.download).
 
     Raises:
@@ -62,13 +61,14 @@ def punkt_tokenizer(language: str = "english") -> PunktSentenceTokenizer:
     model = _model(language)
     if model is None:
         raise ConfigError(f"language: no sentence splitter for {language!r}; choose from {', '.join(languages())}")
-    params = PunktParameters()
+    nltk_punkt = punkt()
+    params = nltk_punkt.PunktParameters()
     params.abbrev_types = set(model.ABBREV_TYPES) | EXTRA_ABBREVIATIONS.get(language.partition("_")[0], set())
     params.collocations = set(model.COLLOCATIONS)
     params.sent_starters = set(model.SENT_STARTERS)
     for word, flags in model.ORTHO_CONTEXT.items():
         params.ortho_context[word] = flags
-    return PunktSentenceTokenizer(params)
+    return nltk_punkt.PunktSentenceTokenizer(params)
 
 
 def split_sentences(text: str, language: str = "english") -> list[str]:

@@ -17,10 +17,10 @@ def stemmer(language: str) -> Callable[[str], str]:
     One cache for the process: the stages stem the same words of the day, and Snowball
     costs about 20 us a word. Bounded, so a long-lived process cannot grow it forever.
     """
-    from nltk.stem.snowball import SnowballStemmer
+    from .nltk_parts import snowball
 
     try:
-        stem = SnowballStemmer(words_language(language)).stem
+        stem = snowball().SnowballStemmer(words_language(language)).stem
     except ValueError:
         return str
     return lru_cache(maxsize=1 << 18)(stem)
@@ -30,16 +30,21 @@ def stemmer(language: str) -> Callable[[str], str]:
 def stop_words(language: str) -> frozenset[str]:
     """sumy's stop words for the language, apostrophes straight ("don’t" -> "don't"); none if it has no list.
 
-    ``language`` is a full name, as Punkt's: read sumy's list by name, without its
-    ``get_stop_words``, whose language-code lookup loads pycountry's database (0.1 s).
+    ``language`` is a full name, as Punkt's: read sumy's list file by name, without
+    ``sumy.utils``, which imports requests and pycountry (0.03 s) and whose
+    ``get_stop_words`` loads pycountry's database (0.1 s); parsed as its
+    ``parse_stop_words`` does.
     """
-    from sumy.utils import expand_resource_path, read_stop_words
+    import pkgutil
 
     name = words_language(language)
     if not name.isalpha():  # a name, never a path
         return frozenset()
     try:
-        words = read_stop_words(expand_resource_path(f"stopwords/{name}.txt"))
+        data = pkgutil.get_data("sumy", f"data/stopwords/{name}.txt")
     except OSError:
         return frozenset()
+    if data is None:
+        return frozenset()
+    words = (w.rstrip() for w in data.decode("utf-8").splitlines() if w)
     return frozenset(w.replace("\u2019", "'") for w in words)

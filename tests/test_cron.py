@@ -1,8 +1,12 @@
-"""Daily runs end to end, as cron runs them: real subprocesses, a simulated week,
-overlapping runs, kill -9 at every stage, broken state and config files."""
+"""Daily runs end to end, as cron runs them: a simulated week, overlapping runs and kill -9
+at every stage (real subprocesses), broken state and config files.
+
+Runs that need no process of their own (the week, reruns, broken files) call
+``cli.main`` in-process: the same command line without an interpreter start-up each."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -12,11 +16,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from digest.state import State
+from digest.cli import main
+
+from digest.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = Path(__file__).parent / "fixtures" / "week"
@@ -37,8 +44,24 @@ def argv(home: Path, day: str, *more: str) -> list[str]:
 
 
 def digest(home: Path, day: str, *more: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(argv(home, day, *more), cwd=home, env=env or env_for(home),
-                          capture_output=True, text=True, timeout=120)
+    """``digest run in --date DAY ...`` in ``home``, in-process."""
+    return in_process(home, argv(home, day, *more)[3:], env)
+
+
+def in_process(home: Path, args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``digest *args`` through ``cli.main`` in ``home`` with ``env``'s XDG_* and DIGEST_* variables."""
+    environment = env or env_for(home)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("DIGEST_")]:
+            patch.delenv(name)
+        for name, value in environment.items():
+            if name.startswith(("XDG_", "DIGEST_")):
+                patch.setenv(name, value)
+        patch.chdir(home)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(args)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def add_day(home: Path, name: str) -> None:
@@ -209,7 +232,7 @@ def test_second_run_gives_up_with_exit_75_while_the_first_holds_the_lock(tmp_pat
 
 def test_second_run_waits_for_the_first_and_never_interleaves(tmp_path):
     add_day(tmp_path, "day1")
-    first = start(tmp_path, DAY1, pause="built:8")  # long enough for the second to start and wait
+    first = start(tmp_path, DAY1, pause="built:5")  # long enough for the second to start and wait
     second = subprocess.Popen(argv(tmp_path, DAY1, "-v"), cwd=tmp_path, env=env_for(tmp_path),
                               stderr=subprocess.PIPE, text=True)
     first_err = first.communicate(timeout=60)[1]
@@ -274,7 +297,7 @@ def test_kill_9_leaves_the_previous_or_the_new_result(before_kill, tmp_path, poi
     assert state == (state_after if point == "recorded" else state_before)
     # ...and what a run killed between its note and its record leaves is recovered, under
     # the lock, by whatever opens the state next: the record then matches the files
-    with State.open(home / "state" / "state.sqlite"):
+    with Store.open(home / "state" / "state.sqlite"):
         pass
     state = recorded(home)
     if point in ("built", "temps-written", "intended"):
@@ -319,8 +342,7 @@ def test_missing_state_is_created(tmp_path):
 
 def test_default_state_lives_under_xdg_state_home(tmp_path):
     add_day(tmp_path, "day1")
-    done = subprocess.run([sys.executable, "-m", "digest", "run", "in", "--date", DAY1, "--out", "out"],
-                          cwd=tmp_path, env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    done = in_process(tmp_path, ["run", "in", "--date", DAY1, "--out", "out"])
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "xdg-state" / "digest" / "state.sqlite").is_file()
 
@@ -343,8 +365,7 @@ def test_config_file_drives_the_run(tmp_path):
     add_day(tmp_path, "day1")
     (tmp_path / "digest.toml").write_text(
         'inputs = ["in"]\nformats = ["json"]\nout = "daily"\nlock_timeout = 3\n[state]\npath = "mem/state.sqlite"\n')
-    done = subprocess.run([sys.executable, "-m", "digest", "run", "--date", DAY1], cwd=tmp_path,
-                          env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    done = in_process(tmp_path, ["run", "--date", DAY1])
     assert done.returncode == 0, done.stderr
     assert [p.name for p in (tmp_path / "daily").iterdir() if not p.name.startswith(".")] == [f"digest-{DAY1}.json"]
     assert (tmp_path / "mem" / "state.sqlite").is_file()

@@ -21,7 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 from digest import load_config  # noqa: E402
 from digest.cli import main  # noqa: E402
-from digest.deliver import record_path, send  # noqa: E402
+from digest.deliver import SEND_LOCK, record_path, send  # noqa: E402
 from digest.errors import ConfigError, TemporaryFailure  # noqa: E402
 from digest.output import write_outputs  # noqa: E402
 from digest.pipeline import build  # noqa: E402
@@ -267,13 +267,13 @@ def test_a_record_without_recipients_counts_as_sent_to_everyone(tmp_path, eml, s
 
 def test_a_second_sender_from_the_same_folder_is_refused(tmp_path, eml, smtp_server, cert):
     config = load_config(write_config(tmp_path, smtp_server.port, cert), environ={})
-    folder = os.open(eml.parent, os.O_RDONLY)
+    held = os.open(eml.parent / SEND_LOCK, os.O_RDWR | os.O_CREAT)
     try:
-        fcntl.flock(folder, fcntl.LOCK_EX)  # as a sender in another process holds it
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a sender in another process holds it
         with pytest.raises(TemporaryFailure, match="another digest is sending"):
             send(eml, config)
     finally:
-        os.close(folder)
+        os.close(held)
     assert smtp_server.envelopes == [] and not record_path(eml).exists()
 
 

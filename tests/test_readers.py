@@ -1,4 +1,4 @@
-"""Readers for web inputs: pages, feeds, dumps, URL lists; read-once; hostile input; --fetch.
+"""Readers for web inputs: pages, feeds, dumps, URL lists; read-once; hostile input (fetching: test_fetch.py).
 
 Fixtures under tests/fixtures/readers/ are written for this project: fictional
 outlets, fictional news.
@@ -6,12 +6,10 @@ outlets, fictional news.
 from __future__ import annotations
 
 import contextlib
-import http.server
 import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,16 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.config import Config, load_config
+from digest.config import Config
 from digest.errors import InputDataError, NoInputError
 from digest.ingest import READERS, ingest, normalise_url, read_file, read_once
 from digest.models import Article
 from digest.segment import paragraphs as segment_paragraphs
 from digest.readers import (
-    USER_AGENT,
     decode,
-    fetch_articles,
-    fetch_url,
     html_to_text,
     parse_moment,
     plain_text,
@@ -750,222 +745,3 @@ def test_nothing_readable_is_no_input(tmp_path: Path) -> None:
     (tmp_path / "junk.rss").write_bytes(b"<html>not a feed</html>")
     with pytest.raises(NoInputError, match="no readable article"):
         ingest([tmp_path], Config())
-
-
-# --- online sources (opt-in) ------------------------------------------------------------------
-
-
-class FixtureServer:
-    """A loopback HTTP server serving fixture pages, recording every request it gets."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, tuple[int, str, bytes]] = {}
-        self.requests: list[tuple[str, str]] = []  # (path, User-Agent)
-        self.slow_seconds = 2.0
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                owner.requests.append((self.path, self.headers.get("User-Agent", "")))
-                if self.path == "/slow":
-                    time.sleep(owner.slow_seconds)
-                status, kind, body = owner.routes.get(self.path, (404, "text/plain", b"not found"))
-                try:
-                    self.send_response(status)
-                    if status in (301, 302, 303, 307, 308):
-                        self.send_header("Location", body.decode())
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:  # the client gave up (timeout test)
-                    pass
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    fixture = FixtureServer()
-    fixture.thread.start()
-    try:
-        yield fixture
-    finally:
-        fixture.server.shutdown()
-        fixture.server.server_close()
-        fixture.thread.join(timeout=5)
-
-
-FETCH = Config(fetch=True, fetch_timeout=1.0)
-
-FERRY_PAGE = b"""<!DOCTYPE html><html><head><meta charset="utf-8">
-<title>Ferry company adds late sailing for summer season</title>
-<meta property="og:site_name" content="Eastgate Evening Gazette">
-<meta property="article:published_time" content="2025-06-12T11:00:00Z"></head>
-<body><nav><a href="/">Front page</a> <a href="/sport">Sport</a></nav>
-<article><h1>Ferry company adds late sailing for summer season</h1>
-<p>The Eastgate ferry company will run a late sailing at 10.30pm every Friday and Saturday until September.</p>
-<p>The company said the extra crossing answers requests from restaurants on both sides of the estuary.</p>
-<p>Tickets for the late sailing cost the same as daytime fares, and bicycles travel free.</p>
-</article><footer>Eastgate Evening Gazette, 4 Market Row</footer></body></html>"""
-
-
-def summary_feed(server: FixtureServer, paths: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Ferry company adds late sailing for summer season</title><link>{server.url(p)}</link>"
-        "<pubDate>Thu, 12 Jun 2025 11:00:00 GMT</pubDate>"
-        "<description>The Eastgate ferry company will run a late sailing.</description></item>"
-        for p in paths
-    )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Eastgate Evening Gazette</title>'
-            f"{items}</channel></rss>").encode()
-
-
-def test_fetch_url_sends_a_clear_user_agent(server: FixtureServer) -> None:
-    server.routes["/ferry"] = (200, "text/html; charset=utf-8", FERRY_PAGE)
-    fetched = fetch_url(server.url("/ferry"), FETCH)
-    assert fetched.data == FERRY_PAGE and fetched.content_type == "text/html"
-    assert server.requests == [("/ferry", USER_AGENT)]
-
-
-@pytest.mark.parametrize(
-    ("path", "config", "reason"),
-    [
-        ("/missing", FETCH, "HTTP 404"),
-        ("/slow", FETCH.replace(fetch_timeout=0.3), "timed out after 0.3 s"),
-        ("/big", FETCH.replace(max_file_bytes=1000), "over the 1000-byte limit"),
-    ],
-)
-def test_fetch_failures_name_the_url(server: FixtureServer, path: str, config: Config, reason: str) -> None:
-    server.routes["/big"] = (200, "text/html", b"x" * 5000)
-    server.routes["/slow"] = (200, "text/html", FERRY_PAGE)
-    started = time.monotonic()
-    with pytest.raises(InputDataError) as caught:
-        fetch_url(server.url(path), config)
-    assert caught.value.message.startswith(server.url(path) + ":")
-    assert reason in caught.value.message
-    assert time.monotonic() - started < 1.5
-
-
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.invalid/x", "javascript:alert(1)", "not a url"])
-def test_fetch_refuses_other_schemes(url: str) -> None:
-    with pytest.raises(InputDataError, match="not an http"):
-        fetch_url(url, FETCH)
-
-
-def test_feed_summaries_are_completed_from_their_pages_only_with_fetch(
-    server: FixtureServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
-    feed = tmp_path / "gazette.rss"
-    feed.write_bytes(summary_feed(server, ["/ferry", "/gone"]))
-
-    offline = ingest([feed], Config())
-    assert server.requests == []  # off by default: nothing is fetched
-    assert [a.body for a in offline.articles] == ["The Eastgate ferry company will run a late sailing."] * 2
-
-    with caplog.at_level(logging.WARNING, logger="digest"):
-        online = ingest([feed], FETCH)
-    full, kept_summary = online.articles
-    assert paragraphs_of(full)[1] == (
-        "The company said the extra crossing answers requests from restaurants on both sides of the estuary."
-    )
-    assert "Front page" not in full.body and "Market Row" not in full.body
-    assert full.outlet == "Eastgate Evening Gazette" and full.url == server.url("/ferry")
-    assert kept_summary.body == "The Eastgate ferry company will run a late sailing."
-    (warning,) = [r.getMessage() for r in caplog.records]
-    assert server.url("/gone") in warning and "HTTP 404" in warning
-
-
-def test_redirects_are_followed_to_http_only(server: FixtureServer) -> None:
-    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
-    server.routes["/moved"] = (301, "text/html", server.url("/ferry").encode())
-    server.routes["/to-file"] = (302, "text/html", b"file:///etc/passwd")
-    server.routes["/to-ftp"] = (302, "text/html", b"ftp://ftp.example.invalid/pub/x")  # urllib would go
-    fetched = fetch_url(server.url("/moved"), FETCH)
-    assert fetched.url == server.url("/ferry") and fetched.data == FERRY_PAGE
-    with pytest.raises(InputDataError, match="is not allowed"):
-        fetch_url(server.url("/to-file"), FETCH)
-    with pytest.raises(InputDataError, match="redirect to a non-HTTP URL"):
-        fetch_url(server.url("/to-ftp"), FETCH)
-
-
-def test_fetched_feed_entries_are_completed_from_their_pages(server: FixtureServer) -> None:
-    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
-    server.routes["/gazette.rss"] = (200, "text/xml", summary_feed(server, ["/ferry"]))
-    (article,) = fetch_articles([server.url("/gazette.rss")], Config())  # asking is going online
-    assert len(paragraphs_of(article)) == 3
-    assert article.path == server.url("/gazette.rss")
-    assert [path for path, _ in server.requests] == ["/gazette.rss", "/ferry"]
-
-
-def test_fetch_is_off_by_default_and_configurable(tmp_path: Path) -> None:
-    assert Config().fetch is False and Config().fetch_timeout == 10.0
-    (tmp_path / "digest.toml").write_text("fetch_timeout = 4\n")
-    config = load_config(tmp_path / "digest.toml", flags={"fetch": True}, environ={"DIGEST_FETCH_TIMEOUT": "2.5"})
-    assert config.fetch is True and config.fetch_timeout == 2.5
-
-
-def test_url_list_is_skipped_with_a_warning_when_fetch_is_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    (tmp_path / "urls.txt").write_text("https://eastgate-gazette.example/a\n")
-    (tmp_path / "more.urls").write_text("https://eastgate-gazette.example/b\n")
-    copy_fixtures(tmp_path, "tidewater.atom")
-    with caplog.at_level(logging.WARNING, logger="digest"):
-        result = ingest([tmp_path], Config())
-    assert sorted(Path(s.path).name for s in result.skipped) == ["more.urls", "urls.txt"]
-    messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 2 and all("--fetch" in m for m in messages)
-
-
-def test_url_list_is_fetched_with_fetch_on(server: FixtureServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
-    server.routes["/feed.xml"] = (200, "application/rss+xml", (FIXTURES / "tidewater.atom").read_bytes())
-    (tmp_path / "urls.txt").write_text(
-        f"# pages and feeds to read\n{server.url('/ferry')}\n\n{server.url('/feed.xml')}\n"
-        f"{server.url('/missing')}\nfile:///etc/passwd\n"
-    )
-    with caplog.at_level(logging.WARNING, logger="digest"):
-        result = ingest([tmp_path], FETCH)
-    assert [a.title for a in result.articles] == [
-        "Ferry company adds late sailing for summer season",
-        "Lifeboat crew honoured for winter rescue",
-        "Coastal path section closed after cliff fall",
-    ]
-    assert result.articles[0].published == datetime(2025, 6, 12, 11, 0, tzinfo=UTC)
-    messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 2
-    assert server.url("/missing") in messages[0] and "file:///etc/passwd" in messages[1]
-    assert all(agent == USER_AGENT for _, agent in server.requests)
-
-
-def test_urls_as_inputs(server: FixtureServer) -> None:
-    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
-    with pytest.raises(NoInputError, match="--fetch"):
-        ingest([server.url("/ferry")], Config())
-    assert server.requests == []
-    (article,) = ingest([server.url("/ferry")], FETCH).articles
-    assert article.outlet == "Eastgate Evening Gazette"
-
-
-def test_fetch_articles_warns_once_per_failure(server: FixtureServer, caplog: pytest.LogCaptureFixture) -> None:
-    server.routes["/ferry"] = (200, "text/html", FERRY_PAGE)
-    server.routes["/empty"] = (200, "text/html", b"<html><body></body></html>")
-    urls = [server.url("/ferry"), server.url("/missing"), server.url("/empty"), "http://127.0.0.1:9/refused"]
-    with caplog.at_level(logging.WARNING, logger="digest"):
-        articles = fetch_articles(urls, FETCH)
-    assert len(articles) == 1
-    messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 3
-    for url, message in zip(urls[1:], messages):
-        assert url in message

@@ -32,7 +32,8 @@ A **bad headline** is a section title (``sections[].title``, "In brief" aside) t
 a run of 3+ ``*`` ``#`` ``~`` ``_`` ``=`` ``-``, or ends with ``..``). A **bad source title** is an
 article title (``sections[].articles[].title``) that is a dateline (``Today : <date>``,
 ``Updated Nov 20, 2026``, a weekday and a year), decorated, a hash (8+ hex digits, or the
-file's own name), cut, or empty.
+file's own name), or empty. A title that is an article's lead cut short (``… ``: made up
+for an article with no headline and no readable file name) is counted apart, as "clipped".
 
 The share of fragment items is the target (0 on the fixtures); the rest are diagnostics.
 With ``--write`` the results replace the part of that file between ``<!-- fragments:start -->``
@@ -128,8 +129,6 @@ def source_title_faults(title: str, path: str) -> list[str]:
         faults.append("decorated")
     if _HASH.search(stripped) or (path and stripped in (Path(path).stem, Path(path).name)):
         faults.append("hash")
-    if _CUT.search(stripped):
-        faults.append("cut")
     return faults
 
 
@@ -145,12 +144,15 @@ def make_day(jsonl: Path, folder: Path, clusters: list[dict] | None = None) -> N
 
 
 def build_json(folder: Path, **flags) -> dict:
-    """The JSON contract of the digest of ``folder`` (no state; fixed date)."""
+    """The JSON contract of the digest of ``folder`` (no state; fixed date; the folder's own
+    digest.toml when it has one)."""
     from digest import pipeline
     from digest.config import load_config
     from digest.render import contract
 
-    config = load_config(flags={"inputs": [str(folder)], "date": "2026-11-20", **flags}, environ={})
+    own = folder / "digest.toml"
+    config = load_config(own if own.is_file() else None, flags={"inputs": [str(folder)], "date": "2026-11-20",
+                                                                  **flags}, environ={})
     return contract(pipeline.build(config).digest)
 
 
@@ -226,14 +228,16 @@ def report(found: dict[str, dict], command: str) -> str:
         "continuation, has no sentence ending (or ends cut), ends on an abbreviation, has unbalanced "
         "quotes or brackets, or keeps a list marker, wire dateline or editors' note.",
         "",
-        "| day | fragment items | bad headlines | bad source titles | faults seen |",
-        "| --- | --- | --- | --- | --- |",
+        "| day | fragment items | bad headlines | bad source titles | clipped source titles | faults seen |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for label, result in found.items():
-        faults = Counter(f for r in result["items"] for f in r["faults"])
+        faults = Counter(f"{kind[:-1]} {f}" for kind in ("items", "headlines", "titles") for r in result[kind]
+                         for f in r["faults"])
         seen = ", ".join(f"{k} {v}" for k, v in faults.most_common()) or "none"
+        clipped = sum(1 for r in result["titles"] if _CUT.search(r["text"].strip()))
         lines.append(f"| {label} | {share(result['items'])} | {share(result['headlines'])} | "
-                     f"{share(result['titles'])} | {seen} |")
+                     f"{share(result['titles'])} | {clipped} / {len(result['titles'])} | {seen} |")
     lines += [END]
     return "\n".join(lines) + "\n"
 

@@ -7,9 +7,7 @@ heading or editors' note is a sentence of its own):
 
 * patterns: the built-in table plus the user's ``boilerplate_patterns``, matched against
   the whole sentence, and a short question that leads into one ("Have a tip? Email ...");
-* shape: a separator, heading, fragment, editors' note, a copy of a headline of the day,
-  and anything that is not a whole sentence (no sentence ending, or starting mid-sentence):
-  the digest prints whole sentences only;
+* shape: a separator, heading, fragment, editors' note, a copy of a headline of the day;
 * the corpus: a sentence repeated across several articles of one outlet is that outlet's
   furniture (slogans, tip lines, footers), not its news.
 """
@@ -23,7 +21,7 @@ from typing import Iterable, Sequence
 
 from .config import Config
 from .errors import ConfigError
-from .models import Article, Drop, Sentence
+from .models import Article, Drop, Fact, Sentence
 from .segment import is_editors_note, is_heading, word_count, words
 
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
@@ -41,6 +39,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
     ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}", ()),
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
+    ("dateline", r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\W{0,3}(?:\d{1,2}:\d{2}.{0,12})?", ()),
     ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
     ("byline", r".{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
     ("related", r"(?:related|read more|read also|also read|see also|more|watch|listen|recommended|trending|most read)\s*[:|>»-].{0,200}", ()),
@@ -62,11 +61,18 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _WIRE_DATELINE = re.compile(
     r"^(?:(?P<city>[A-Z][A-Z.'’]+(?:[ /-][A-Z][A-Z.'’]+){0,3})"  # AVALEN, NEW YORK, ST. PAUL
     r"(?P<place>,\s*[A-Z][A-Za-z.'’]+(?:\s[A-Z][A-Za-z.'’]+){0,2})?"  # , Belgium / , New Zealand / , Wash.
-    r"(?P<day>,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*)?"  # , Nov. 20
+    r"(?P<day>,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?\s*)?"  # , Nov. 20 / , Jan. 25, 2016
     r"(?P<tag>\([^()]{1,40}\)\s*)?"  # (AP), (Northern Wire)
     r"(?:(?:[-–—]{1,2}|_)\s+|[–—]\s*)(?=[A-Z0-9\"“‘'])"
     r"|^\((?:AP|Reuters|AFP|CNN|UPI|dpa|Bloomberg|[A-Z][A-Za-z]{1,15}(?: [A-Z][A-Za-z]{1,15})?)\)\s+(?=[A-Z\"“])"
+    r"|^[A-Z][a-z]+(?:[ ,]+[A-Z][A-Za-z.]+){0,3}\s+\((?:AP|Reuters|AFP|CNN|UPI|dpa|Bloomberg)\)\s*(?:[-–—]+\s*)?(?=[A-Z\"“])"
 )
+
+
+def is_dateline(line: str) -> bool:
+    """A line that is nothing but a wire dateline ("NORTHMERE (Valley Wire) -", "KELSA, Kelsa Islands (AP)")."""
+    line = line.strip().rstrip("-–—_ ")
+    return bool(line) and strip_dateline(f"{line} - A") == "A"
 
 
 def strip_dateline(text: str) -> str:
@@ -120,6 +126,9 @@ _WHOLE_END = re.compile(r"[.!?][\"'”’»)\]]*$")
 _CUT_END = re.compile(r"(?:…|\.\.\.)[\"'”’»)\]]*$")
 # A sentence that starts mid-sentence: punctuation that continues something.
 _CONTINUATION = re.compile(r"^(?:[,;:)\]…]|\.\.\.|[-–—]+\s)")
+# Titles that stand before a name: a sentence never ends on one ("... said Sen.").
+_TITLES = frozenset("mr mrs ms dr sen rep gov lt gen sgt capt cmdr adm maj cpl pvt prof supt insp det atty rev fr".split())
+_LAST_ABBREVIATION = re.compile(r"(\w+)\.[\"'”’)\]]*$")
 # A short question that leads into a call to action ("Have a tip?" + "Email us at ...").
 _LEAD_IN_WORDS = 12
 # Page furniture mentioned anywhere in a sentence: the ranker's softer signal (a sentence
@@ -136,11 +145,29 @@ def mentions_furniture(text: str) -> bool:
     return bool(_FURNITURE_WORDS.search(text))
 
 
+def quotable(facts: Sequence[Fact]) -> list[Fact]:
+    """The facts a digest may print: those whose wording is a whole sentence.
+
+    A line without a sentence ending (a sentence-case headline, a teaser, a list item) or one
+    that starts mid-sentence is kept as news text, for the stories and dedup stages to read,
+    but never printed as an item: the digest shows whole sentences only.
+    """
+    return [f for f in facts if is_whole_sentence(f.text)]
+
+
 def is_whole_sentence(text: str) -> bool:
     """A sentence as a reader expects one: it starts as a sentence starts (not in lower case,
-    not with punctuation that continues something) and ends with . ! or ?, not cut."""
+    not with punctuation that continues something), ends with . ! or ? (not cut, not on a
+    title such as "Sen." that needs a name after it), and its quotes and brackets are balanced."""
     text = text.strip()
     if not _WHOLE_END.search(text) or _CUT_END.search(text) or _CONTINUATION.match(text):
+        return False
+    last = _LAST_ABBREVIATION.search(text)
+    if last and last.group(1).lower() in _TITLES:
+        return False
+    if text.count("“") != text.count("”") or text.count('"') % 2 or "``" in text or "''" in text:
+        return False
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
         return False
     first = text.lstrip("\"'“‘«([")[:2]
     return not (first[:1].islower() and not (len(first) > 1 and first[1].isupper()))  # eBay, iPhone
@@ -198,8 +225,6 @@ class Boilerplate:
             return "heading"
         if n < 4:
             return "fragment"
-        if not is_whole_sentence(text):
-            return "not a whole sentence"
         return None
 
     def lead_in(self, question: str, following: str) -> str | None:
@@ -247,11 +272,12 @@ def remove_boilerplate(
     drops: list[Drop] = []
     for k, (s, key) in enumerate(zip(sentences, keys)):
         article = by_id[s.article]
+        own = title_normals.get(article.id, "")
+        rule = boilerplate.rule(s.text, own)  # before the dateline goes: "FILE - In this photo ..."
         text = strip_dateline(s.text)
         if text != s.text:
             s = dataclasses.replace(s, text=text)
-        own = title_normals.get(article.id, "")
-        rule = boilerplate.rule(s.text, own)
+            rule = rule or boilerplate.rule(s.text, own)
         if rule is None and article.outlet and (article.outlet, key) in repeated:
             rule = f"repeated in {config.boilerplate_min_repeats}+ articles of {article.outlet}"
         if rule is None and k + 1 < len(sentences) and sentences[k + 1].article == s.article:

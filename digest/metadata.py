@@ -25,19 +25,20 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .clean import detector, is_whole_sentence, normal, strip_dateline
+from .clean import detector, is_dateline, is_whole_sentence, normal, strip_dateline
 from .config import Config
 from .models import Article
 from .segment import is_heading, paragraphs, split_sentences, word_count, words
 
-# Lines at the top of a file that may hold its headline, and how far down a copy of it counts.
+# Paragraphs at the top of a file that may hold its headline, and how far down (in lines) a copy counts.
 HEADER_LINES = 8
 REPEAT_LINES = 30
 TITLE_WORDS = (3, 20)
 # A short first line with no sentence ending is a headline in sentence case up to this long.
 PLAIN_TITLE_WORDS = 14
-# A lead sentence made the title has at most this many words.
+# A lead sentence made the title has at most this many words, or is cut to the shorter length.
 LEAD_TITLE_WORDS = 20
+LEAD_TITLE_CUT = 14
 
 _DECORATION_EDGES = re.compile(r"^[\s/=*#~_|>•·:+-]+|[\s/=*#~_|<•·:+-]+$")
 _TRAILING_DOTS = re.compile(r"\s*(?:\.{2,}|…)$|(?<=\w)\.$")
@@ -74,9 +75,11 @@ def _candidate(line: str) -> tuple[str, bool] | None:
         return None
     text = undecorate(raw)
     n = len(words(text))
-    if not TITLE_WORDS[0] <= n <= TITLE_WORDS[1] or text[:1].islower():
+    if not TITLE_WORDS[0] <= n <= TITLE_WORDS[1] or not (text[:1].isalnum() or text[:1] in "\"“‘'(") \
+            or text[:1].islower():
         return None
-    if detector().title_rule(text) is not None or detector().title_rule(raw) is not None:
+    if detector().title_rule(text) is not None or detector().title_rule(raw) is not None or is_dateline(raw) \
+            or strip_dateline(raw) != raw:  # "WFTV – Orlando, Fla": a dateline opening the line
         return None
     title_case = is_heading(text)
     if not title_case and raw.rstrip(" \"'”’)").endswith((".", "!", "?", ":", ";", ",")):
@@ -87,26 +90,31 @@ def _candidate(line: str) -> tuple[str, bool] | None:
 def find_title(body: str) -> tuple[str | None, str]:
     """The headline line of a body without front matter, and the body without that line.
 
-    See the module docstring for what counts; None and the body unchanged when there is none.
+    The header is the body's paragraphs (``segment.paragraphs``: hard-wrapped lines
+    joined) before the first one of prose; a headline is one of its lines standing alone.
+    See the module docstring for the rest; None and the body unchanged when there is none.
     """
     lines = body.splitlines()
-    header: list[int] = []  # indexes of the non-blank lines before the first prose line
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        if _is_prose(line) or len(header) >= HEADER_LINES:
+    stripped = [line.strip() for line in lines]
+    header: list[str] = []
+    for paragraph in paragraphs(body):
+        if _is_prose(paragraph) or len(header) >= HEADER_LINES:
             break
-        header.append(i)
-    found = {i: c for i in header if (c := _candidate(lines[i])) is not None}
+        header.append(paragraph)
+    found: dict[int, tuple[str, bool]] = {}  # line index -> candidate
+    for paragraph in header:
+        if paragraph in stripped and (c := _candidate(paragraph)) is not None:
+            found.setdefault(stripped.index(paragraph), c)
     if not found:
         return None, body
-    nearby = [normal(undecorate(line)) for line in lines[:REPEAT_LINES] if line.strip()]
+    nearby = [normal(undecorate(line)) for line in stripped[:REPEAT_LINES] if line]
     copies = {key: nearby.count(key) for key in {normal(title) for title, _ in found.values()}}
-    chosen = next((i for i, (title, _) in found.items() if copies[normal(title)] > 1), None)
+    first = min(found)
+    chosen = next((i for i, (title, _) in sorted(found.items()) if copies[normal(title)] > 1), None)
     if chosen is None:
-        chosen = next((i for i, (_, title_case) in found.items() if title_case), None)
-    if chosen is None and header and header[0] in found and word_count(found[header[0]][0]) <= PLAIN_TITLE_WORDS:
-        chosen = header[0]  # a short first line in sentence case, no sentence ending
+        chosen = next((i for i, (_, title_case) in sorted(found.items()) if title_case), None)
+    if chosen is None and header and stripped[first] == header[0] and word_count(found[first][0]) <= PLAIN_TITLE_WORDS:
+        chosen = first  # a short first line in sentence case, no sentence ending
     if chosen is None:
         return None, body
     rest = lines[:chosen] + lines[chosen + 1:]
@@ -128,20 +136,19 @@ def readable_name(path: str | Path) -> str | None:
 
 
 def lead_title(body: str, language: str = "english") -> str | None:
-    """The first short whole sentence of the body's first paragraphs, as a title; else its first
-    words with an ellipsis; None for an empty body."""
-    first = None
-    for paragraph in paragraphs(body)[:3]:
-        for sentence in split_sentences(paragraph, language)[:2]:
-            text = strip_dateline(sentence)
-            first = first or text
-            n = len(words(text))
-            if 4 <= n <= LEAD_TITLE_WORDS and is_whole_sentence(text) and detector().rule(text) is None:
+    """The body's first sentence as a title (wire dateline removed): whole when it has at most
+    ``LEAD_TITLE_WORDS`` words, else its first words and an ellipsis; None for an empty body."""
+    for paragraph in paragraphs(body)[:5]:
+        for sentence in split_sentences(paragraph, language)[:1]:
+            text = _TRAILING_DOTS.sub("", strip_dateline(sentence)) if sentence.endswith(("...", "…")) else strip_dateline(sentence)
+            if len(words(text)) < 4 or not text[:1].isalnum() and text[:1] not in "\"“‘'" \
+                    or "://" in text or detector().rule(text) is not None:
+                continue
+            tokens = text.split()
+            if len(tokens) <= LEAD_TITLE_WORDS:
                 return text[:-1] if text.endswith(".") and not text.endswith("..") else text
-    if first is None:
-        return None
-    tokens = first.split()
-    return first if len(tokens) <= LEAD_TITLE_WORDS else " ".join(tokens[:12]).rstrip(",;:") + " …"
+            return " ".join(tokens[:LEAD_TITLE_CUT]).rstrip(",;:") + " …"
+    return None
 
 
 def text_title(body: str, path: str | Path, language: str = "english") -> tuple[str, str, bool]:

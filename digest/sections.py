@@ -10,6 +10,7 @@ import dataclasses
 import math
 from typing import Callable, Sequence
 
+from .clean import quotable
 from .config import Config
 from .models import Article, Item, Section, Story
 from .rank import Budget, Decision, Ranker
@@ -85,9 +86,9 @@ def in_brief(
     for story in stories:
         if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
             break
-        if not any(word_count(f.text) <= left for f in story.facts):
+        if not any(word_count(f.text) <= left for f in quotable(story.facts)):
             continue  # nothing short enough: do not rank it at all
-        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
+        ranking = ranker(quotable(story.facts), articles, Budget(words=left, sentences=1), config)
         decisions.extend(ranking.decisions)
         for item in ranking.chosen[:1]:
             items.append(item)
@@ -116,7 +117,7 @@ def lay_out(
         if budget is None:
             minor.append(story)
             continue
-        ranking = ranker(story.facts, articles, budget, config)
+        ranking = ranker(quotable(story.facts), articles, budget, config)
         decisions.extend(ranking.decisions)
         items = note(ranking.chosen)
         if items:

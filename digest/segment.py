@@ -73,7 +73,7 @@ def punkt_tokenizer(language: str = "english"):
 
 def split_sentences(text: str, language: str = "english") -> list[str]:
     """Split one paragraph of running text into whole sentences (see ``sentence_spans``)."""
-    text = pair_quotes(_SPACES.sub(" ", text).strip())
+    text = pair_quotes(typographic_quotes(_SPACES.sub(" ", text).strip()))
     if not text:
         return []
     return [piece for piece in (_piece(text, span) for span in sentence_spans(text, language)) if piece]
@@ -127,6 +127,9 @@ def is_heading(line: str) -> bool:
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
 # List markers opening a line: wire copy's "_", bullets, dashes (Newser's "– "), "*" and "+".
 _LIST_MARKER = re.compile(r"^(?:[_*+•·▪‣◦–—]|-{1,2})\s+(?=\S)")
+# A decorated title ("//Title//", "== Title ==") or a slogan set off by a slash or bar ("Local
+# news, local voices /"): a line of its own, never glued to the prose around it.
+_DECORATED_LINE = re.compile(r"^(?://|==|\*\*|##|~~)|(?://|==|\*\*|##|~~)$|\s[/|]$|^[/|]\s")
 _INLINE_BULLET = re.compile(r"\s+[•▪‣◦]\s+")
 # Editors' notes and wire slugs: instructions to editors, never news ("(Eds: updates with
 # quotes)", "EDITOR'S NOTE — ...", "Annan's one-day, 2nd graf pvs", "3rd Ld-Writethru").
@@ -186,8 +189,9 @@ def paragraphs(body: str) -> list[str]:
     Blank lines separate paragraphs. Inside a block of lines, a line continues the one
     before when it starts in lower case, or when the one before stops mid-sentence and
     is not a heading standing alone. A heading stands alone when it opens a paragraph,
-    is shorter than the body's wrap width and does not end on a word that needs the
-    next; so hard-wrapped text joins whatever its width, a heading-like line inside a
+    does not end on a word that needs the next, and the next line's first word would
+    have fitted after it within the body's wrap width (the break is the author's, not
+    the width's); so hard-wrapped text joins whatever its width, a heading-like line inside a
     wrapped sentence ("President Ana Reyes and Prime Minister") is never taken for a
     heading, and one-paragraph-per-line text stays apart. A blank line inside a sentence
     (a scrape's) is bridged when the next line starts in lower case. List markers ("_ ",
@@ -216,7 +220,7 @@ def paragraphs(body: str) -> list[str]:
         marked = _LIST_MARKER.match(line)
         if marked:
             line = line[marked.end():]
-        if is_editors_note(line) or _DECORATION.search(line):
+        if is_editors_note(line) or _DECORATION.search(line) or _DECORATED_LINE.search(line):
             flush()
             out.append(line)
             after_blank = alone = False
@@ -225,22 +229,29 @@ def paragraphs(body: str) -> list[str]:
             current.append(out.pop())  # a stray blank line inside a sentence
             alone = False
         after_blank = False
-        if current and not marked and (_starts_lower(line) or not (alone or _ends_sentence(current[-1]))):
+        if current and not marked and (
+            _starts_lower(line) or not (_ends_sentence(current[-1]) or alone and _broken_by_author(current[-1], line, width))
+        ):
             current.append(line)
             alone = False
             continue
         flush()
         current.append(line)
-        alone = _stands_alone(line, width)
+        alone = _may_stand_alone(line)
     flush()
     return out
 
 
-def _stands_alone(line: str, width: int) -> bool:
-    """A line that opens a paragraph and is a heading: it never takes the next line."""
-    if _ends_sentence(line) or _OPEN_ENDING.search(line) or not is_heading(line):
-        return False
-    return not width or len(line) < 0.85 * width
+def _may_stand_alone(line: str) -> bool:
+    """A line that opens a paragraph and reads as a heading (see ``_broken_by_author``)."""
+    return not (_ends_sentence(line) or _OPEN_ENDING.search(line)) and is_heading(line)
+
+
+def _broken_by_author(line: str, following: str, width: int) -> bool:
+    """Whether the break after ``line`` is its author's: the next line's first word would
+    have fitted within the wrap width (or the body is not wrapped at all)."""
+    first = following.split(None, 1)[0] if following.strip() else ""
+    return not width or len(line) + 1 + len(first) <= width
 
 
 def _continued(paragraph: str) -> bool:

@@ -54,8 +54,9 @@ MIN_TERMS = 40
 ATTACH_RATIO = 1.25
 # A headline made from a sentence (no article has a real title) has this many words at
 # most, when the story has such a sentence; it is never cut.
-HEADLINE_WORDS = 24
+HEADLINE_WORDS = 35
 HEADLINE_MIN_WORDS = 5
+LEAD_WEIGHT = 1.5
 # Its candidates: the first sentences of the articles closest to the story's centre.
 HEADLINE_ARTICLES = 3
 HEADLINE_LEADS = 4
@@ -310,11 +311,12 @@ def central_sentence(
     Candidates are the first ``HEADLINE_LEADS`` sentences of the ``HEADLINE_ARTICLES``
     articles closest to the centre (``ranked``, most central first): whole sentences
     (``clean.is_whole_sentence``), no boilerplate, wire dateline and source tag removed,
-    of ``HEADLINE_MIN_WORDS`` to ``HEADLINE_WORDS`` words. Each scores the mean share of the
-    story's articles that use its content words; the best wins (earlier articles and
-    sentences on a tie). With no candidate that short, the shortest whole sentence
-    among them; None when there is none at all. A final full stop is dropped, as
-    headlines have none; nothing else is cut.
+    of ``HEADLINE_MIN_WORDS`` to ``HEADLINE_WORDS`` words. Each scores how much of what the
+    story's articles share it says (the share of the articles using each of its content
+    words, summed, over the square root of its length), a lead counting ``LEAD_WEIGHT``
+    times; the best wins (earlier articles and sentences on a tie). With no candidate that
+    short, the shortest whole sentence among them; None when there is none at all. A
+    final full stop is dropped, as headlines have none; nothing else is cut.
     """
     terms = _Terms(config.language)
     share: Counter[str] = Counter()
@@ -328,7 +330,7 @@ def central_sentence(
             if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config):
                 continue
             stems = set(terms(text))
-            score = sum(share[t] for t in stems) / (len(stems) * len(ranked)) if stems else 0.0
+            score = sum(share[t] for t in stems) / (len(ranked) * math.sqrt(n)) * (LEAD_WEIGHT if position == 0 else 1)
             whole.append(((n > HEADLINE_WORDS, n if n > HEADLINE_WORDS else -round(score, 9), rank, position), text))
     if not whole:
         return None

@@ -28,7 +28,7 @@ TITLES = [
     ("News | Sport | Weather\n\nBridge Shut As Cracks Spread\n\n" + LEAD, "Bridge Shut As Cracks Spread"),
     ("*** *** ***\nBy Maria Lopez, Staff Reporter\nBridge Shut As Cracks Spread\n\n" + LEAD, "Bridge Shut As Cracks Spread"),
     # a headline in sentence case is taken when the page prints it twice, or as a short first line
-    ("Menu\nHarbour bridge shut after inspectors find cracks\nHome\nHarbour bridge shut after inspectors find cracks\n"
+    ("Menu\n\nHarbour bridge shut after inspectors find cracks\n\nHome\n\nHarbour bridge shut after inspectors find cracks\n\n"
      + LEAD, "Harbour bridge shut after inspectors find cracks"),
     ("Harbour bridge shut after inspectors find cracks\n\n" + LEAD, "Harbour bridge shut after inspectors find cracks"),
     # no headline: prose from the first line, or a first line that is a sentence
@@ -38,6 +38,11 @@ TITLES = [
     ("Politics\n\n" + LEAD, None),
     # a heading further down, after prose, is a subheading, not the title
     (LEAD + "\n\nWhat Happens Next\n\nRepairs could take weeks.", None),
+    # hard-wrapped at a narrow width: a wrapped line that looks like a heading is prose, the dateline no title
+    ("NORTHMERE (Valley Wire) -\nThe Northmere regional\ncouncil approved a plan on\nWednesday to plant 12,000\n"
+     "trees along the Ost river.\n\nThe planting will start in\nApril, the council said.", None),
+    ("Harbour Bridge Shut\nThe Avalen Harbour\nBridge was closed to all\ntraffic on Thursday after\ninspectors found cracks.",
+     "Harbour Bridge Shut"),
     # a file of one heading line is an article, not a title
     ("Harbour Bridge Closed After Cracks Found", None),
 ]

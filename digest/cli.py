@@ -162,6 +162,7 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .notify import Unreached
     from .output import output_paths
     from .pipeline import digest_date, run
 
@@ -177,15 +178,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
+    eml = output_paths(digest_date(config), ("eml",), config.out)["eml"] if args.send else None
     try:
         paths = run(config, progress=progress, checkpoint=_test_pause())
+    except Unreached:
+        if eml is not None:
+            _send(eml, config, args.force)  # no chat channel answered, but the digest is written: mail it
+        raise
     finally:
         if bar is not None:
             bar.close()
     for path in paths:
         log.info("wrote %s", path)
-    if args.send:
-        return _send(output_paths(digest_date(config), ("eml",), config.out)["eml"], config, args.force)
+    if eml is not None:
+        return _send(eml, config, args.force)
     return 0
 
 

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import re
+import stat
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -23,7 +24,7 @@ from .clean import remove_boilerplate
 from .config import Config, has_subscriptions
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
-from .files import writing
+from .files import kind, writing
 from .filters import Filters, counts, filter_stories, mute_outlets
 from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
 from .lock import lock
@@ -318,6 +319,12 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
     if OUTPUT_NAME.match(explain.name) or explain.resolve() in {p.resolve() for p in ours}:
         raise UsageError(f"--explain {config.explain}: is a file digest writes (an output, the state or "
                          "its lock); name another file")
+    try:
+        mode = os.stat(explain).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):  # replacing /dev/full or a FIFO with a JSON file helps nobody
+        raise UsageError(f"--explain {config.explain}: {kind(mode)}, not a file to write")
 
 
 def _print(output: str | bytes, stream: TextIO | None) -> None:

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm: digest (default) or sumy's lexrank, textrank, lsa, luhn, kl, sumbasic, reduction")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
-    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles in N processes (default 1)")
+    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles and rank stories in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
     run.add_argument("--send", action="store_true", help="also write the .eml and deliver it over SMTP (config [email], [smtp])")
     run.add_argument("--force", action="store_true", help="with --send: send even if this date's digest was already sent")
@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
     send.add_argument("--force", action="store_true", help="send even if it was already sent")
 
+    feeds = commands.add_parser("feeds", help="subscriptions: import or export OPML, list them with their state")
+    which = feeds.add_subparsers(dest="feeds_command", required=True, parser_class=_Parser)
+    opml_in = which.add_parser("import", parents=[common], help="add the feeds of an OPML file to the subscriptions")
+    opml_in.add_argument("opml", metavar="FILE.opml")
+    which.add_parser("export", parents=[common], help="print every subscription as OPML")
+    listed = which.add_parser("list", parents=[common], help="every subscription, when it last worked, failures, next try")
+    listed.add_argument("--json", action="store_true", help="as JSON")
+
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
     return parser
@@ -98,7 +106,8 @@ class _OneLine(logging.Formatter):
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    # Started with stderr closed: warnings have nowhere to go (and must not go to stdout).
+    handler = logging.StreamHandler(sys.stderr) if sys.stderr is not None else logging.NullHandler()
     handler.setFormatter(_OneLine())
     log.handlers[:] = [handler]
     log.propagate = False
@@ -120,7 +129,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 def _progress(args: argparse.Namespace):
     """A stage progress bar on stderr, only for a terminal, only without -q, only if the
     run lasts (tqdm's delay): cron logs stay clean."""
-    if args.quiet or not sys.stderr.isatty():
+    if args.quiet or sys.stderr is None or not sys.stderr.isatty():
         return None, None
     from tqdm import tqdm
 
@@ -155,6 +164,7 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .notify import Unreached
     from .output import output_paths
     from .pipeline import digest_date, run
 
@@ -170,15 +180,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
+    eml = output_paths(digest_date(config), ("eml",), config.out)["eml"] if args.send else None
     try:
         paths = run(config, progress=progress, checkpoint=_test_pause())
+    except Unreached:
+        if eml is not None:
+            _send(eml, config, args.force)  # no chat channel answered, but the digest is written: mail it
+        raise
     finally:
         if bar is not None:
             bar.close()
     for path in paths:
         log.info("wrote %s", path)
-    if args.send:
-        return _send(output_paths(digest_date(config), ("eml",), config.out)["eml"], config, args.force)
+    if eml is not None:
+        return _send(eml, config, args.force)
     return 0
 
 
@@ -192,6 +207,36 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
     delivery = send(eml, config, force=force)
     if delivery.sent:
         log.info("sent %s to %s (%s)", delivery.eml, ", ".join(delivery.sent_to), delivery.message_id)
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    import json
+
+    from .feeds import import_opml, opml_document, subscriptions
+
+    config = _load(args)
+    if args.feeds_command == "import":
+        done = import_opml(Path(args.opml), config)
+        for problem in done.problems:
+            log.warning("%s: %s", args.opml, problem)
+        text = (f"imported {len(done.added)} feeds into {done.target}"
+                + (f" ({done.already} already subscribed)" if done.already else "") + "\n")
+    elif args.feeds_command == "export":
+        text = opml_document(subscriptions(config), config.title).decode("utf-8")
+    else:
+        from .pipeline import feed_listing
+
+        shown = feed_listing(config)
+        if args.json:
+            text = json.dumps([s.as_json() for s in shown], indent=2, ensure_ascii=False) + "\n"
+        elif not shown:
+            text = "no subscriptions: add feeds = [...] to digest.toml, or digest feeds import FILE.opml\n"
+        else:
+            text = "".join(status.line() + "\n" for status in shown)
+    out = stdout()
+    with writing(STDOUT):
+        out.write(text)
     return 0
 
 
@@ -230,12 +275,14 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: a subscription with its outlet
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(value, ensure_ascii=False)
 
 
-COMMANDS = {"run": cmd_run, "send": cmd_send, "config": cmd_config}
+COMMANDS = {"run": cmd_run, "send": cmd_send, "feeds": cmd_feeds, "config": cmd_config}
 STDOUT = "standard output"
 
 
@@ -264,9 +311,11 @@ def _drop_stdout() -> None:
 
 def _say(line: str) -> None:
     """One line on stderr; a stderr that cannot be written to is not a second failure."""
+    if sys.stderr is None:  # started with stderr closed: print(file=None) would go to stdout
+        return
     try:
-        print(line, file=sys.stderr or sys.__stderr__, flush=True)
-    except (OSError, AttributeError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
         pass
 
 

@@ -52,6 +52,21 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class FeedConfig:
+    """One subscription (``feeds = [...]``): a feed URL, optionally the outlet name to show."""
+
+    url: str = ""
+    outlet: str | None = None  # None: the feed's own title
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Chat and webhook delivery (``[notify]``): apprise URLs, one channel each."""
+
+    urls: tuple[str, ...] = ()  # e.g. "json://hooks.example/digest", "ntfy://topic", "slack://..."
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -83,8 +98,16 @@ class Config:
     # [outlets]: folder names, file-name globs or URL domains -> outlet names, for articles
     # that do not name their outlet (plain files); a table in the file, pairs here.
     outlets: tuple[tuple[str, str], ...] = field(default=(), metadata={"table": True})
+    feeds: tuple[FeedConfig, ...] = ()  # subscriptions, fetched by every run (no --fetch needed)
+    opml: str | None = None  # an OPML file of subscriptions; None: $XDG_CONFIG_HOME/digest/feeds.opml if it exists
+    site_url: str | None = None  # where the output folder is served, for absolute links (Atom feed, chat)
+    atom_entries: int = 20  # digests in the rolling out/digest.atom
+    include: tuple[str, ...] = ()  # keep only stories matching one of these words or /regular expressions/
+    mute: tuple[str, ...] = ()  # leave out stories and sentences matching these
+    mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)
@@ -114,6 +137,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
         return tuple(_coerce(v, args[0], where) for v in value)
+    if hint is FeedConfig:
+        return _feed(value, where)
     if hint is bool:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
@@ -135,6 +160,18 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return value
     raise AssertionError(f"unhandled config type {hint!r}")
+
+
+def _feed(value: Any, where: str) -> FeedConfig:
+    """A subscription: a URL, or a table ``{url = "...", outlet = "..."}``."""
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {value!r}")
+    feed = _apply(FeedConfig(), value, f"{where}.")
+    if not feed.url.strip():
+        raise ConfigError(f"{where}: a feed needs its url")
+    return dataclasses.replace(feed, url=feed.url.strip())
 
 
 def _apply(obj: Any, table: Mapping[str, Any], where: str) -> Any:
@@ -162,6 +199,17 @@ def default_state_path(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     xdg = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(xdg) / "digest" / "state.sqlite"
+
+
+def default_opml_path() -> Path:
+    """$XDG_CONFIG_HOME/digest/feeds.opml: the subscriptions ``digest feeds import`` adds to."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "digest" / "feeds.opml"
+
+
+def has_subscriptions(config: Config) -> bool:
+    """Feeds to fetch: configured ones, or an OPML file of them (configured, or the default one)."""
+    return bool(config.feeds or config.opml or default_opml_path().is_file())
 
 
 def default_config_paths() -> list[Path]:
@@ -246,6 +294,10 @@ def load_config(
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
     _check_choices(config)
+    from .filters import compile_patterns  # here: filters needs this module loaded
+
+    compile_patterns(config.include, "include")
+    compile_patterns(config.mute, "mute")
     return config
 
 
@@ -278,6 +330,11 @@ def _check_choices(config: Config) -> None:
     check_embedding(config.embedding)
 
 
+def _feed_value(feed: FeedConfig) -> str | dict[str, str]:
+    """A subscription as written in the config file: its URL alone when it names no outlet."""
+    return feed.url if feed.outlet is None else {"url": feed.url, "outlet": feed.outlet}
+
+
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in table.items():
@@ -299,6 +356,8 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
             out[_key(f.name)] = as_toml_dict(value)
         elif f.metadata.get("table"):
             out[_key(f.name)] = dict(value)
+        elif isinstance(value, tuple):
+            out[_key(f.name)] = [_feed_value(v) if isinstance(v, FeedConfig) else v for v in value]
         else:
-            out[_key(f.name)] = list(value) if isinstance(value, tuple) else value
+            out[_key(f.name)] = value
     return out

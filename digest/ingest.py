@@ -16,6 +16,7 @@ an article with no known outlet has ``outlets == ()``.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import os
 import re
@@ -229,7 +230,8 @@ OUTPUT_NAME = re.compile(r"^digest-\d{4}-\d{2}-\d{2}\.(?:txt|html|md|json|eml)(?
 
 @dataclasses.dataclass(frozen=True)
 class OwnFiles:
-    """The files a run writes (resolved): outputs by name, the explain file, the state and its lock."""
+    """The files a run writes (resolved): outputs by name, the explain file, the output folder's
+    index and feed, the state and its lock."""
 
     files: frozenset[Path]
 
@@ -238,6 +240,8 @@ class OwnFiles:
         from .store import state_path  # sqlite3 only when asked
 
         named = [Path(config.explain)] if config.explain else []
+        if config.out != "-":  # the folder's index page and Atom feed (digest.archive)
+            named += [Path(config.out) / "index.html", Path(config.out) / "digest.atom"]
         if config.state.enabled:
             state = state_path(config)
             named += [state, state.with_name(state.name + ".lock")]
@@ -327,7 +331,8 @@ def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped |
         mode = path.stat().st_mode  # follows a link
     except OSError as exc:
         if path.is_symlink():
-            return _skip(path, f"a broken link (to {printable(os.readlink(path))})")
+            broken = "a link that loops" if exc.errno == errno.ELOOP else "a broken link"
+            return _skip(path, f"{broken} (to {printable(os.readlink(path))})")
         return _skip(path, f"cannot read: {exc.strerror}")
     if path.is_symlink():
         if not _inside(path, roots):
@@ -338,7 +343,7 @@ def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped |
             return None
     if not stat.S_ISREG(mode):
         return _skip(path, f"{kind(mode)}, not an article file")
-    if printable(path) != str(path) and any("\udc80" <= ch <= "\udcff" for ch in str(path)):
+    if any("\udc80" <= ch <= "\udcff" for ch in str(path)):
         log.warning("%s: the file name is not valid UTF-8 (shown with \\x escapes); read anyway", printable(path))
     return path
 

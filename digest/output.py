@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config
+from .filters import counts
 from .errors import OutputError, UsageError
 from .files import shown, writing
 from .models import Digest, Result
@@ -27,8 +28,10 @@ TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an
 
 
 def output_paths(day: date, formats: tuple[str, ...], out: str | os.PathLike) -> dict[str, Path]:
-    """Where each format goes: ``<out>/digest-YYYY-MM-DD.<ext>``."""
-    return {fmt: Path(out) / f"digest-{day.isoformat()}.{FORMATS[fmt]}" for fmt in formats}
+    """Where each format goes: ``<out>/digest-YYYY-MM-DD.<ext>``; the rolling Atom feed of
+    every day is ``<out>/digest.atom``."""
+    return {fmt: Path(out) / ("digest.atom" if fmt == "atom" else f"digest-{day.isoformat()}.{FORMATS[fmt]}")
+            for fmt in formats}
 
 
 def check_formats(formats: tuple[str, ...]) -> None:
@@ -71,12 +74,26 @@ def _write_temp(path: Path, data: str | bytes) -> Path:
 
 
 def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
-    """One output file's content: a template's text, or for "eml" the MIME message's bytes (CRLF)."""
+    """One output file's content: a template's text, for "eml" the MIME message's bytes
+    (CRLF), for "atom" the feed of the output folder's digests with this one."""
     if fmt == "eml":
         from .email import message_bytes  # css_inline is only needed for email
 
         return message_bytes(digest, config)
+    if fmt == "atom":
+        from .archive import atom_feed  # feedgen is only needed for the feed
+
+        return atom_feed(digest, config, render_page(digest, config))
+    if fmt == "html":
+        return render_page(digest, config)
     return render(digest, fmt, config.templates)
+
+
+def render_page(digest: Digest, config: Config) -> str:
+    """The HTML page, with its navigation among the digests already in the output folder."""
+    from .archive import days
+
+    return render(digest, "html", config.templates, days=days(digest.date, config))
 
 
 def _raw(data: str | bytes) -> bytes:
@@ -131,6 +148,10 @@ def write_outputs(
     rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
     paths = output_paths(result.digest.date, config.formats, config.out)
     contents = {path: rendered[fmt] for fmt, path in paths.items()}
+    if "html" in rendered:  # the index and the neighbours' navigation change with the page
+        from .archive import companions
+
+        contents.update(companions(result.digest, config, rendered["html"]))
     if config.explain:
         contents[Path(config.explain)] = explain_json(result)
     temps: dict[Path, Path] = {}
@@ -200,5 +221,10 @@ def explain(result: Result) -> dict[str, Any]:
              "published": [{"date": p.date, "text": p.text} for p in r.published]}
             for r in result.recalls
         ],
+        "filters": {
+            "removed": counts(result.removed),
+            "decisions": [{"kind": r.kind, "rule": r.rule, "text": r.text, "sources": list(r.sources)}
+                          for r in result.removed],
+        },
     }
 

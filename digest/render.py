@@ -19,8 +19,9 @@ from .files import read_bounded, shown
 from .sanitise import CONTROL
 from .models import Article, Digest
 
-# "eml" is not a template: digest.email builds the MIME message (text + HTML parts).
-FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json", "eml": "eml"}
+# "eml" is not a template: digest.email builds the MIME message (text + HTML parts); nor is
+# "atom": digest.archive writes the rolling feed of the folder's digests (out/digest.atom).
+FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json", "eml": "eml", "atom": "atom"}
 TEMPLATE_FORMATS = ("text", "html", "md", "json")
 # Schemes that may become links in a page opened from disk; email allows fewer.
 LOCAL_LINK_SCHEMES = frozenset({"http", "https", "mailto", "file"})
@@ -184,6 +185,9 @@ def contract(digest: Digest) -> dict[str, Any]:
         "sections": [
             {
                 "title": section.title,
+                "continues": None if section.continues is None else {
+                    "date": section.continues.date, "title": section.continues.title,
+                    "url": f"digest-{section.continues.date}.html#story-{section.continues.position}"},
                 "articles": [_source(articles[i]) for i in section.articles],
                 "items": [
                     {
@@ -291,6 +295,7 @@ def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any)
     extra.setdefault("link_schemes", LOCAL_LINK_SCHEMES)
     extra.setdefault("email", False)
     extra.setdefault("unsubscribe_url", None)
+    extra.setdefault("days", None)  # the page's day navigation (digest.archive.days)
     if templates and not Path(templates).is_dir():
         raise ConfigError(f"templates: {templates} is not a folder")
     name = f"{fmt}.j2" if fmt != "html" else "html.html.j2"

@@ -443,7 +443,7 @@ def test_12_hand_damaged_state_rows_are_65(tmp_path, damage, message):
     ok(digest(run_args(str(news), "--state", "s.sqlite", "--out", "out", date=DAY1), tmp_path))
     db = sqlite3.connect(tmp_path / "s.sqlite")
     if "pending" in damage:  # a note a killed run left
-        db.execute("INSERT INTO pending VALUES ('2026-11-19', 'now', '[]', '[]')")
+        db.execute("INSERT INTO pending (date, created_at, outputs, facts) VALUES ('2026-11-19', 'now', '[]', '[]')")
     db.execute(damage)
     db.commit()
     db.close()
@@ -461,7 +461,7 @@ def test_12_jobs_are_bounded(tmp_path):
 
     from digest import pipeline
 
-    with pipeline._workers(1000) as map_:
+    with pipeline.workers(1000) as map_:
         pool_size = len({pid for pid in map_(_pid, range(64))})
     assert pool_size <= (os.cpu_count() or 1)
 
@@ -568,3 +568,72 @@ def test_undefined_entity_references_leave_no_trace(tmp_path):
     assert "xxe" not in dumped and "root:" not in dumped
     assert data["sections"][0]["articles"][0] == {"url": "https://coastradio.example/fog", "outlet": "Coast Radio",
                                                   "title": "Harbour pilots warn of fog", "outlets": ["Coast Radio"]}
+
+
+# --------------------------------------------------------------------------- a second round, same kinds
+
+
+def test_a_closed_stderr_keeps_the_exit_code_and_stdout_clean(tmp_path):
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "-", "--format", "md", date="9999-12-31"),
+                 tmp_path, stderr="closed")
+    assert run.code == 64 and run.out == b""  # the error went nowhere, not into the digest
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "-", "--format", "md", date=SAMPLE_DATE),
+                 tmp_path, stderr="closed")
+    assert run.code == 0 and run.out.startswith(b"# News digest")
+
+
+def test_links_that_loop_and_sockets_are_named(tmp_path):
+    import socket
+
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (news / "a.md").symlink_to("b.md")
+    (news / "b.md").symlink_to("a.md")
+    (news / "up").symlink_to("..")  # a folder link back up: never walked
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(news / "sock.txt"))
+        run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path)
+    ok(run, "a.md: a link that loops (to b.md)", "b.md: a link that loops (to a.md)",
+       "sock.txt: a socket, not an article file", "up: a link to a folder outside the input folders")
+
+
+def test_a_title_that_is_a_whole_text_is_cut(tmp_path):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    record = {"title": "Ferry " * 100_000, "outlet": "Wire " * 10_000, "url": "https://wire.example/pier",
+              "text": "The harbour authority said the new ferry pier would open in March next year."}
+    (news / "dump.json").write_text(json.dumps([record]))
+    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path)
+    ok(run)
+    sources = [a for s in digest_json(tmp_path / "out")["sections"] for a in s["articles"]]
+    assert max(len(a["title"]) for a in sources) <= 2002 and max(len(a["outlet"]) for a in sources) <= 2002
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[email]\nto = ["a@example.org"]\nsubject = "{title:>1000000000}"\n', "email.subject"),
+    ('[email]\nto = ["a@example.org"]\nsubject = "{date.__class__}"\n', "email.subject"),
+    ('[email]\nto = ["a@example.org"]\n[smtp]\nsecurity = "ssl"\nca_file = "/dev/zero"\n',
+     "smtp.ca_file: /dev/zero: a character device, not a file"),
+])
+def test_email_settings_cannot_hang_or_flood(tmp_path, toml, message):
+    (tmp_path / "digest.toml").write_text(toml)
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "out", "--config", "digest.toml", "--send",
+                          date=SAMPLE_DATE), tmp_path, seconds=30, memory=512 << 20)
+    failed(run, 78, message)
+
+
+def test_explain_never_replaces_a_fifo_or_device(tmp_path):
+    os.mkfifo(tmp_path / "fifo.json")
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "out", "--explain", "fifo.json", date=SAMPLE_DATE),
+                 tmp_path, seconds=30)
+    failed(run, 64, "--explain fifo.json: a FIFO (named pipe), not a file to write", out=tmp_path / "out")
+    assert (tmp_path / "fifo.json").is_fifo()
+
+
+def test_an_output_folder_whose_name_is_not_utf8_is_written_and_remembered(tmp_path):
+    news = articles(tmp_path / "news", "day1-harbour-gazette.md")
+    out = os.fsdecode(b"out-\xff")
+    run = digest(run_args(str(news), "--state", "s.sqlite", "--out", out, "-v", date=DAY1), tmp_path)
+    assert run.code == 0 and "wrote out-\\xff/digest-2026-11-19.txt" in run.err, run.err
+    shutil.copy(FIXTURES / "day1-valley-courier.md", news)
+    again = digest(run_args(str(news), "--state", "s.sqlite", "--out", out), tmp_path)
+    ok(again)
+    assert not [t for t in texts(digest_json(tmp_path / out)) if "four extra ferry crossings" in t]  # remembered

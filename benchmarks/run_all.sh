@@ -10,5 +10,7 @@ python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --limit 100 --abl
 python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 100 --systems digest,lead,lexrank,sumbasic --section rouge-100w --write BENCHMARKS.md
 python benchmarks/rank_speed.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/stories.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
-python benchmarks/dedup_msrp.py --msrp "$DATA/msrp"
+python benchmarks/dedup_msrp.py --msrp "$DATA/msrp" --refit
 python benchmarks/dedup_scale.py --multinews "$DATA/multinews.jsonl"
+python benchmarks/embed_speed.py --multinews "$DATA/multinews.jsonl"
+python benchmarks/embed_pairs.py --msrp "$DATA/msrp"

@@ -5,9 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/eval}
 export PYTHONPATH=.
-python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --systems digest,lead,lexrank,textrank,lsa,luhn,sumbasic,reduction --ablation --section rouge-all --write BENCHMARKS.md
+SYSTEMS=digest,lead,centroid,icsi,icsi-2docs,lin-bilmes,lexrank,textrank,lsa,luhn,sumbasic,reduction
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --systems $SYSTEMS --ablation --section rouge-all --write BENCHMARKS.md
 python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --limit 100 --ablation --section rouge-100 --write BENCHMARKS.md
-python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 100 --systems digest,lead,lexrank,sumbasic --section rouge-100w --write BENCHMARKS.md
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 100 --systems $SYSTEMS --section rouge-100w --write BENCHMARKS.md
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --bytes 665 --systems $SYSTEMS --section rouge-665b --write BENCHMARKS.md
+python benchmarks/rouge.py "$DATA/multinews.jsonl" --words 250 --systems digest --sensitivity --section rouge-sensitivity --write BENCHMARKS.md
+python benchmarks/coverage.py --judge --write BENCHMARKS.md
+python benchmarks/reader.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/rank_speed.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/stories.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/dedup_msrp.py --msrp "$DATA/msrp" --refit

@@ -71,7 +71,7 @@ def read_and_split(config):
 
     from digest import pipeline
 
-    with pipeline._workers(config.jobs) as map_:
+    with pipeline.workers(config.jobs) as map_:
         paths = list(config.inputs)
         files = pipeline.discover(paths)
         ingested = pipeline.collect(paths, files, map_(partial(pipeline.read_one, config=config), files), config)

@@ -12,8 +12,10 @@ from typing import Any, Callable, Sequence
 
 from . import __version__
 from .config import Config, as_toml_dict, load_config
-from .errors import EX_USAGE, DigestError, UsageError
+from .errors import EX_USAGE, DigestError, OutputError, UsageError
+from .files import writing
 from .render import FORMATS
+from .sanitise import printable
 
 log = logging.getLogger("digest")
 EX_SOFTWARE = 70
@@ -84,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("eml", metavar="FILE.eml", help="the message written by digest run --format eml")
     send.add_argument("--force", action="store_true", help="send even if it was already sent")
 
+    feeds = commands.add_parser("feeds", help="subscriptions: import or export OPML, list them with their state")
+    which = feeds.add_subparsers(dest="feeds_command", required=True, parser_class=_Parser)
+    opml_in = which.add_parser("import", parents=[common], help="add the feeds of an OPML file to the subscriptions")
+    opml_in.add_argument("opml", metavar="FILE.opml")
+    which.add_parser("export", parents=[common], help="print every subscription as OPML")
+    listed = which.add_parser("list", parents=[common], help="every subscription, when it last worked, failures, next try")
+    listed.add_argument("--json", action="store_true", help="as JSON")
+
     config = commands.add_parser("config", parents=[common], help="print the effective configuration")
     config.add_argument("--json", action="store_true", help="as JSON")
     return parser
@@ -91,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 class _OneLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"digest: {record.levelname.lower()}: {record.getMessage()}"
+        return f"digest: {record.levelname.lower()}: {printable(record.getMessage())}"
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -192,22 +202,52 @@ def _send(eml: str | Path, config: Config, force: bool) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    import json
+
+    from .feeds import import_opml, opml_document, subscriptions
+
+    config = _load(args)
+    if args.feeds_command == "import":
+        done = import_opml(Path(args.opml), config)
+        for problem in done.problems:
+            log.warning("%s: %s", args.opml, problem)
+        text = (f"imported {len(done.added)} feeds into {done.target}"
+                + (f" ({done.already} already subscribed)" if done.already else "") + "\n")
+    elif args.feeds_command == "export":
+        text = opml_document(subscriptions(config), config.title).decode("utf-8")
+    else:
+        from .pipeline import feed_listing
+
+        shown = feed_listing(config)
+        if args.json:
+            text = json.dumps([s.as_json() for s in shown], indent=2, ensure_ascii=False) + "\n"
+        elif not shown:
+            text = "no subscriptions: add feeds = [...] to digest.toml, or digest feeds import FILE.opml\n"
+        else:
+            text = "".join(status.line() + "\n" for status in shown)
+    out = stdout()
+    with writing(STDOUT):
+        out.write(text)
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     import json
 
     config = _load(args)
     data = as_toml_dict(config)
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
-    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
-    for key, value in data.items():
-        if key not in tables:
-            print(_toml_line(key, value))
-    for name, table in tables.items():
-        print(f"\n[{name}]")
-        for key, value in table.items():
-            print(_toml_line(key, value))
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+        lines = [_toml_line(key, value) for key, value in data.items() if key not in tables]
+        for name, table in tables.items():
+            lines += ["", f"[{name}]", *(_toml_line(key, value) for key, value in table.items())]
+        text = "\n".join(lines) + "\n"
+    out = stdout()
+    with writing(STDOUT):
+        out.write(text)
     return 0
 
 
@@ -223,12 +263,46 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: a subscription with its outlet
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(value, ensure_ascii=False)
 
 
-COMMANDS = {"run": cmd_run, "send": cmd_send, "config": cmd_config}
+COMMANDS = {"run": cmd_run, "send": cmd_send, "feeds": cmd_feeds, "config": cmd_config}
+STDOUT = "standard output"
+
+
+def stdout():
+    """sys.stdout, or an OutputError when the process was started with it closed."""
+    if sys.stdout is None:
+        raise OutputError(f"{STDOUT}: cannot write output: it is closed")
+    return sys.stdout
+
+
+def _flush_stdout() -> None:
+    """Everything printed reaches standard output now (a full disk is exit 73, not a
+    complaint at exit)."""
+    if sys.stdout is not None:
+        with writing(STDOUT):
+            sys.stdout.flush()
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered can never be written."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that cannot be written to is not a second failure."""
+    try:
+        print(line, file=sys.stderr or sys.__stderr__, flush=True)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,20 +310,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        _flush_stdout()
+        return code
     except DigestError as exc:
-        print(f"digest: error: {exc.message}", file=sys.stderr)
+        if isinstance(exc, OutputError):
+            _drop_stdout()
+        _say(f"digest: error: {printable(exc.message)}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("digest: interrupted", file=sys.stderr)
+        _say("digest: interrupted")
         return 130
     except BrokenPipeError:  # the reader went away (digest ... | head): not an error to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return 1
     except Exception as exc:  # a bug: one line for the user, the traceback only with -v
         if args.verbose:
             traceback.print_exc()
-        print(f"digest: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        _say(f"digest: internal error: {type(exc).__name__}: {printable(str(exc))} (run with -v for details)")
         return EX_SOFTWARE
 
 

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from .embed import check_embedding  # the lookup table only: no model or numpy is loaded
 from .errors import ConfigError
+from .files import read_bounded, shown
 
 ENV_PREFIX = "DIGEST_"
 # DIGEST_* variables that are not configuration keys.
@@ -51,6 +52,14 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class FeedConfig:
+    """One subscription (``feeds = [...]``): a feed URL, optionally the outlet name to show."""
+
+    url: str = ""
+    outlet: str | None = None  # None: the feed's own title
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -79,6 +88,13 @@ class Config:
     fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
     fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
+    feeds: tuple[FeedConfig, ...] = ()  # subscriptions, fetched by every run (no --fetch needed)
+    opml: str | None = None  # an OPML file of subscriptions; None: $XDG_CONFIG_HOME/digest/feeds.opml if it exists
+    site_url: str | None = None  # where the output folder is served, for absolute links (Atom feed, chat)
+    atom_entries: int = 20  # digests in the rolling out/digest.atom
+    include: tuple[str, ...] = ()  # keep only stories matching one of these words or /regular expressions/
+    mute: tuple[str, ...] = ()  # leave out stories and sentences matching these
+    mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
@@ -106,6 +122,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
         return tuple(_coerce(v, args[0], where) for v in value)
+    if hint is FeedConfig:
+        return _feed(value, where)
     if hint is bool:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
@@ -127,6 +145,18 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return value
     raise AssertionError(f"unhandled config type {hint!r}")
+
+
+def _feed(value: Any, where: str) -> FeedConfig:
+    """A subscription: a URL, or a table ``{url = "...", outlet = "..."}``."""
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {value!r}")
+    feed = _apply(FeedConfig(), value, f"{where}.")
+    if not feed.url.strip():
+        raise ConfigError(f"{where}: a feed needs its url")
+    return dataclasses.replace(feed, url=feed.url.strip())
 
 
 def _apply(obj: Any, table: Mapping[str, Any], where: str) -> Any:
@@ -156,19 +186,47 @@ def default_state_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(xdg) / "digest" / "state.sqlite"
 
 
+def default_opml_path() -> Path:
+    """$XDG_CONFIG_HOME/digest/feeds.opml: the subscriptions ``digest feeds import`` adds to."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "digest" / "feeds.opml"
+
+
+def has_subscriptions(config: Config) -> bool:
+    """Feeds to fetch: configured ones, or an OPML file of them (configured, or the default one)."""
+    return bool(config.feeds or config.opml or default_opml_path().is_file())
+
+
 def default_config_paths() -> list[Path]:
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return [Path("digest.toml"), Path(xdg) / "digest" / "digest.toml"]
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
+CONFIG_BYTES = 1_000_000  # a digest.toml is a few hundred bytes; anything near this is not one
+
+
+def _present(path: Path) -> bool:
+    """True unless ``path`` is plainly missing: a FIFO, or a file behind a folder that cannot
+    be read, is there, and reading it says what is wrong (never skipped without a word)."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return os.path.islink(path)
+    except OSError:
+        return True
+    return True
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    data = read_bounded(path, CONFIG_BYTES, ConfigError)
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown(path)}: not valid TOML: not UTF-8 text (a binary file?)") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown(path)}: not valid TOML: nested too deeply") from None
 
 
 def env_table(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -206,9 +264,9 @@ def load_config(
     if path is None and environ.get("DIGEST_CONFIG"):
         path = environ["DIGEST_CONFIG"]
     if path is None:
-        path = next((p for p in default_config_paths() if p.is_file()), None)
-    elif not Path(path).is_file():
-        raise ConfigError(f"{path}: config file not found")
+        path = next((p for p in default_config_paths() if _present(p)), None)
+    elif not _present(Path(path)):
+        raise ConfigError(f"{shown(path)}: config file not found")
     if path is not None:
         try:
             config = _apply(config, read_config_file(Path(path)), "")
@@ -221,30 +279,45 @@ def load_config(
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
     _check_choices(config)
+    from .filters import compile_patterns  # here: filters needs this module loaded
+
+    compile_patterns(config.include, "include")
+    compile_patterns(config.mute, "mute")
     return config
 
 
-# (key, lowest allowed, highest allowed): values of the right type that still make no sense.
+# (key, lowest allowed, highest allowed, lowest itself allowed): values of the right type
+# that still make no sense. A timeout of 0 fails every request; one of inf never ends.
 _RANGES = (
-    ("max_words", 1, None), ("sentences", 1, None), ("dedup_threshold", 0, 100), ("jobs", 1, None),
-    ("boilerplate_min_repeats", 2, None), ("lock_timeout", 0, None), ("max_file_bytes", 1, None),
-    ("fetch_timeout", 0.001, 86400), ("fetch_budget", 0.001, 86400), ("fetch_per_host", 1, 100),
+    ("max_words", 1, None, True), ("sentences", 1, None, True), ("dedup_threshold", 0, 100, True),
+    ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, None, True), ("lock_timeout", 0, None, True),
+    ("max_file_bytes", 1, 2**40, True), ("fetch_timeout", 0, 86_400, False), ("fetch_budget", 0, 86_400, False),
+    ("fetch_per_host", 1, 100, True), ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
 )
 
 
 def _check_ranges(config: Config) -> None:
-    for name, low, high in _RANGES:
-        value = getattr(config, name)
+    for name, low, high, closed in _RANGES:
+        value: Any = config
+        for part in name.split("."):
+            value = getattr(value, part)
         if value is None:
             continue
         # NaN compares false with everything: "not low <= value" catches it too.
-        if not low <= value or (high is not None and not value <= high):
-            limits = f"from {low} to {high}" if high is not None else f"at least {low}"
-            raise ConfigError(f"{_key(name)}: expected {limits}, got {value!r}")
+        above = low <= value if closed else low < value
+        if not above or (high is not None and not value <= high):
+            lowest = f"{'' if closed else 'more than '}{low}"
+            limits = f"from {lowest} to {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{name}: expected {limits}, got {value!r}")
 
 
 def _check_choices(config: Config) -> None:
     check_embedding(config.embedding)
+
+
+def _feed_value(feed: FeedConfig) -> str | dict[str, str]:
+    """A subscription as written in the config file: its URL alone when it names no outlet."""
+    return feed.url if feed.outlet is None else {"url": feed.url, "outlet": feed.outlet}
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -266,6 +339,8 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
             out[_key(f.name)] = as_toml_dict(value)
+        elif isinstance(value, tuple):
+            out[_key(f.name)] = [_feed_value(v) if isinstance(v, FeedConfig) else v for v in value]
         else:
-            out[_key(f.name)] = list(value) if isinstance(value, tuple) else value
+            out[_key(f.name)] = value
     return out

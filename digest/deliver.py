@@ -27,12 +27,15 @@ from typing import Mapping
 from .config import Config, SmtpConfig
 from .email import addresses, for_recipient
 from .errors import ConfigError, InputDataError, NoInputError, OutputError, TemporaryFailure
+from .files import read_bounded, shown
 from .lock import lock
 from .output import atomic_write
 
 log = logging.getLogger("digest")
 SECURITY = ("starttls", "ssl", "none")
 NAMED = 5  # failed recipients named per reason in the error line; the rest are counted
+EML_BYTES = 25_000_000  # far above any digest (Gmail clips at ~102 KB), far below trouble
+RECORD_BYTES = 10_000_000
 SEND_LOCK = ".digest-send.lock"  # in the .eml's folder: two sends from one folder never overlap
 
 
@@ -59,13 +62,15 @@ def record_path(eml: Path) -> Path:
 def read_record(eml: Path) -> dict | None:
     """The delivery record of ``eml``, or None if it was never delivered."""
     path = record_path(eml)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, ValueError):
-        # An unreadable record still means "sent": refusing to resend is the safe side.
-        return {"message_id": None}
+    try:
+        record = json.loads(read_bounded(path, RECORD_BYTES).decode("utf-8"))
+    except (InputDataError, ValueError, RecursionError):
+        record = None
+    # An unreadable record (or one that is not a JSON object) still means "sent": refusing
+    # to resend is the safe side.
+    return record if isinstance(record, dict) else {"message_id": None}
 
 
 def tls_context(smtp: SmtpConfig) -> ssl.SSLContext:
@@ -153,12 +158,9 @@ def _answer(where: str, code: int, error: bytes | str) -> str:
 
 
 def read_message(eml: Path) -> EmailMessage:
-    try:
-        raw = eml.read_bytes()
-    except FileNotFoundError:
-        raise NoInputError(f"{eml}: no such file (write it with digest run --format eml)") from None
-    except OSError as exc:
-        raise NoInputError(f"{eml}: cannot read: {exc.strerror}") from None
+    if not os.path.lexists(eml):
+        raise NoInputError(f"{shown(eml)}: no such file (write it with digest run --format eml)")
+    raw = read_bounded(eml, EML_BYTES, NoInputError)
     msg = BytesParser(policy=policy.SMTP).parsebytes(raw)
     # The parser takes anything; a digest message has these (a Markdown file has none).
     if not all(msg.get(header) for header in ("From", "Date", "Message-ID", "Subject")):

@@ -23,6 +23,7 @@ from .config import Config, EmailConfig
 from .errors import ConfigError
 from .models import Digest
 from .render import EMAIL_LINK_SCHEMES, render, safe_link
+from .sanitise import clean_line
 
 log = logging.getLogger("digest")
 # Gmail clips an HTML part larger than about 102 KB; stay clearly below it.
@@ -43,7 +44,7 @@ def subject(email: EmailConfig, digest: Digest) -> str:
         text = email.subject.format(date=digest.date.isoformat(), title=digest.title)
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(f"email.subject {email.subject!r}: only {{date}} and {{title}} can be filled in ({exc})") from None
-    return " ".join(text.split())  # one line: a header never carries a newline
+    return clean_line(text)  # one line without controls: a header never carries a newline or an escape
 
 
 def _domain(address: str) -> str:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import stat
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -28,10 +30,10 @@ import yaml
 
 from .config import Config
 from .errors import InputDataError, NoInputError, UsageError
+from .files import kind, read_bounded
 from .markdown import markdown_to_text
 from .models import Article
 from .readers import (
-    CONTROL,
     UrlList,
     decode,
     is_url_list,
@@ -41,6 +43,7 @@ from .readers import (
     read_jsonl_dump,
     read_url_list,
 )
+from .sanitise import CONTROL, clean_article, printable
 from .segment import is_heading
 
 if TYPE_CHECKING:
@@ -90,6 +93,79 @@ def parse_published(value: Any, path: Path) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+# Front matter is a few plain values (title, url, outlet, published). YAML can say far more:
+# an alias bomb (a 700-byte "title: *i" over nine levels of aliases) expands to gigabytes
+# when printed, deep nesting exhausts the stack. So: no aliases, little nesting, bounded
+# size, and the fields digest reads must be plain scalars of bounded length.
+FRONT_MATTER_CHARS = 64_000
+FRONT_MATTER_DEPTH = 8
+FIELD_CHARS = 2_000
+FIELDS = ("title", "url", "outlet", "source", "published", "date")
+_SCALARS = (str, int, float, bool, date, datetime)
+
+
+def front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """The front matter (YAML between ``---`` lines, or JSON between ``;;;``) and the body.
+
+    Raises:
+        InputDataError: front matter that is not valid, uses YAML aliases, nests deeply,
+            is over FRONT_MATTER_CHARS, or whose title, url, outlet, source, published or
+            date is not a plain value of at most FIELD_CHARS characters.
+    """
+    text = text.strip()
+    handler = frontmatter.detect_format(text, frontmatter.handlers)
+    if handler is None:
+        return {}, text
+    try:
+        raw, body = handler.split(text)
+    except ValueError:  # no closing delimiter: no front matter
+        return {}, text
+    if len(raw) > FRONT_MATTER_CHARS:
+        raise InputDataError(f"{printable(path)}: front matter of {len(raw)} characters is over the "
+                             f"{FRONT_MATTER_CHARS}-character limit")
+    try:
+        meta = _bounded_yaml(raw, path) if isinstance(handler, frontmatter.YAMLHandler) else handler.load(raw)
+    except InputDataError:
+        raise
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputDataError(f"{printable(path)}: bad front matter: {first}") from None
+    meta = meta if isinstance(meta, dict) else {}
+    for key in FIELDS:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, _SCALARS):
+            raise InputDataError(f"{printable(path)}: front matter '{key}' is not a plain value "
+                                 f"({_yaml_kind(value)})")
+        if len(str(value)) > FIELD_CHARS:
+            raise InputDataError(f"{printable(path)}: front matter '{key}' is over {FIELD_CHARS} characters")
+    return meta, body.strip()
+
+
+def _yaml_kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bytes: "binary data"}.get(type(value), type(value).__name__)
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _bounded_yaml(raw: str, path: Path) -> Any:
+    """``raw`` parsed by YAML's safe loader once its events show no alias and little nesting."""
+    depth = 0
+    for event in yaml.parse(raw, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputDataError(f"{printable(path)}: front matter uses a YAML alias (*{event.anchor}); "
+                                 "only plain values are read")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > FRONT_MATTER_DEPTH:
+                raise InputDataError(f"{printable(path)}: front matter nests deeper than {FRONT_MATTER_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return yaml.load(raw, Loader=_YAML_LOADER)
+
+
 def split_headline(body: str) -> tuple[str | None, str]:
     """A leading headline line (short, no sentence ending) and the body without it."""
     lines = body.strip("\n").splitlines()
@@ -103,13 +179,7 @@ def split_headline(body: str) -> tuple[str | None, str]:
 def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .txt or .md article with optional YAML front matter."""
     text = CONTROL.sub(" ", decode(data, path))  # terminal escapes, NULs: never into a digest
-    try:
-        post = frontmatter.loads(text)
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputDataError(f"{path}: bad front matter: {first}") from None
-    meta = post.metadata if isinstance(post.metadata, dict) else {}
-    body = post.content
+    meta, body = front_matter(text, path)
     if path.suffix.lower() in (".md", ".markdown"):
         body = markdown_to_text(body)
     headline, body = split_headline(body)
@@ -158,52 +228,163 @@ def is_url(value: str | Path) -> bool:
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
 
 
-def discover(paths: Sequence[str | Path]) -> list[Path]:
-    """Every article file under ``paths`` in a stable order; a missing path is an error.
+# What a run writes: never read back as news (yesterday's digest in a folder of articles
+# would be mailed again as "updates"). Temporary files and locks are hidden, so skipped anyway.
+OUTPUT_NAME = re.compile(r"^digest-\d{4}-\d{2}-\d{2}\.(?:txt|html|md|json|eml)(?:\.sent)?$")
 
-    A broken link is listed too, so that reading it warns about it by name.
+
+@dataclasses.dataclass(frozen=True)
+class OwnFiles:
+    """The files a run writes (resolved): outputs by name, the explain file, the output folder's
+    index and feed, the state and its lock."""
+
+    files: frozenset[Path]
+
+    @classmethod
+    def of(cls, config: Config) -> "OwnFiles":
+        from .store import state_path  # sqlite3 only when asked
+
+        named = [Path(config.explain)] if config.explain else []
+        if config.out != "-":  # the folder's index page and Atom feed (digest.archive)
+            named += [Path(config.out) / "index.html", Path(config.out) / "digest.atom"]
+        if config.state.enabled:
+            state = state_path(config)
+            named += [state, state.with_name(state.name + ".lock")]
+        return cls(frozenset(_resolved(p) for p in named))
+
+    def __contains__(self, path: Path) -> bool:
+        return OUTPUT_NAME.match(path.name) is not None or _resolved(path) in self.files
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return path.absolute()
+
+
+def discover(paths: Sequence[str | Path], config: Config | None = None) -> list[Path | Skipped]:
+    """The one place that decides what an input file is, listed in a stable order.
+
+    An input file is a regular file with a reader's extension, given as a path or found
+    under a given folder (hidden files and folders left out), that is not one of the
+    run's own outputs (``OwnFiles``). A link under a folder is followed only to a file
+    inside the given inputs; a link out of them, a FIFO, a device, a broken link or a
+    sub-folder that cannot be read is listed as ``Skipped`` (a warning naming it, the rest
+    goes on). A path the user names is read wherever it leads, if it is a regular file.
+
+    Raises:
+        NoInputError: a given path does not exist or is not a file or folder.
     """
-    found: list[Path] = []
-    for raw in paths:
-        if is_url(raw):
-            continue  # fetched by ingest() when fetching is on
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*"), key=lambda p: p.as_posix())
-                if (p.is_file() or p.is_symlink()) and reader_for(p) is not None and not p.name.startswith(".")
-            )
-        elif path.is_file():
-            found.append(path)
+    own = OwnFiles.of(config or Config())
+    given = [Path(raw) for raw in paths if not is_url(raw)]  # URLs are fetched by collect()
+    roots = [_resolved(p) for p in given]
+    found: list[Path | Skipped] = []
+    for path in given:
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise NoInputError(f"{printable(path)}: no such file or directory") from None
+        except OSError as exc:
+            raise NoInputError(f"{printable(path)}: cannot read: {exc.strerror}") from None
+        if stat.S_ISDIR(mode):
+            found.extend(_walk(path, roots, own))
+        elif not stat.S_ISREG(mode):
+            raise NoInputError(f"{printable(path)}: {kind(mode)}, not an article file or folder")
+        elif path in own:
+            log.warning("%s: not read: a file digest writes, not an article", printable(path))
         else:
-            raise NoInputError(f"{raw}: no such file or directory")
+            found.append(path)
     return found
 
 
+def _walk(folder: Path, roots: Sequence[Path], own: OwnFiles) -> list[Path | Skipped]:
+    """The input files under ``folder`` (see ``discover``), sorted by path."""
+    found: list[tuple[str, Path | Skipped]] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = printable(exc.filename or folder)
+        found.append((str(exc.filename), Skipped(where, f"{where}: cannot read the folder: {exc.strerror}; "
+                                                         "its articles are left out")))
+
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        here = Path(top)
+        for name in list(dirs):
+            if name.startswith(".") or (here / name).is_symlink():
+                dirs.remove(name)  # hidden; a linked folder inside the inputs is read as itself
+                if not name.startswith(".") and not _inside(here / name, roots):
+                    path = here / name
+                    found.append((path.as_posix(), _skip(path, f"a link to a folder outside the input folders "
+                                                               f"({printable(_resolved(path))}), not followed")))
+        for name in names:
+            path = here / name
+            if name.startswith(".") or reader_for(path) is None:
+                continue
+            entry = _entry(path, roots, own)
+            if entry is not None:
+                found.append((path.as_posix(), entry))
+    found.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in found]
+
+
+def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped | None:
+    """``path`` found in a folder: read it, refuse it with a reason, or leave it out (ours)."""
+    if path in own:
+        log.info("%s: left out: a file digest writes, not an article", printable(path))
+        return None
+    try:
+        mode = path.stat().st_mode  # follows a link
+    except OSError as exc:
+        if path.is_symlink():
+            return _skip(path, f"a broken link (to {printable(os.readlink(path))})")
+        return _skip(path, f"cannot read: {exc.strerror}")
+    if path.is_symlink():
+        if not _inside(path, roots):
+            target = printable(_resolved(path))
+            return _skip(path, f"a link to {target}, outside the input folders; not read "
+                               f"(give {target} as an input to read it)")
+        if _resolved(path) in own.files or OUTPUT_NAME.match(_resolved(path).name):
+            return None
+    if not stat.S_ISREG(mode):
+        return _skip(path, f"{kind(mode)}, not an article file")
+    if printable(path) != str(path) and any("\udc80" <= ch <= "\udcff" for ch in str(path)):
+        log.warning("%s: the file name is not valid UTF-8 (shown with \\x escapes); read anyway", printable(path))
+    return path
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    """True when the link ``path`` leads into one of the given inputs."""
+    target = _resolved(path)
+    return any(target == root or root in target.parents for root in roots)
+
+
+def _skip(path: Path, why: str) -> Skipped:
+    return Skipped(printable(path), f"{printable(path)}: {why}")
+
+
 def read_file(path: Path, config: Config) -> list[Article] | UrlList:
-    """Read one file with the reader for its extension (a URL list gives its URLs)."""
+    """Read one file with the reader for its extension, never more than ``config.max_file_bytes``
+    (a URL list gives its URLs)."""
     reader = reader_for(path)
     if reader is None:
-        raise InputDataError(f"{path}: unsupported file type {path.suffix or '(none)'}")
-    try:
-        size = path.stat().st_size
-        if size > config.max_file_bytes:
-            raise InputDataError(f"{path}: {size} bytes is over the {config.max_file_bytes}-byte limit")
-        with path.open("rb") as handle:  # a fetcher may still be writing it: never read past the cap
-            data = handle.read(config.max_file_bytes + 1)
-        if len(data) > config.max_file_bytes:
-            raise InputDataError(f"{path}: over the {config.max_file_bytes}-byte limit")
-    except OSError as exc:
-        raise InputDataError(f"{path}: cannot read: {exc.strerror}") from None
-    return reader(path, data, config)
+        raise InputDataError(f"{printable(path)}: unsupported file type {printable(path.suffix) or '(none)'}")
+    return reader(path, read_bounded(path, config.max_file_bytes), config)
 
 
-def read_one(path: Path, config: Config) -> list[Article] | UrlList | Skipped:
-    """The articles of one file (a URL list: its URLs), or why it is skipped."""
+def read_one(path: Path | Skipped, config: Config) -> list[Article] | UrlList | Skipped:
+    """The articles of one file ``discover`` found (a URL list: its URLs), or why it is skipped."""
+    if isinstance(path, Skipped):
+        return path
     try:
         return read_file(path, config)
     except InputDataError as exc:
-        return Skipped(str(path), exc.message)
+        return Skipped(printable(path), exc.message)
+    except (RecursionError, MemoryError):
+        return Skipped(printable(path), f"{printable(path)}: nested too deeply or too large to read")
+    except Exception as exc:  # noqa: BLE001 -- a parser's bug on hostile input costs one file, not the run
+        log.debug("reading %s failed", printable(path), exc_info=True)
+        return Skipped(printable(path), f"{printable(path)}: cannot read ({type(exc).__name__} in a parser: "
+                                        "please report it with this file)")
 
 
 def input_urls(paths: Sequence[str | Path], config: Config) -> list[str]:
@@ -228,7 +409,7 @@ def input_urls(paths: Sequence[str | Path], config: Config) -> list[str]:
 
 def collect(
     paths: Sequence[str | Path],
-    files: Sequence[Path],
+    files: Sequence[Path | Skipped],
     results: Sequence[list[Article] | UrlList | Skipped],
     config: Config,
     fetcher: "Fetcher | None" = None,
@@ -236,7 +417,8 @@ def collect(
 ) -> Ingested:
     """Number the articles read from ``files`` (``results`` in the same order), fetched
     from URL lists and from the URLs among ``paths``, and ``more`` (a run's feed
-    subscriptions); warn about skips; keep an article read twice once.
+    subscriptions); warn about skips; put every article through the sanitiser; keep an
+    article read twice once.
 
     With ``config.fetch``, summary-only entries of feed files are completed from their
     pages. Every fetch goes through ``fetcher`` (one is made from ``config`` if needed).
@@ -284,8 +466,9 @@ def collect(
         else:
             articles.extend(got)
     articles.extend(more)
+    articles = [clean_article(a) for a in articles]  # whatever a reader or a fetch let through
     if not articles:
-        where = ", ".join(str(p) for p in paths) or "feeds"
+        where = ", ".join(printable(p) for p in paths) or "feeds"
         why = "no article files" if not files and not urls and not more else "no readable article"
         raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
     unique, duplicates = read_once(articles)
@@ -306,7 +489,7 @@ def ingest(paths: Iterable[str | Path], config: Config) -> Ingested:
     """
     paths = list(paths)
     input_urls(paths, config)
-    files = discover(paths)
+    files = discover(paths, config)
     return collect(paths, files, [read_one(path, config) for path in files], config)
 
 

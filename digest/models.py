@@ -170,9 +170,66 @@ class Screening:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """Something the reader's filters (include, mute, mute_outlets) left out, and why."""
+
+    kind: str  # "article" (a muted outlet), "story" or "sentence"
+    rule: str  # e.g. "mute_outlets: Valley Post", "mute: football", "include: none matched"
+    text: str  # the outlet, the story's headline or the sentence
+    sources: tuple[str, ...]  # where it came from: the articles' URLs
+
+
+@dataclass(frozen=True)
 class Result:
     """A built digest and what the stages decided on the way (for --explain)."""
 
     digest: Digest
     decisions: tuple["Decision", ...]  # rank.Decision: every fact the ranker considered
     recalls: tuple[Recall, ...] = ()  # facts matched against earlier digests
+    removed: tuple[Removal, ...] = ()  # what the reader's filters left out
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers of one subscription between runs (times are UTC ISO 8601)."""
+
+    url: str
+    etag: str | None = None  # validators of the last full answer whose entries were all read
+    last_modified: str | None = None
+    last_success: str | None = None  # the last fetch that worked (a 200 or a 304)
+    last_attempt: str | None = None
+    failures: int = 0  # consecutive failed fetches
+    failing_since: str | None = None  # the first failure of the current run of them
+    next_try: str | None = None  # not fetched before this (back-off)
+    last_error: str | None = None
+    moved_to: str | None = None  # where a permanent redirect pointed
+
+
+@dataclass(frozen=True)
+class ReadEntry:
+    """A feed entry read for a digest: later dates never read it again."""
+
+    feed: str  # the subscription's URL
+    key: str  # the entry's id, else its link, else a hash of its text
+    date: str  # the digest date it was read for, YYYY-MM-DD
+    article: str | None = None  # the article as read (JSON), so a rerun of ``date`` reads it again
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """A section a digest published: what a later story can continue from."""
+
+    date: str
+    position: int  # 1 for the first section (the page's #story-1)
+    title: str
+    fingerprints: tuple[str, ...]  # of the facts it published (``Published.fingerprint``)
+
+
+@dataclass(frozen=True)
+class RunExtras:
+    """What a run records beside its facts, in the same transaction: its feeds' states and
+    read entries, and its stories."""
+
+    feeds: tuple[FeedState, ...] = ()
+    entries: tuple[ReadEntry, ...] = ()
+    stories: tuple[StoryRecord, ...] = ()

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config
+from .filters import counts
 from .errors import OutputError, UsageError
+from .files import shown, writing
 from .models import Digest, Result
 from .render import FORMATS, render
 
@@ -26,8 +28,10 @@ TEMP_PREFIX = ".digest-tmp-"  # temporary files: hidden, and never named like an
 
 
 def output_paths(day: date, formats: tuple[str, ...], out: str | os.PathLike) -> dict[str, Path]:
-    """Where each format goes: ``<out>/digest-YYYY-MM-DD.<ext>``."""
-    return {fmt: Path(out) / f"digest-{day.isoformat()}.{FORMATS[fmt]}" for fmt in formats}
+    """Where each format goes: ``<out>/digest-YYYY-MM-DD.<ext>``; the rolling Atom feed of
+    every day is ``<out>/digest.atom``."""
+    return {fmt: Path(out) / ("digest.atom" if fmt == "atom" else f"digest-{day.isoformat()}.{FORMATS[fmt]}")
+            for fmt in formats}
 
 
 def check_formats(formats: tuple[str, ...]) -> None:
@@ -70,12 +74,26 @@ def _write_temp(path: Path, data: str | bytes) -> Path:
 
 
 def render_output(digest: Digest, fmt: str, config: Config) -> str | bytes:
-    """One output file's content: a template's text, or for "eml" the MIME message's bytes (CRLF)."""
+    """One output file's content: a template's text, for "eml" the MIME message's bytes
+    (CRLF), for "atom" the feed of the output folder's digests with this one."""
     if fmt == "eml":
         from .email import message_bytes  # css_inline is only needed for email
 
         return message_bytes(digest, config)
+    if fmt == "atom":
+        from .archive import atom_feed  # feedgen is only needed for the feed
+
+        return atom_feed(digest, config, render_page(digest, config))
+    if fmt == "html":
+        return render_page(digest, config)
     return render(digest, fmt, config.templates)
+
+
+def render_page(digest: Digest, config: Config) -> str:
+    """The HTML page, with its navigation among the digests already in the output folder."""
+    from .archive import days
+
+    return render(digest, "html", config.templates, days=days(digest.date, config))
 
 
 def _raw(data: str | bytes) -> bytes:
@@ -130,30 +148,33 @@ def write_outputs(
     rendered = {fmt: render_output(result.digest, fmt, config) for fmt in config.formats}
     paths = output_paths(result.digest.date, config.formats, config.out)
     contents = {path: rendered[fmt] for fmt, path in paths.items()}
+    if "html" in rendered:  # the index and the neighbours' navigation change with the page
+        from .archive import companions
+
+        contents.update(companions(result.digest, config, rendered["html"]))
     if config.explain:
         contents[Path(config.explain)] = explain_json(result)
     temps: dict[Path, Path] = {}
     try:
         for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temps[path] = _write_temp(path, data)
+            with writing(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temps[path] = _write_temp(path, data)
         # A rename that would fail must fail before the first one: all new or all old.
         for path in temps:
             if path.is_dir():
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+                raise OutputError(f"{shown(path)}: cannot write output: {os.strerror(errno.EISDIR)}")
         at("temps-written")
         if before_rename is not None:
             before_rename({path: hashlib.sha256(_raw(contents[path])).hexdigest() for path in temps})
             at("intended")
         for n, (path, tmp) in enumerate(temps.items()):
-            os.replace(tmp, path)
+            with writing(path):
+                os.replace(tmp, path)
             if n == 0:
                 at("first-renamed")
         for folder in sorted({p.parent for p in temps}):
             _fsync_dir(folder)
-    except OSError as exc:
-        target = {str(tmp): str(path) for path, tmp in temps.items()}.get(str(exc.filename), exc.filename)
-        raise OutputError(f"{target or config.out}: cannot write output: {exc.strerror}") from None
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
@@ -163,11 +184,9 @@ def write_outputs(
 def write_explain(result: Result, config: Config) -> Path:
     """The ``--explain`` file alone, for ``--out -`` (which writes no digest file)."""
     path = Path(config.explain)
-    try:
+    with writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, explain_json(result))
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write output: {exc.strerror}") from None
     return path
 
 
@@ -202,5 +221,10 @@ def explain(result: Result) -> dict[str, Any]:
              "published": [{"date": p.date, "text": p.text} for p in r.published]}
             for r in result.recalls
         ],
+        "filters": {
+            "removed": counts(result.removed),
+            "decisions": [{"kind": r.kind, "rule": r.rule, "text": r.text, "sources": list(r.sources)}
+                          for r in result.removed],
+        },
     }
 

@@ -16,23 +16,30 @@ from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
 from .clean import remove_boilerplate
-from .config import Config
+from .config import Config, has_subscriptions
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
-from .ingest import collect, discover, input_urls, read_one
+from .files import writing
+from .filters import Filters, counts, filter_stories, mute_outlets
+from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
 from .lock import lock
-from .models import Article, Digest, History, Item, Result, Stats
-from .output import check_formats, remove_stale_temps, render_output, write_explain, write_outputs
+from .models import Article, Digest, History, Item, Result, RunExtras, Stats
+from .output import check_formats, output_paths, remove_stale_temps, render_output, write_explain, write_outputs
 from .rank import get_ranker, surface_conflicts
+from .render import FORMATS
 from .recall import published as published_records
 from .recall import screen
 from .sections import lay_out
 from .segment import punkt_tokenizer, segment
 from .store import Store, state_path
 from .stories import group_stories
+
+if TYPE_CHECKING:
+    from .feeds import FeedBatch
+    from .fetch import Fetcher
 
 log = logging.getLogger("digest")
 
@@ -49,9 +56,12 @@ def digest_date(config: Config) -> date:
     if config.date is None:
         return date.today()
     try:
-        return date.fromisoformat(config.date)
+        day = date.fromisoformat(config.date)
     except ValueError:
         raise UsageError(f"--date {config.date!r}: expected YYYY-MM-DD") from None
+    if day == date.max:  # the digest covers the day up to the next midnight
+        raise UsageError(f"--date {config.date!r}: too far ahead (the last date is {date.max - timedelta(days=1)})")
+    return day
 
 
 def build(
@@ -59,8 +69,10 @@ def build(
     history: History | None = None,
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    feeds: "FeedBatch | None" = None,
+    fetcher: "Fetcher | None" = None,
 ) -> Result:
-    """Run every stage on ``config.inputs``.
+    """Run every stage on ``config.inputs`` and the subscriptions' new entries.
 
     Args:
         config: the effective configuration.
@@ -68,49 +80,69 @@ def build(
             before the digest's date are left out, updates are marked. None: no memory.
         progress: called with each name of ``STAGES`` once that stage is done.
         now: the moment ``config.since`` durations count back from (default: now).
+        feeds: what the subscriptions gave (``feeds.read_feeds``, with the run's memory);
+            None: subscriptions are fetched here, without memory.
+        fetcher: the run's fetcher (one is made if anything is to be fetched).
 
     Raises:
         NoInputError: no input path, or nothing readable in it (or in the --since window).
         UsageError, ConfigError: bad settings.
     """
     done = progress or (lambda stage: None)
-    if not config.inputs:
-        raise UsageError("no input: give one or more folders or files of articles")
+    subscribed = has_subscriptions(config)
+    if not config.inputs and not subscribed:
+        raise UsageError("no input: give one or more folders or files of articles (or feeds in digest.toml)")
     day = digest_date(config)
     ranker = get_ranker(config.algorithm)
     punkt_tokenizer(config.language)  # an unknown language fails here, before any reading
-    with _workers(config.jobs) as map_:
+    filters = Filters.from_config(config)  # a bad pattern fails here, before any reading
+    if feeds is None and subscribed:
+        feeds, fetcher = read_subscriptions(config, day, None, fetcher, now)
+    with workers(config.jobs) as map_:
         paths = list(config.inputs)
         input_urls(paths, config)
-        files = discover(paths)
-        ingested = collect(paths, files, map_(partial(read_one, config=config), files), config)
+        files = discover(paths, config)
+        try:
+            ingested = collect(paths, files, map_(partial(read_one, config=config), files), config,
+                               fetcher=fetcher, more=feeds.articles if feeds else ())
+        except NoInputError as exc:
+            if feeds is None:
+                raise
+            files_said = f"{exc.message}; " if paths else ""
+            raise NoInputError(f"{files_said}no new article from the feeds ({feeds.summary()})") from None
         articles = published_by(ingested.articles, day, config)
         if config.since:
             articles = published_since(articles, since_moment(config.since, now), config)
+        kept_articles, removed = mute_outlets(articles, filters)
+        articles = _renumbered(articles, kept_articles, config, "from a muted outlet (mute_outlets)")
         done("read")
         sentences = [s for split in map_(partial(segment, language=config.language), articles) for s in split]
         done("segment")
-    kept, drops = remove_boilerplate(articles, sentences, config)
-    done("clean")
-    dedup = near_duplicates(kept, config)
-    done("dedup")
-    screening = screen(dedup.facts, history, config)
-    if screening.recalls:
-        log.info("%d facts already published before %s left out, %d updates kept",
-                 len(screening.recalls) - len(screening.updates), day, len(screening.updates))
-    done("recall")
-    stories = group_stories(articles, screening.facts, config)
-    # Only disagreements between statements still on offer are news; a change from what an
-    # earlier digest published is an update, marked as such.
-    on_offer = {m for fact in screening.facts for m in fact.members}
-    conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
+        kept, drops = remove_boilerplate(articles, sentences, config)
+        done("clean")
+        dedup = near_duplicates(kept, config)
+        done("dedup")
+        screening = screen(dedup.facts, history, config)
+        if screening.recalls:
+            log.info("%d facts already published before %s left out, %d updates kept",
+                     len(screening.recalls) - len(screening.updates), day, len(screening.updates))
+        done("recall")
+        stories, muted = filter_stories(group_stories(articles, screening.facts, config), articles, filters)
+        removed += muted
+        if removed:
+            log.info("filters left out %s", ", ".join(f"{n} {kind}s" for kind, n in counts(removed).items() if n))
+        # Only disagreements between statements still on offer are news; a change from what an
+        # earlier digest published is an update, marked as such.
+        on_offer = {m for fact in screening.facts for m in fact.members}
+        conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
 
-    def noted(items: Sequence[Item]) -> tuple[Item, ...]:
-        """Items with their notes: updates of earlier news, outlets that disagree."""
-        return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
+        def noted(items: Sequence[Item]) -> tuple[Item, ...]:
+            """Items with their notes: updates of earlier news, outlets that disagree."""
+            return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
 
-    sections, decisions = lay_out(stories, articles, ranker, config, noted)
-    done("rank")
+        # Workers forked while the process was small rank the stories too (see ``workers``).
+        sections, decisions = lay_out(stories, articles, ranker, config, noted, map_)
+        done("rank")
 
     stats = Stats(
         articles=len(articles),
@@ -130,7 +162,7 @@ def build(
         drops=tuple(drops),
         conflicts=conflicts,
     )
-    return Result(digest=digest, decisions=decisions, recalls=screening.recalls)
+    return Result(digest=digest, decisions=decisions, recalls=screening.recalls, removed=tuple(removed))
 
 
 def _mark_update(item, updates):
@@ -208,13 +240,46 @@ def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config
 
 
 @contextmanager
-def _workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
-    """A map() over ``jobs`` processes that keeps the order (the plain map for one job)."""
+def workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
+    """An ordered map over ``jobs`` processes: ``map_(fn, items)`` is ``list(map(fn, items))``
+    (the plain map for one job), so a stage's result never depends on ``jobs``.
+
+    ``fn`` and the items must pickle (a module-level function or a ``functools.partial`` of
+    one). ``build`` opens the pool before reading, while the process is small, and keeps it
+    through ranking: a stage that wants it takes ``map_`` as an argument.
+    """
+    jobs = min(jobs, os.cpu_count() or 1)  # more processes than cores only cost memory
     if jobs <= 1:
         yield lambda fn, items: list(map(fn, items))
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield lambda fn, items: list(pool.map(fn, items, chunksize=max(1, len(items) // (jobs * 4))))
+
+
+def read_subscriptions(
+    config: Config, day: date, store: Store | None, fetcher: "Fetcher | None" = None, now: datetime | None = None
+) -> tuple["FeedBatch", "Fetcher"]:
+    """The new entries of every subscription (``feeds.read_feeds``) and the run's fetcher."""
+    from .feeds import read_feeds, subscriptions
+    from .fetch import Fetcher
+
+    fetcher = fetcher or Fetcher.from_config(config)
+    return read_feeds(subscriptions(config), day, fetcher, store, now), fetcher
+
+
+def feed_listing(config: Config, now: datetime | None = None) -> list:
+    """Every subscription with its state (``feeds.listing``), read under the run's lock; a
+    state file that does not exist yet is not created."""
+    from .feeds import listing, subscriptions
+
+    subscribed = subscriptions(config)
+    states = {}
+    path = state_path(config)
+    if config.state.enabled and (path.exists() or path.is_symlink()):
+        with lock(lock_path(config), config.lock_timeout):
+            with Store.open(path, config.lock_timeout) as store:
+                states = store.feed_states()
+    return listing(subscribed, states, now)
 
 
 def build_digest(config: Config) -> Digest:
@@ -232,12 +297,37 @@ def lock_path(config: Config) -> Path | None:
     return Path(config.out) / ".digest.lock"
 
 
-def _print(output: str | bytes, stream: TextIO) -> None:
-    if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
+    """``--explain`` must not name a file the run writes otherwise (it would silently replace it).
+
+    Raises:
+        UsageError: it names one of this run's outputs, an output of any date, the state
+            or its lock.
+    """
+    if not config.explain:
+        return
+    explain = Path(config.explain)
+    ours = [] if config.out == "-" else [*output_paths(day, tuple(FORMATS), config.out).values(),
+                                         Path(config.out) / "index.html"]
+    if config.state.enabled:
+        ours.append(state_path(config))
+    if lock_file is not None:
+        ours.append(lock_file)
+    if OUTPUT_NAME.match(explain.name) or explain.resolve() in {p.resolve() for p in ours}:
+        raise UsageError(f"--explain {config.explain}: is a file digest writes (an output, the state or "
+                         "its lock); name another file")
+
+
+def _print(output: str | bytes, stream: TextIO | None) -> None:
+    if stream is None:  # started with standard output closed
+        raise OutputError("standard output: cannot write output: it is closed")
+    with writing("standard output"):
+        if isinstance(output, bytes):  # an .eml: bytes with CRLF, as written to a file
+            stream.flush()
+            stream.buffer.write(output)
+        else:
+            stream.write(output)
         stream.flush()
-        stream.buffer.write(output)
-    else:
-        stream.write(output)
 
 
 def run(
@@ -278,12 +368,16 @@ def run(
     if config.out != "-" and Path(config.out).exists() and not Path(config.out).is_dir():
         raise OutputError(f"{config.out}: not a folder (--out names the folder the digest files go in)")
     where = lock_path(config)
+    _check_explain(config, day, where)
     with lock(where, config.lock_timeout) if where else nullcontext():
         store = Store.open(state_path(config), config.lock_timeout) if config.state.enabled else None
         try:
-            result = build(config, history=store.history(day) if store else None, progress=progress)
+            feeds, fetcher = read_subscriptions(config, day, store) if has_subscriptions(config) else (None, None)
+            result = build(config, history=store.history(day) if store else None, progress=progress,
+                           feeds=feeds, fetcher=fetcher)
             chosen = [item.fact for section in result.digest.sections for item in section.items]
             records = published_records(day, chosen, config) if store else ()
+            extras = RunExtras(feeds=feeds.states, entries=feeds.entries) if feeds else RunExtras()
             at("built")
             if config.out == "-":
                 paths: list[Path] = [write_explain(result, config)] if config.explain else []
@@ -292,11 +386,11 @@ def run(
                 remove_stale_temps(config.out)
                 if config.explain:
                     remove_stale_temps(Path(config.explain).parent)
-                intend = None if store is None else (lambda hashes: store.intend(day, records, hashes))
+                intend = None if store is None else (lambda hashes: store.intend(day, records, hashes, extras))
                 paths = write_outputs(result, config, before_rename=intend, checkpoint=at)
             at("written")
             if store is not None:
-                store.record(day, records, paths, before_commit=lambda: at("recording"))
+                store.record(day, records, paths, before_commit=lambda: at("recording"), extras=extras)
                 at("recorded")
         finally:
             if store is not None:

@@ -8,6 +8,7 @@ stay selectable with ``--algorithm``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -154,45 +155,47 @@ def _sumy_document(facts: Sequence[Fact], language: str):
 
 
 def sumy_ranker(summarizer_name: str) -> Ranker:
-    """Wrap one of sumy's summarizers as a Ranker that scores every fact."""
-
-    def rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config) -> Ranking:
-        if not facts:
-            return Ranking(chosen=())
-        import sumy.summarizers as _  # noqa: F401  (fails early with a clear import error)
-        from sumy.nlp.stemmers import Stemmer
-        from sumy.utils import get_stop_words
-
-        language = words_language(config.language)  # sumy knows "english", not Punkt's "english_web"
-        try:
-            summarizer = _SUMY[summarizer_name](Stemmer(language))
-            if hasattr(summarizer, "stop_words"):
-                summarizer.stop_words = get_stop_words(language)
-        except LookupError:
-            raise ConfigError(f"algorithm {summarizer_name}: sumy has no stemmer or stop words for "
-                              f"{config.language!r}; use the default algorithm (digest)") from None
-        document, order = _sumy_document(facts, config.language)
-        ratings: dict[int, float] = {}
-
-        def keep_all(infos):
-            # sumy passes every SentenceInfo(sentence, order, rating) through the count
-            # callable; reading the ratings here gives a score for every fact.
-            infos = list(infos)
-            for info in infos:
-                ratings[info.order] = float(info.rating)
-            return infos
-
-        with warnings.catch_warnings():
-            # LexRank divides by zero on a one-sentence story; its ratings are still usable.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            summarizer(document, keep_all)
-        scores = [0.0] * len(facts)
-        for doc_order, fact_index in enumerate(order):
-            scores[fact_index] = ratings.get(doc_order, 0.0)
-        return greedy_select(facts, scores, budget)
-
-    rank.__name__ = f"sumy_{summarizer_name}"
+    """Wrap one of sumy's summarizers as a Ranker that scores every fact (a partial: it pickles, for ``--jobs``)."""
+    rank = functools.partial(_sumy_rank, summarizer_name=summarizer_name)
+    rank.__name__ = f"sumy_{summarizer_name}"  # type: ignore[attr-defined]
     return rank
+
+
+def _sumy_rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config,
+               summarizer_name: str) -> Ranking:
+    if not facts:
+        return Ranking(chosen=())
+    import sumy.summarizers as _  # noqa: F401  (fails early with a clear import error)
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.utils import get_stop_words
+
+    language = words_language(config.language)  # sumy knows "english", not Punkt's "english_web"
+    try:
+        summarizer = _SUMY[summarizer_name](Stemmer(language))
+        if hasattr(summarizer, "stop_words"):
+            summarizer.stop_words = get_stop_words(language)
+    except LookupError:
+        raise ConfigError(f"algorithm {summarizer_name}: sumy has no stemmer or stop words for "
+                          f"{config.language!r}; use the default algorithm (digest)") from None
+    document, order = _sumy_document(facts, config.language)
+    ratings: dict[int, float] = {}
+
+    def keep_all(infos):
+        # sumy passes every SentenceInfo(sentence, order, rating) through the count
+        # callable; reading the ratings here gives a score for every fact.
+        infos = list(infos)
+        for info in infos:
+            ratings[info.order] = float(info.rating)
+        return infos
+
+    with warnings.catch_warnings():
+        # LexRank divides by zero on a one-sentence story; its ratings are still usable.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        summarizer(document, keep_all)
+    scores = [0.0] * len(facts)
+    for doc_order, fact_index in enumerate(order):
+        scores[fact_index] = ratings.get(doc_order, 0.0)
+    return greedy_select(facts, scores, budget)
 
 
 def _sumy_classes():

@@ -22,6 +22,7 @@ passed over, so two wordings of one statement are never both chosen.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -223,12 +224,13 @@ def _concept_weights(
 
 
 def digest_ranker(settings: RankerSettings = RankerSettings()) -> Ranker:
-    """The default ranker with the given settings (see the module docstring)."""
+    """The default ranker with the given settings (see the module docstring).
 
-    def rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config) -> Ranking:
-        return _rank(facts, articles, budget, config, settings)
-
-    rank.__name__ = "digest_ranker"
+    A partial of a module function, not a closure: it pickles, so ``--jobs`` can hand it to
+    worker processes.
+    """
+    rank = functools.partial(_rank, settings=settings)
+    rank.__name__ = "digest_ranker"  # type: ignore[attr-defined]
     return rank
 
 

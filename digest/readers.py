@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import email.utils
 import hashlib
+import html.entities
 import io
 import json
 import logging
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit
 from .config import Config
 from .errors import InputDataError
 from .models import Article
+from .sanitise import CONTROL
 
 log = logging.getLogger("digest")
 
@@ -151,9 +153,6 @@ _DROP_TAGS = frozenset(
 )
 _SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[^\S\n]+")
-# Terminal escape sequences ("\x1b[31m") whole; C0 controls but tab, newline and carriage
-# return; DEL; lone surrogates (never text).
-CONTROL = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def html_to_text(markup: str) -> str:
@@ -517,18 +516,24 @@ def _entry_key(entry: Mapping[str, Any], article: Article) -> str:
 
 _XML_DECLARATION_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_NAMED_REF = re.compile(rb"&([A-Za-z_][A-Za-z0-9._-]{0,63});")
 
 
 def _feed_bytes(data: bytes, where: str) -> bytes:
     """A feed's bytes made safe for feedparser: UTF-8 if a BOM says UTF-16/32, and no
     character references to code points XML forbids (feedparser's loose parser crashes
-    on ``&#xD800;``)."""
+    on ``&#xD800;``), nor to entities no HTML defines (``&xxe;`` of a DOCTYPE: never
+    expanded, it would stay in a title as text)."""
     text = _decode_bom(data, where)
     if text is not None:  # feedparser mis-reads UTF-16 feeds; hand it UTF-8 and say so
         data = _XML_DECLARATION_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
     elif b"\x00" in data[:8192]:
         raise InputDataError(f"{where}: binary file, not a feed")
-    return _CHAR_REF.sub(_safe_char_ref, data)
+    return _NAMED_REF.sub(_defined_ref, _CHAR_REF.sub(_safe_char_ref, data))
+
+
+def _defined_ref(match: re.Match[bytes]) -> bytes:
+    return match.group(0) if match.group(1).decode("ascii") + ";" in html.entities.html5 else b""
 
 
 def _safe_char_ref(match: re.Match[bytes]) -> bytes:

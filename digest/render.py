@@ -2,19 +2,26 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
+from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import ConfigError
+from .errors import ConfigError, DigestError
+from .files import read_bounded, shown
+from .sanitise import CONTROL
 from .models import Article, Digest
 
-# "eml" is not a template: digest.email builds the MIME message (text + HTML parts).
-FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json", "eml": "eml"}
+# "eml" is not a template: digest.email builds the MIME message (text + HTML parts); nor is
+# "atom": digest.archive writes the rolling feed of the folder's digests (out/digest.atom).
+FORMATS = {"text": "txt", "html": "html", "md": "md", "json": "json", "eml": "eml", "atom": "atom"}
 TEMPLATE_FORMATS = ("text", "html", "md", "json")
 # Schemes that may become links in a page opened from disk; email allows fewer.
 LOCAL_LINK_SCHEMES = frozenset({"http", "https", "mailto", "file"})
@@ -27,14 +34,53 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
+TEMPLATE_BYTES = 1_000_000  # a template is a few kilobytes
+
+
+class _TemplateFiles(jinja2.FileSystemLoader):
+    """FileSystemLoader reading through ``files.read_bounded``: a FIFO or /dev/zero named
+    like a template is a config error, never a hang."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[override]
+        for folder in self.searchpath:
+            path = Path(folder, *jinja2.loaders.split_template_path(template))
+            if not os.path.lexists(path):
+                continue
+            data = read_bounded(path, TEMPLATE_BYTES, ConfigError)
+            try:
+                source = data.decode(self.encoding)
+            except UnicodeDecodeError:
+                raise ConfigError(f"{shown(path)}: template error: not UTF-8 text") from None
+            mtime = os.path.getmtime(path)
+            return source, str(path), lambda: os.path.exists(path) and os.path.getmtime(path) == mtime
+        raise jinja2.TemplateNotFound(template)
+
+
+def _printed(value: Any) -> Any:
+    """Every value a template prints loses control characters and escape sequences
+    (a config title, a subject), whatever the template does with it."""
+    if not isinstance(value, str):
+        return value
+    clean = _CONTROL_OR_CR.sub(" ", value)
+    return markupsafe.Markup(clean) if isinstance(value, markupsafe.Markup) else clean
+
+
+_CONTROL_OR_CR = re.compile(CONTROL.pattern + "|\r")
+
+
 @lru_cache(maxsize=8)
 def environment(override: str | None = None) -> jinja2.Environment:
-    """Templates from ``override`` first, then the packaged ones; HTML is autoescaped."""
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(templates_dir()))]
+    """Templates from ``override`` first, then the packaged ones; HTML is autoescaped.
+
+    Sandboxed: a template reads the digest, it cannot reach Python's internals or build a
+    range of billions.
+    """
+    loaders: list[jinja2.BaseLoader] = [_TemplateFiles(str(templates_dir()))]
     if override:
-        loaders.insert(0, jinja2.FileSystemLoader(override))
-    env = jinja2.Environment(
+        loaders.insert(0, _TemplateFiles(override))
+    env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
+        finalize=_printed,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "html.j2"), default=False),
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -223,6 +269,7 @@ def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any)
     extra.setdefault("link_schemes", LOCAL_LINK_SCHEMES)
     extra.setdefault("email", False)
     extra.setdefault("unsubscribe_url", None)
+    extra.setdefault("days", None)  # the page's day navigation (digest.archive.days)
     if templates and not Path(templates).is_dir():
         raise ConfigError(f"templates: {templates} is not a folder")
     name = f"{fmt}.j2" if fmt != "html" else "html.html.j2"
@@ -233,10 +280,17 @@ def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any)
         raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
     except jinja2.TemplateError as exc:  # e.g. a name the template uses that the digest does not have
         raise ConfigError(f"{_template_path(templates, name)}: template error: {exc}") from None
+    except DigestError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- {{ 1/0 }}, a recursive macro: the template's mistake
+        where = _template_path(templates, name)
+        line = next((f":{frame.f_lineno}" for frame, _ in traceback.walk_tb(exc.__traceback__)
+                     if frame.f_code.co_filename == where), "")
+        raise ConfigError(f"{where}{line}: template error: {type(exc).__name__}: {exc}") from None
 
 
 def _template_path(templates: str | None, name: str) -> str:
     """The file ``name`` was loaded from: the user's folder first, as the loader looks."""
     if templates and (Path(templates) / name).is_file():
         return str(Path(templates) / name)
-    return name
+    return str(templates_dir() / name)

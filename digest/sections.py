@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import partial
 from typing import Callable, Sequence
 
 from .config import Config
-from .models import Article, Item, Section
-from .rank import Budget, Decision, Ranker
+from .models import Article, Fact, Item, Section
+from .rank import Budget, Decision, Ranker, Ranking
 from .segment import word_count
 from .stories import Story
 
@@ -97,27 +98,49 @@ def in_brief(
     return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
 
 
+def _cited(facts: Sequence[Fact], articles: Sequence[Article]) -> list[Article]:
+    """The articles a ranker can look up for ``facts``: every source, partial source and member's."""
+    ids = {a for f in facts for a in (*f.sources, *f.partial, *(m.article for m in f.members))}
+    return [articles[i] for i in sorted(ids)]
+
+
+def _rank_story(job: tuple[Sequence[Fact], Sequence[Article], Budget], ranker: Ranker, config: Config) -> Ranking:
+    facts, cited, budget = job
+    return ranker(facts, cited, budget, config)
+
+
+def _serial(fn: Callable, items: Sequence) -> list:
+    return list(map(fn, items))
+
+
 def lay_out(
     stories: Sequence[Story],
     articles: Sequence[Article],
     ranker: Ranker,
     config: Config,
     note: Callable[[Sequence[Item]], tuple[Item, ...]] = tuple,
+    map_: Callable[[Callable, Sequence], list] | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Decision, ...]]:
     """The digest's sections, in story order with "In brief" last, and every ranking decision.
 
     ``note`` adds notes to a section's chosen items (updates, outlets that disagree).
-    A story whose ranking chooses nothing goes to "In brief" like a minor one.
+    A story whose ranking chooses nothing goes to "In brief" like a minor one. ``map_``
+    (``pipeline.workers``: an ordered map over processes) ranks the major stories side by
+    side; each is handed only the articles its facts cite, not the day's bodies. "In brief"
+    fills one shared budget story by story, so it stays in this process.
     """
     sections: list[Section] = []
     decisions: list[Decision] = []
     budgets, brief_budget = share_budget(stories, config)
+    major = [(story, budget) for story, budget in zip(stories, budgets) if budget is not None]
+    jobs = [(story.facts, _cited(story.facts, articles), budget) for story, budget in major]
+    rankings = iter((map_ or _serial)(partial(_rank_story, ranker=ranker, config=config), jobs))
     minor: list[Story] = []
     for story, budget in zip(stories, budgets):
         if budget is None:
             minor.append(story)
             continue
-        ranking = ranker(story.facts, articles, budget, config)
+        ranking = next(rankings)
         decisions.extend(ranking.decisions)
         items = note(ranking.chosen)
         if items:

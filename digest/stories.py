@@ -1,16 +1,16 @@
 """Stories: group the day's articles into stories, each one section of the digest.
 
 An article is a TF-IDF vector of its cleaned sentences (sublinear term frequency,
-title words counted ``TITLE_WEIGHT`` times). Two articles are linked when the cosine
-of their vectors is at least ``SIMILARITY`` and, when both publication times are
-known, they are at most ``TIME_WINDOW`` apart. Stories are the clusters of average
-linkage cut at that same similarity, run inside each connected component of the link
-graph: average linkage never joins two groups with no link between them, so this is
-exactly the global clustering, at the cost of the components only. There is no fixed
-number of stories. An article left alone by that cut then joins the story it is clearly
-closest to, if there is one (``attach_singletons``): a margin over the runner-up rather
-than a second global threshold, since a short or off-beat report of a story can score
-under ``SIMILARITY`` with every article of it while scoring far less with anything else.
+title words counted ``TITLE_WEIGHT`` times), compared on its ``STRONGEST_TERMS``. Stories
+are the clusters of average linkage cut at cosine ``SIMILARITY``, articles published more
+than ``TIME_WINDOW`` apart weighing nothing; there is no fixed number of stories. Only
+candidate pairs are compared (blocking on each article's strongest terms, a bounded number
+per article) and near-copies are gathered first, so time and memory grow linearly with the
+day's size (see the comment above ``candidate_pairs``). An article left alone by that cut
+then joins the story it is clearly closest to, if there is one (``attach_singletons``): a
+margin over the runner-up rather than a second global threshold, since a short or off-beat
+report of a story can score under ``SIMILARITY`` with every article of it while scoring far
+less with anything else.
 
 Every article belongs to exactly one story; a fact belongs to the story of the article
 its representative sentence comes from. Stories come out in order of importance: the
@@ -29,9 +29,6 @@ from typing import Sequence
 
 import numpy as np
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 from .clean import compile_patterns, strip_dateline
 from .config import Config
@@ -55,6 +52,16 @@ MIN_TERMS = 40
 # 1.25 and 1.5 beat no attachment on the benchmark's day and on each of four random halves
 # of it; 1.1 and 2 are about even with no attachment there (BENCHMARKS.md).
 ATTACH_RATIO = 1.25
+# Blocking (``candidate_pairs``): each article's strongest terms, each term's postings cut
+# to the articles weighing it most, and the candidates kept per article.
+BLOCK_TERMS = 30
+BLOCK_POSTINGS = 60
+CANDIDATES = 40
+# Each article is compared on its strongest terms only: the long tail of common words adds
+# small cosines between every pair that blocking would miss.
+STRONGEST_TERMS = 100
+# Articles at least this close are copies of one text (wire copy, light rewrites): one unit.
+COPY_SIMILARITY = 0.8
 # A headline longer than this is cut at a clause boundary (or here, with an ellipsis).
 HEADLINE_WORDS = 16
 
@@ -162,23 +169,151 @@ def count_matrix(bags: Sequence[Counter[str]]) -> sparse.csr_matrix:
 
 
 # --------------------------------------------------------------------------- clustering
+#
+# Average linkage over all pairs needs every pair's cosine: n² time and, once the products
+# are dense, n² memory. Here only candidate pairs are scored. Candidates come from blocking
+# on each article's strongest terms (rare terms weigh most under TF-IDF), each term's
+# postings cut to the articles that weigh it most, and each article keeps its best
+# candidates by their shared-term score: a bounded number per article, so the cost grows
+# with the day's size, not its square. Pairs that share none of their strongest terms have
+# cosines near zero; counting them as zero changes an average by little.
+#
+# Near-copies (wire copy run by many outlets) would fill every article's candidates with
+# its own copies and hide the other reports of its story, so copies are first gathered
+# into one unit and the units are blocked again. A unit is the sum of its members' vectors:
+# the mean cosine between the articles of two groups is the dot product of their sums over
+# the product of their sizes, so average linkage over units is average linkage over
+# articles.
 
 
 def _timestamps(articles: Sequence[Article]) -> np.ndarray:
     return np.array([a.published.timestamp() if a.published else np.nan for a in articles], dtype=np.float64)
 
 
-def similarity_graph(
-    vectors: sparse.csr_matrix, times: np.ndarray, threshold: float, window: timedelta = TIME_WINDOW
-) -> sparse.csr_matrix:
-    """Pairs (i != j) with cosine >= ``threshold`` and publication times within ``window``."""
-    sims = (vectors @ vectors.T).tocoo()
-    rows, cols, data = sims.row, sims.col, sims.data
-    keep = (rows != cols) & (data >= threshold - 1e-12)
-    dt = np.abs(times[rows] - times[cols])
-    keep &= ~(dt > window.total_seconds())  # NaN (a time unknown) never gates
-    n = vectors.shape[0]
-    return sparse.csr_matrix((data[keep], (rows[keep], cols[keep])), shape=(n, n))
+def _top_per_row(x: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    """``x`` keeping each row's ``k`` largest entries (ties: the lower column)."""
+    x = x.tocsr()
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    order = np.lexsort((x.indices, -x.data, rows))
+    rank = np.arange(len(order)) - x.indptr[rows[order]]
+    keep = order[rank < k]
+    keep.sort()
+    return sparse.csr_matrix((x.data[keep], x.indices[keep], np.searchsorted(keep, x.indptr)), shape=x.shape)
+
+
+def candidate_pairs(x: sparse.csr_matrix, terms: int | None = None, postings: int | None = None,
+                    per_row: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) worth scoring: for each row, the ``per_row`` rows sharing the most
+    weight on its ``terms`` strongest terms, each term's postings cut to the ``postings``
+    rows that weigh it most (ties: the lower row). At most n x ``per_row`` pairs."""
+    terms, postings, per_row = terms or BLOCK_TERMS, postings or BLOCK_POSTINGS, per_row or CANDIDATES
+    n = x.shape[0]
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    signature = _top_per_row(x, terms)
+    hubs = _top_per_row(signature.T.tocsr(), postings).T.tocsr()
+    found_a, found_b = [], []
+    chunk = max(1, 200_000 // max(1, terms * postings))
+    for start in range(0, n, chunk):
+        block = (signature[start : start + chunk] @ hubs.T).tocsr()
+        block.data[block.indices == np.repeat(np.arange(start, start + block.shape[0]), np.diff(block.indptr))] = 0
+        block.eliminate_zeros()
+        best = _top_per_row(block, per_row)
+        rows = np.repeat(np.arange(start, start + best.shape[0]), np.diff(best.indptr))
+        found_a.append(np.minimum(rows, best.indices))
+        found_b.append(np.maximum(rows, best.indices))
+    pairs = np.unique(np.concatenate(found_a) * n + np.concatenate(found_b))
+    return pairs // n, pairs % n
+
+
+def pair_dots(x: sparse.csr_matrix, a: np.ndarray, b: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+    """The dot products of rows ``a[k]`` and ``b[k]`` of ``x``, in chunks of ``chunk`` pairs."""
+    out = np.empty(len(a), dtype=np.float64)
+    for start in range(0, len(a), chunk):
+        part = slice(start, start + chunk)
+        out[part] = np.asarray(x[a[part]].multiply(x[b[part]]).sum(axis=1)).ravel()
+    return out
+
+
+def _groups(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of ``n`` nodes, the lowest node joined to it through the pairs (a[k], b[k])."""
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(a.tolist(), b.tolist()):
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    return np.array([root(i) for i in range(n)], dtype=np.int64)
+
+
+def _apart(times_a: np.ndarray, times_b: np.ndarray, window: timedelta) -> np.ndarray:
+    """Pairs published further apart than ``window`` (a time unknown never parts them)."""
+    return np.abs(times_a - times_b) > window.total_seconds()
+
+
+def average_linkage(sizes: np.ndarray, a: np.ndarray, b: np.ndarray, weight: np.ndarray,
+                    threshold: float) -> np.ndarray:
+    """Average-linkage clusters of units cut at ``threshold``: each unit's cluster label.
+
+    ``weight[k]`` is the summed similarity between the articles of units ``a[k]`` and
+    ``b[k]`` (pairs not given weigh nothing); ``sizes`` the articles in each unit. The pair
+    of clusters with the highest mean similarity merges first, while that mean is at least
+    ``threshold`` (ties: the lower labels), exactly as cutting the average-linkage tree
+    there. The label of a cluster is its lowest unit.
+    """
+    import heapq
+
+    n = len(sizes)
+    size = sizes.astype(np.float64).tolist()
+    links: list[dict[int, float]] = [{} for _ in range(n)]
+    for i, j, w in zip(a.tolist(), b.tolist(), weight.tolist()):
+        if i != j and w > 0:
+            links[i][j] = links[i].get(j, 0.0) + w
+            links[j][i] = links[j].get(i, 0.0) + w
+    floor = threshold - 1e-12
+    heap = [(-w / (size[i] * size[j]), i, j) for i in range(n) for j, w in links[i].items() if i < j]
+    heap = [entry for entry in heap if -entry[0] >= floor]
+    heapq.heapify(heap)
+    version = [0] * n
+    stamp = {}  # (i, j) -> versions when pushed
+    for _, i, j in heap:
+        stamp[i, j] = (0, 0)
+    label = list(range(n))
+    while heap:
+        mean, i, j = heapq.heappop(heap)
+        if stamp.get((i, j)) != (version[i], version[j]) or label[i] != i or label[j] != j:
+            continue  # a cluster changed since this pair was pushed
+        keep, gone = (i, j) if len(links[i]) >= len(links[j]) else (j, i)
+        label[gone] = keep
+        del links[keep][gone]
+        del links[gone][keep]
+        for other, w in links[gone].items():
+            links[other].pop(gone)
+            total = links[keep].get(other, 0.0) + w
+            links[keep][other] = total
+            links[other][keep] = total
+        links[gone] = {}
+        size[keep] += size[gone]
+        version[keep] += 1
+        for other, w in links[keep].items():
+            m = w / (size[keep] * size[other])
+            if m >= floor:
+                pair = (min(keep, other), max(keep, other))
+                stamp[pair] = (version[pair[0]], version[pair[1]])
+                heapq.heappush(heap, (-m, *pair))
+    out = np.array(label, dtype=np.int64)
+    while True:  # follow merges to each cluster's surviving unit
+        up = out[out]
+        if np.array_equal(up, out):
+            break
+        out = up
+    return out
 
 
 def cluster_articles(
@@ -193,95 +328,118 @@ def cluster_articles(
     then each lone article attached to a clearly closest story (``attach_singletons``, with
     ``attach_ratio``; 0 turns it off) at no less than half ``threshold``.
 
-    Two thin articles (fewer than ``min_terms`` distinct terms; default ``MIN_TERMS``, or
-    half the day's median if that is less) are never linked to each other directly: the likeness of a few words is noise, and error pages, embeds and
-    archive notices are thin and alike. A thin article joins a story through a full one.
+    Similarities are those of candidate pairs (``candidate_pairs``), articles published
+    further apart than ``window`` weighing nothing. Near-copies (cosine at least
+    ``COPY_SIMILARITY``) are first gathered into units (see the comment above). Two thin
+    articles (fewer than ``min_terms`` distinct terms; default ``MIN_TERMS``, or half the
+    day's median if that is less) are never linked to each other directly: the likeness of
+    a few words is noise, and error pages, embeds and archive notices are thin and alike. A
+    thin article joins a story through a full one, and is never a copy.
     """
     n = vectors.shape[0]
     sizes = np.diff(vectors.indptr)
     if min_terms is None:  # thin for this day: a day of short briefs has no thin article
         min_terms = min(MIN_TERMS, int(np.median(sizes)) // 2) if n else 0
-    graph = similarity_graph(vectors, times, threshold, window)
     thin = sizes < min_terms
-    if thin.any():
-        coo = graph.tocoo()
-        keep = ~(thin[coo.row] & thin[coo.col])
-        graph = sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    members: dict[int, list[int]] = {}
-    for i, c in enumerate(component.tolist()):
-        members.setdefault(c, []).append(i)
-    clusters: list[list[int]] = []
-    for group in members.values():
-        if len(group) <= 2:  # one article, or a linked pair: nothing to decide
-            clusters.append(group)
-            continue
-        sub = vectors[group]
-        sim = np.asarray((sub @ sub.T).todense())
-        dt = np.abs(times[group][:, None] - times[group][None, :])
-        sim[dt > window.total_seconds()] = 0.0
-        sim[np.ix_(thin[group], thin[group])] = 0.0
-        dist = np.clip(1.0 - sim, 0.0, 2.0)
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
-        labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
-        split: dict[int, list[int]] = {}
-        for i, label in zip(group, labels.tolist()):
-            split.setdefault(label, []).append(i)
-        clusters.extend(split.values())
-    clusters = attach_singletons(vectors, times, clusters, thin, threshold / 2, attach_ratio, window)
+    vectors = _unit_rows(_top_per_row(vectors, STRONGEST_TERMS))
+    # Copies: candidate pairs of articles, near-identical ones joined.
+    a, b = candidate_pairs(vectors)
+    sims = pair_dots(vectors, a, b)
+    copy = (sims >= COPY_SIMILARITY) & ~thin[a] & ~thin[b] & ~_apart(times[a], times[b], window)
+    unit_of = _groups(n, a[copy], b[copy])
+    units, unit_of = np.unique(unit_of, return_inverse=True)
+    members = sparse.csr_matrix((np.ones(n), (unit_of, np.arange(n))), shape=(len(units), n))
+    summed = (members @ vectors).tocsr()
+    unit_size = np.asarray(members.sum(axis=1)).ravel()
+    unit_thin = thin[units]  # a thin article is a unit of its own (never a copy)
+    unit_time = times[units]  # its first member's: copies are published close together
+    ua, ub = candidate_pairs(_unit_rows(summed))
+    weight = pair_dots(summed, ua, ub)
+    weight[(unit_thin[ua] & unit_thin[ub]) | _apart(unit_time[ua], unit_time[ub], window)] = 0.0
+    label = average_linkage(unit_size, ua, ub, weight, threshold)
+    clusters = _clusters(label[unit_of])
+    clusters = attach_singletons(clusters, unit_of, ua, ub, weight, unit_size, threshold / 2, attach_ratio)
     clusters = [sorted(c) for c in clusters]
     clusters.sort(key=lambda c: c[0])
     assert sum(len(c) for c in clusters) == n
     return clusters
 
 
+def _unit_rows(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Rows scaled to unit length (for blocking: a group of copies ranks terms as one article)."""
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return (sparse.diags(1.0 / norms) @ x).tocsr()
+
+
+def _clusters(label: np.ndarray) -> list[list[int]]:
+    """Article ids grouped by label, each group in id order, groups by first article."""
+    groups: dict[int, list[int]] = {}
+    for i, k in enumerate(label.tolist()):
+        groups.setdefault(k, []).append(i)
+    return list(groups.values())
+
+
 def attach_singletons(
-    vectors: sparse.csr_matrix,
-    times: np.ndarray,
     clusters: list[list[int]],
-    thin: np.ndarray,
+    unit_of: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    weight: np.ndarray,
+    unit_size: np.ndarray,
     floor: float,
     ratio: float = ATTACH_RATIO,
-    window: timedelta = TIME_WINDOW,
 ) -> list[list[int]]:
     """``clusters`` with each lone article moved to the story it is clearly closest to.
 
-    An article's closeness to a story is its mean cosine with the story's articles (zero
-    across the time window, and between two thin articles). A lone article joins its
-    closest story when that closeness is at least ``floor`` and ``ratio`` times the
-    runner-up's; two lone articles that pick each other (or the same story) end up
-    together. Every choice is made against the clusters as given, so the order of the
-    articles does not matter.
+    An article's closeness to a story is its mean similarity with the story's articles,
+    over the candidate pairs of its unit (``weight``: zero across the time window and
+    between two thin articles). A lone article joins its closest story when that closeness
+    is at least ``floor`` and ``ratio`` times the runner-up's; two lone articles that pick
+    each other (or the same story) end up together. Every choice is made against the
+    clusters as given, so the order of the articles does not matter.
     """
-    n = vectors.shape[0]
     lone = [c[0] for c in clusters if len(c) == 1]
     if not lone or len(clusters) < 2 or ratio <= 0:
         return clusters
-    story_of = np.empty(n, dtype=np.int64)
-    for k, members in enumerate(clusters):
-        story_of[members] = k
-    sizes = np.array([len(c) for c in clusters], dtype=np.float64)
-    membership = sparse.csr_matrix((np.ones(n), (np.arange(n), story_of)), shape=(n, len(clusters)))
-    sim = np.asarray((vectors[lone] @ vectors.T).todense())
-    dt = np.abs(times[lone][:, None] - times[None, :])
-    sim[dt > window.total_seconds()] = 0.0  # NaN (a time unknown) never gates
-    sim[np.ix_(thin[lone], thin)] = 0.0
-    closeness = np.asarray(membership.T @ sim.T).T / sizes  # lone article x story
-    closeness[np.arange(len(lone)), story_of[lone]] = -np.inf  # not its own
-    order = np.argsort(-closeness, axis=1, kind="stable")[:, :2]
-    best = closeness[np.arange(len(lone)), order[:, 0]]
-    second = np.maximum(closeness[np.arange(len(lone)), order[:, 1]], 0.0)
-    chosen = (best >= floor) & (best >= ratio * second)
-    picks = [(story_of[i], order[k, 0]) for k, i in enumerate(lone) if chosen[k]]
+    n_units = len(unit_size)
+    story_of_unit = np.empty(n_units, dtype=np.int64)
+    story_size = np.zeros(len(clusters))
+    for k, group in enumerate(clusters):
+        story_of_unit[unit_of[group]] = k
+        story_size[k] = len(group)
+    lone_unit = {int(unit_of[i]): i for i in lone if unit_size[unit_of[i]] == 1}
+    # Each (lone unit, other story): summed weight, from both ends of every pair.
+    ends = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([weight, weight])
+    is_lone = np.zeros(n_units, dtype=bool)
+    is_lone[list(lone_unit)] = True
+    keep = is_lone[ends[0]] & (ends[2] > 0)
+    src, dst, w = ends[0][keep], story_of_unit[ends[1][keep]], ends[2][keep]
+    if not len(src):
+        return clusters
+    key = src * len(clusters) + dst
+    order = np.argsort(key, kind="stable")
+    key, w = key[order], w[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    total = np.add.reduceat(w, starts)
+    unit, story = key[starts] // len(clusters), key[starts] % len(clusters)
+    closeness = total / story_size[story]
+    picks = []
+    # Per lone unit: best and runner-up story (ties: the lower story).
+    by_unit = np.lexsort((story, -closeness, unit))
+    first = np.flatnonzero(np.r_[True, unit[by_unit][1:] != unit[by_unit][:-1]])
+    for f, next_f in zip(first, np.r_[first[1:], len(by_unit)]):
+        best = by_unit[f]
+        second = closeness[by_unit[f + 1]] if f + 1 < next_f else 0.0
+        if closeness[best] >= floor and closeness[best] >= ratio * max(second, 0.0):
+            picks.append((int(story_of_unit[unit[best]]), int(story[best])))
     if not picks:
         return clusters
-    rows, cols = zip(*picks)
-    graph = sparse.csr_matrix((np.ones(len(picks)), (rows, cols)), shape=(len(clusters),) * 2)
-    _, merged = connected_components(graph, directed=False)
+    rows, cols = (np.array(x, dtype=np.int64) for x in zip(*picks))
+    merged = _groups(len(clusters), rows, cols)
     groups: dict[int, list[int]] = {}
-    for k, members in enumerate(clusters):
-        groups.setdefault(int(merged[k]), []).extend(members)
+    for k, group in enumerate(clusters):
+        groups.setdefault(int(merged[k]), []).extend(group)
     return list(groups.values())
 
 

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,18 +21,38 @@ def own_home(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name)
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None):
-    """The real command line in a subprocess, as a user runs it."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args],
-        cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, timeout=300, input=input,
-    )
+@dataclass
+class Ran:
+    """What a command line run gave: as subprocess.CompletedProcess, for the same asserts."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 @pytest.fixture
-def cli():
-    return run_cli
+def cli(capsys):
+    """The command line in-process, ``cli.main(argv)``: no interpreter start-up per call.
+
+    What needs a real process (locks, signals, kill -9, concurrency) is in test_cron.py.
+    """
+    from digest.cli import main
+
+    def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> Ran:
+        with pytest.MonkeyPatch.context() as call:  # env and cwd for this call only, as for a process
+            for name, value in (env or {}).items():
+                call.setenv(name, value)
+            if cwd is not None:
+                call.chdir(cwd)
+            capsys.readouterr()
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: --help, --version, a usage error
+                code = exc.code if isinstance(exc.code, int) else 2
+            captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
 
 
 @pytest.fixture

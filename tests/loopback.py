@@ -216,3 +216,47 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def rss(title: str, entries: list[dict], link: str = "https://outlet.example/") -> bytes:
+    """An RSS 2.0 feed; each entry: title, link, guid (optional), published (RFC 2822),
+    content (HTML, as content:encoded) and/or summary."""
+    from xml.sax.saxutils import escape
+
+    items = []
+    for e in entries:
+        parts = [f"<title>{escape(e['title'])}</title>"]
+        if e.get("link"):
+            parts.append(f"<link>{escape(e['link'])}</link>")
+        if e.get("guid"):
+            parts.append(f'<guid isPermaLink="false">{escape(e["guid"])}</guid>')
+        if e.get("published"):
+            parts.append(f"<pubDate>{e['published']}</pubDate>")
+        if e.get("summary"):
+            parts.append(f"<description>{escape(e['summary'])}</description>")
+        if e.get("content"):
+            parts.append(f"<content:encoded><![CDATA[{e['content']}]]></content:encoded>")
+        items.append("<item>" + "".join(parts) + "</item>")
+    return ('<?xml version="1.0" encoding="utf-8"?>'
+            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+            f"<title>{escape(title)}</title><link>{escape(link)}</link>{''.join(items)}</channel></rss>").encode()
+
+
+def sample_feeds(sample: "Path", base: str) -> dict[str, bytes]:
+    """The shipped sample articles (input/, written for the project) as one RSS feed per
+    outlet: {path: feed}, entries with full content, links under ``base``."""
+    from pathlib import Path
+    from xml.sax.saxutils import escape
+
+    from digest.config import Config
+    from digest.ingest import read_file
+
+    by_outlet: dict[str, list[dict]] = {}
+    for path in sorted(Path(sample).iterdir()):
+        (article,) = read_file(path, Config())
+        outlet = article.outlet or path.stem.rsplit("-", 1)[0].replace("-", " ").title()
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.body.split("\n\n") if p.strip())
+        by_outlet.setdefault(outlet, []).append({
+            "title": article.title, "link": f"{base}/{path.stem}", "guid": f"{path.stem}",
+            "published": "Fri, 20 Nov 2026 06:00:00 GMT", "content": paragraphs})
+    return {f"/{name.lower().replace(' ', '-')}.rss": rss(name, entries) for name, entries in by_outlet.items()}

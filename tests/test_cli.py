@@ -10,7 +10,8 @@ def test_run_writes_every_format(cli, tmp_path):
     r = cli("run", str(SAMPLE), "--date", SAMPLE_DATE, "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and r.stderr == ""  # silent on success
-    assert sorted(p.name for p in out.iterdir()) == [f"digest-{SAMPLE_DATE}.{e}" for e in ("html", "json", "txt")]
+    assert sorted(p.name for p in out.iterdir()) == [
+        *(f"digest-{SAMPLE_DATE}.{e}" for e in ("html", "json", "txt")), "index.html"]
     data = json.loads((out / f"digest-{SAMPLE_DATE}.json").read_text())
     assert data["date"] == SAMPLE_DATE and data["stats"]["articles"] == 10
 

@@ -1,8 +1,12 @@
-"""Daily runs end to end, as cron runs them: real subprocesses, a simulated week,
-overlapping runs, kill -9 at every stage, broken state and config files."""
+"""Daily runs end to end, as cron runs them: a simulated week, overlapping runs and kill -9
+at every stage (real subprocesses), broken state and config files.
+
+Runs that need no process of their own (the week, reruns, broken files) call
+``cli.main`` in-process: the same command line without an interpreter start-up each."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -12,9 +16,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+
+from digest.cli import main
 
 from digest.store import Store
 
@@ -37,8 +44,24 @@ def argv(home: Path, day: str, *more: str) -> list[str]:
 
 
 def digest(home: Path, day: str, *more: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(argv(home, day, *more), cwd=home, env=env or env_for(home),
-                          capture_output=True, text=True, timeout=120)
+    """``digest run in --date DAY ...`` in ``home``, in-process."""
+    return in_process(home, argv(home, day, *more)[3:], env)
+
+
+def in_process(home: Path, args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``digest *args`` through ``cli.main`` in ``home`` with ``env``'s XDG_* and DIGEST_* variables."""
+    environment = env or env_for(home)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("DIGEST_")]:
+            patch.delenv(name)
+        for name, value in environment.items():
+            if name.startswith(("XDG_", "DIGEST_")):
+                patch.setenv(name, value)
+        patch.chdir(home)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(args)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def add_day(home: Path, name: str) -> None:
@@ -76,7 +99,9 @@ def recorded_outputs(home: Path, day: str) -> dict[str, str] | None:
         row = db.execute("SELECT outputs FROM runs WHERE date = ?", (day,)).fetchone()
     finally:
         db.close()
-    return None if row is None else {Path(o["path"]).name: o["sha256"] for o in json.loads(row[0])}
+    # The date's own files (a run also rewrites index.html and its neighbours' navigation).
+    return None if row is None else {Path(o["path"]).name: o["sha256"] for o in json.loads(row[0])
+                                     if day in Path(o["path"]).name}
 
 
 def items(home: Path, day: str) -> list[dict]:
@@ -151,11 +176,15 @@ def test_rerun_of_a_recorded_date_is_byte_identical(week):
     assert {k: sha(v) for k, v in digests(home).items() if DAY2 in k} == recorded_outputs(home, DAY2)
     # day 1 again, though day 2 is recorded and its articles are in the folder: only earlier
     # dates count as old, and articles dated after day 1 are not day 1's news
+    before = digests(home)
     again = digest(home, DAY1)
     assert again.returncode == 0, again.stderr
     texts = [i["text"] for i in items(home, DAY1)]
     assert all(text in texts for text in REPEATED)
-    assert {k: v for k, v in digests(home).items() if DAY1 in k} == day1
+    assert digests(home) == before
+    # the same as day 1's first run, but for the page's link to the next day, added by day 2
+    assert {k: v for k, v in digests(home).items() if DAY1 in k and not k.endswith(".html")} == \
+        {k: v for k, v in day1.items() if not k.endswith(".html")}
 
 
 def test_no_state_forgets(week, tmp_path):
@@ -209,7 +238,7 @@ def test_second_run_gives_up_with_exit_75_while_the_first_holds_the_lock(tmp_pat
 
 def test_second_run_waits_for_the_first_and_never_interleaves(tmp_path):
     add_day(tmp_path, "day1")
-    first = start(tmp_path, DAY1, pause="built:8")  # long enough for the second to start and wait
+    first = start(tmp_path, DAY1, pause="built:5")  # long enough for the second to start and wait
     second = subprocess.Popen(argv(tmp_path, DAY1, "-v"), cwd=tmp_path, env=env_for(tmp_path),
                               stderr=subprocess.PIPE, text=True)
     first_err = first.communicate(timeout=60)[1]
@@ -266,7 +295,7 @@ def test_kill_9_leaves_the_previous_or_the_new_result(before_kill, tmp_path, poi
     assert set(found) == set(previous)
     for name, data in found.items():
         assert data in (previous[name], new[name]), name
-    temps = [k for k in outputs(home) if not k.startswith("digest-") and k != ".digest.lock"]
+    temps = [k for k in outputs(home) if not k.startswith("digest-") and k not in (".digest.lock", "index.html")]
     assert all(k.startswith(".digest-tmp-") and k.endswith(".tmp") for k in temps)  # never look like outputs
 
     # the state's record changes only once every new output is in place...
@@ -291,7 +320,7 @@ def test_kill_9_leaves_the_previous_or_the_new_result(before_kill, tmp_path, poi
     again = digest(home, DAY2)
     assert again.returncode == 0, again.stderr
     assert digests(home) == new and recorded(home) == state_after
-    assert [k for k in outputs(home) if not k.startswith("digest-")] == []
+    assert [k for k in outputs(home) if not k.startswith("digest-")] == ["index.html"]  # no temporary file
 
 
 # --------------------------------------------------------------------------- broken files
@@ -319,8 +348,7 @@ def test_missing_state_is_created(tmp_path):
 
 def test_default_state_lives_under_xdg_state_home(tmp_path):
     add_day(tmp_path, "day1")
-    done = subprocess.run([sys.executable, "-m", "digest", "run", "in", "--date", DAY1, "--out", "out"],
-                          cwd=tmp_path, env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    done = in_process(tmp_path, ["run", "in", "--date", DAY1, "--out", "out"])
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "xdg-state" / "digest" / "state.sqlite").is_file()
 
@@ -343,8 +371,7 @@ def test_config_file_drives_the_run(tmp_path):
     add_day(tmp_path, "day1")
     (tmp_path / "digest.toml").write_text(
         'inputs = ["in"]\nformats = ["json"]\nout = "daily"\nlock_timeout = 3\n[state]\npath = "mem/state.sqlite"\n')
-    done = subprocess.run([sys.executable, "-m", "digest", "run", "--date", DAY1], cwd=tmp_path,
-                          env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    done = in_process(tmp_path, ["run", "--date", DAY1])
     assert done.returncode == 0, done.stderr
     assert [p.name for p in (tmp_path / "daily").iterdir() if not p.name.startswith(".")] == [f"digest-{DAY1}.json"]
     assert (tmp_path / "mem" / "state.sqlite").is_file()

@@ -263,6 +263,8 @@ def test_hostile_input_is_never_markup(hostile, which):
     assert not [tag for tag, _ in markup.tags if tag in ("script", "iframe", "img", "b", "object", "embed")]
     assert not [(tag, name) for tag, attrs in markup.tags for name in attrs if name.startswith("on")]
     for href, _ in markup.links:
+        if which == "page" and re.fullmatch(r"index\.html|digest-\d{4}-\d{2}-\d{2}\.html", href):
+            continue  # the page's navigation among the folder's digests (digest.archive)
         assert href.split(":", 1)[0].lower() in allowed, href
     assert not any(href.startswith(("file:///etc", "file:/etc")) for href, _ in markup.links)  # file: from input
     values = [v or "" for _, attrs in markup.tags for v in attrs.values()]

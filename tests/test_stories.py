@@ -299,3 +299,101 @@ def test_length_limits_hold_on_the_sample(tmp_path):
         assert items
         assert len(items) <= flags.get("sentences", len(items))
         assert sum(len(item.fact.text.split()) for item in items) <= flags.get("max_words", 450)
+
+
+def _story_rows(rng, topic: np.ndarray, reports: int, copies: int, vocabulary: int) -> list[np.ndarray]:
+    """``reports`` reports of one topic, each run by ``copies`` outlets with a few words changed."""
+    rows = []
+    for _ in range(reports):
+        own = np.zeros(vocabulary)
+        own[rng.choice(vocabulary, 30, replace=False)] = rng.random(30)
+        report = 0.6 * topic + own / np.linalg.norm(own)
+        for _ in range(copies):
+            copy = report.copy()
+            copy[rng.choice(np.flatnonzero(copy), 2, replace=False)] *= 0.5
+            rows.append(copy)
+    return rows
+
+
+def test_many_near_copies_of_each_report_still_make_one_story_per_topic():
+    """Each of a story's reports run by 60 outlets: more copies than an article's candidates,
+    so the story's other reports are found only once the copies are gathered into one unit."""
+    from digest import stories
+
+    rng = np.random.default_rng(7)
+    vocabulary, rows, truth = 3000, [], []
+    for topic_id in range(3):
+        topic = np.zeros(vocabulary)
+        topic[rng.choice(vocabulary, 40, replace=False)] = 1.0
+        topic /= np.linalg.norm(topic)
+        found = _story_rows(rng, topic, reports=2, copies=60, vocabulary=vocabulary)
+        rows += found
+        truth += [topic_id] * len(found)
+    assert 60 > stories.CANDIDATES
+    order = rng.permutation(len(rows))  # copies of one report are not next to each other
+    vectors = _unit_rows([rows[i].tolist() for i in order])
+    clusters = cluster_articles(vectors, np.full(len(rows), np.nan), min_terms=0)
+    assert sorted(sorted({truth[order[i]] for i in c}) for c in clusters) == [[0], [1], [2]]
+    assert sorted(len(c) for c in clusters) == [120, 120, 120]
+
+
+def test_candidate_pairs_are_bounded_per_article_and_keep_the_close_ones():
+    """Never all pairs: at most CANDIDATES a row, even when every row shares every common term."""
+    from scipy import sparse
+
+    from digest.stories import CANDIDATES, candidate_pairs, pair_dots
+
+    rng = np.random.default_rng(3)
+    n, vocabulary = 600, 5000
+    dense = np.zeros((n, vocabulary))
+    dense[:, :50] = 0.05  # common words in every article
+    for i in range(n):  # pairs of articles on one topic: rows 2k and 2k+1
+        dense[i, 50 + rng.choice(vocabulary - 50, 40, replace=False)] = rng.random(40)
+        dense[i, 50 + (i // 2) * 7 : 57 + (i // 2) * 7] += 1.0
+    x = sparse.csr_matrix(dense / np.linalg.norm(dense, axis=1, keepdims=True))
+    a, b = candidate_pairs(x)
+    assert len(a) <= n * CANDIDATES < n * (n - 1) // 2
+    assert np.all(a < b)
+    found = set(zip(a.tolist(), b.tolist()))
+    assert all((2 * k, 2 * k + 1) in found for k in range(n // 2))
+    exact = (x @ x.T).toarray()
+    assert np.allclose(pair_dots(x, a, b), exact[a, b])
+
+
+@pytest.mark.parametrize("algorithm", ["digest", "lexrank"])
+def test_jobs_write_byte_identical_outputs(tmp_path, algorithm):
+    """--jobs 2 reads, splits and ranks the stories in worker processes: every output the same bytes."""
+    from digest.output import explain_json, render_output
+    from digest.pipeline import build
+
+    write_corpus(tmp_path)
+    outputs = []
+    for jobs in (1, 2):
+        config = Config(inputs=(str(tmp_path),), date="2026-11-20", jobs=jobs, algorithm=algorithm)
+        result = build(config)
+        outputs.append([render_output(result.digest, fmt, config) for fmt in ("text", "html", "md", "json")]
+                       + [explain_json(result)])
+    assert outputs[0] == outputs[1]
+    assert sum(1 for line in outputs[0][0].splitlines() if line.strip()) > 5
+
+
+def test_lay_out_hands_every_major_story_to_the_map_and_each_job_pickles(tmp_path):
+    import pickle
+
+    from digest.pipeline import build
+    from digest.rank import get_ranker
+    from digest.sections import lay_out
+
+    write_corpus(tmp_path)
+    config = Config(inputs=(str(tmp_path),), date="2026-11-20")
+    digest = build(config).digest
+    stories = cluster_stories(digest.articles, [i.fact for s in digest.sections for i in s.items], config)
+    handed = []
+
+    def recording_map(fn, items):
+        handed.extend(items)
+        return [pickle.loads(pickle.dumps(fn))(pickle.loads(pickle.dumps(item))) for item in items]
+
+    mapped = lay_out(stories, digest.articles, get_ranker("digest"), config, map_=recording_map)
+    assert mapped == lay_out(stories, digest.articles, get_ranker("digest"), config)
+    assert len(handed) == sum(1 for s in mapped[0] if s.title != BRIEF_TITLE) >= 2

@@ -1,4 +1,4 @@
-"""The archive of digests in the output folder: day navigation, the index page, the Atom feed.
+"""The archive of digests: day navigation, the index page, the Atom feed, stories across days.
 
 Everything is derived from the folder itself (the ``digest-YYYY-MM-DD.html`` pages there)
 plus the digest being written, so it never disagrees with what a reader can open:
@@ -13,22 +13,29 @@ plus the digest being written, so it never disagrees with what a reader can open
 
 Same folder, same digest: same bytes (times come from the digests' dates, 07:00 UTC,
 as the email's Date does).
+
+A story that continues an earlier digest's says so: the state records each digest's
+sections with the fingerprints of the facts they published (``story_records``), and a
+section whose articles repeat or update one of those facts continues that story
+(``continuations``), linked to that day's page at ``#story-N``.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from . import __version__
 from .config import Config
 from .errors import DigestError
 from .files import read_bounded
-from .models import Digest
+from .models import Continuation, Digest, History, Recall, Section, StoryRecord
 
 PAGE = re.compile(r"^digest-(\d{4}-\d{2}-\d{2})\.html$")
 NAV_START = "<!-- digest:days -->"
@@ -219,3 +226,51 @@ def atom_feed(digest: Digest, config: Config, page: str) -> bytes:
 
 def _moment(day: date) -> datetime:
     return datetime.combine(day, PUBLISHED_AT, timezone.utc)
+
+
+# --------------------------------------------------------------------------- stories across days
+
+
+def story_records(digest: Digest, config: Config) -> tuple[StoryRecord, ...]:
+    """The sections ``digest`` publishes, numbered as its page numbers them (#story-N), each
+    with the fingerprints of its facts (the store records them with the day's facts)."""
+    from .recall import published
+
+    shown = [s for s in digest.sections if s.items]
+    day = digest.date.isoformat()
+    return tuple(
+        StoryRecord(day, n, section.title,
+                    tuple(sorted({p.fingerprint for p in published(digest.date, [i.fact for i in section.items],
+                                                                    config)})))
+        for n, section in enumerate(shown, start=1)
+    )
+
+
+def continuations(sections: Sequence[Section], recalls: Sequence[Recall], history: History | None
+                  ) -> tuple[Section, ...]:
+    """``sections``, each marked with the earlier story it continues, if any.
+
+    A section continues an earlier digest's story when its articles repeat or update a
+    statement that digest published in that story (the recall stage's matches say which):
+    the latest such digest, and in it the story with the most of those statements.
+    """
+    if history is None or not history.stories or not recalls:
+        return tuple(sections)
+    story_of: dict[tuple[str, str], StoryRecord] = {}
+    for story in history.stories:
+        for fingerprint in story.fingerprints:
+            story_of.setdefault((story.date, fingerprint), story)
+    out = []
+    for section in sections:
+        mine = set(section.articles)
+        earlier: Counter[StoryRecord] = Counter()
+        for recall in recalls:
+            if any(s.article in mine for s in recall.fact.members):
+                for p in {(p.date, p.fingerprint) for p in recall.published}:
+                    if p in story_of:
+                        earlier[story_of[p]] += 1
+        if earlier:
+            best = max(earlier, key=lambda s: (s.date, earlier[s], -s.position))
+            section = dataclasses.replace(section, continues=Continuation(best.date, best.title, best.position))
+        out.append(section)
+    return tuple(out)

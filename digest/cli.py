@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm: digest (default) or sumy's lexrank, textrank, lsa, luhn, kl, sumbasic, reduction")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
-    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles in N processes (default 1)")
+    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles and rank stories in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
     run.add_argument("--send", action="store_true", help="also write the .eml and deliver it over SMTP (config [email], [smtp])")
     run.add_argument("--force", action="store_true", help="with --send: send even if this date's digest was already sent")
@@ -105,7 +105,8 @@ class _OneLine(logging.Formatter):
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    # Started with stderr closed: warnings have nowhere to go (and must not go to stdout).
+    handler = logging.StreamHandler(sys.stderr) if sys.stderr is not None else logging.NullHandler()
     handler.setFormatter(_OneLine())
     log.handlers[:] = [handler]
     log.propagate = False
@@ -127,7 +128,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 def _progress(args: argparse.Namespace):
     """A stage progress bar on stderr, only for a terminal, only without -q, only if the
     run lasts (tqdm's delay): cron logs stay clean."""
-    if args.quiet or not sys.stderr.isatty():
+    if args.quiet or sys.stderr is None or not sys.stderr.isatty():
         return None, None
     from tqdm import tqdm
 
@@ -162,6 +163,7 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .notify import Unreached
     from .output import output_paths
     from .pipeline import digest_date, run
 
@@ -177,15 +179,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
+    eml = output_paths(digest_date(config), ("eml",), config.out)["eml"] if args.send else None
     try:
         paths = run(config, progress=progress, checkpoint=_test_pause())
+    except Unreached:
+        if eml is not None:
+            _send(eml, config, args.force)  # no chat channel answered, but the digest is written: mail it
+        raise
     finally:
         if bar is not None:
             bar.close()
     for path in paths:
         log.info("wrote %s", path)
-    if args.send:
-        return _send(output_paths(digest_date(config), ("eml",), config.out)["eml"], config, args.force)
+    if eml is not None:
+        return _send(eml, config, args.force)
     return 0
 
 
@@ -299,9 +306,11 @@ def _drop_stdout() -> None:
 
 def _say(line: str) -> None:
     """One line on stderr; a stderr that cannot be written to is not a second failure."""
+    if sys.stderr is None:  # started with stderr closed: print(file=None) would go to stdout
+        return
     try:
-        print(line, file=sys.stderr or sys.__stderr__, flush=True)
-    except (OSError, AttributeError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
         pass
 
 

@@ -60,6 +60,13 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """Chat and webhook delivery (``[notify]``): apprise URLs, one channel each."""
+
+    urls: tuple[str, ...] = ()  # e.g. "json://hooks.example/digest", "ntfy://topic", "slack://..."
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -97,6 +104,7 @@ class Config:
     mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)

@@ -36,6 +36,7 @@ SECURITY = ("starttls", "ssl", "none")
 NAMED = 5  # failed recipients named per reason in the error line; the rest are counted
 EML_BYTES = 25_000_000  # far above any digest (Gmail clips at ~102 KB), far below trouble
 RECORD_BYTES = 10_000_000
+CA_BYTES = 10_000_000
 SEND_LOCK = ".digest-send.lock"  # in the .eml's folder: two sends from one folder never overlap
 
 
@@ -76,13 +77,25 @@ def read_record(eml: Path) -> dict | None:
 def tls_context(smtp: SmtpConfig) -> ssl.SSLContext:
     """Certificates verified by default; ``ca_file`` adds a CA, ``verify = false`` turns checks off."""
     try:
-        context = ssl.create_default_context(cafile=smtp.ca_file)
-    except (OSError, ssl.SSLError) as exc:
+        # Read through the bounded reader: a ca_file of /dev/zero must not stream forever.
+        pem = read_bounded(smtp.ca_file, CA_BYTES, ConfigError) if smtp.ca_file else None
+        context = ssl.create_default_context(cadata=_ca_data(pem) if pem is not None else None)
+    except ConfigError as exc:
+        raise ConfigError(f"smtp.ca_file: {exc.message}") from None
+    except (OSError, ssl.SSLError, ValueError) as exc:
         raise ConfigError(f"smtp.ca_file {smtp.ca_file!r}: cannot load: {exc}") from None
     if not smtp.verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def _ca_data(data: bytes) -> str | bytes:
+    """PEM text, or the DER bytes as they are."""
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        return data
 
 
 def password(smtp: SmtpConfig, environ: Mapping[str, str]) -> str | None:

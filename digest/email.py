@@ -38,13 +38,24 @@ _IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False)
 
 
+_SUBJECT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
 def subject(email: EmailConfig, digest: Digest) -> str:
-    """The Subject: ``email.subject`` with ``{date}`` filled in."""
-    try:
-        text = email.subject.format(date=digest.date.isoformat(), title=digest.title)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"email.subject {email.subject!r}: only {{date}} and {{title}} can be filled in ({exc})") from None
-    return clean_line(text)  # one line without controls: a header never carries a newline or an escape
+    """The Subject: ``email.subject`` with ``{date}`` and ``{title}`` filled in (``{{``, ``}}``
+    are braces). Only these two names, no format specs: ``{title:>1000000000}`` would build
+    a gigabyte."""
+    values = {"date": digest.date.isoformat(), "title": digest.title}
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group() in ("{{", "}}"):
+            return match.group()[0]
+        if match.group(1) not in values:
+            raise ConfigError(f"email.subject {email.subject!r}: only {{date}} and {{title}} can be filled in "
+                              f"(not {match.group()!r})")
+        return values[match.group(1)]
+
+    return clean_line(_SUBJECT_FIELD.sub(fill, email.subject))  # one line, no controls: a header
 
 
 def _domain(address: str) -> str:

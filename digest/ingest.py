@@ -16,6 +16,7 @@ an article with no known outlet has ``outlets == ()``.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import os
 import re
@@ -336,7 +337,8 @@ def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped |
         mode = path.stat().st_mode  # follows a link
     except OSError as exc:
         if path.is_symlink():
-            return _skip(path, f"a broken link (to {printable(os.readlink(path))})")
+            broken = "a link that loops" if exc.errno == errno.ELOOP else "a broken link"
+            return _skip(path, f"{broken} (to {printable(os.readlink(path))})")
         return _skip(path, f"cannot read: {exc.strerror}")
     if path.is_symlink():
         if not _inside(path, roots):
@@ -347,7 +349,7 @@ def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped |
             return None
     if not stat.S_ISREG(mode):
         return _skip(path, f"{kind(mode)}, not an article file")
-    if printable(path) != str(path) and any("\udc80" <= ch <= "\udcff" for ch in str(path)):
+    if any("\udc80" <= ch <= "\udcff" for ch in str(path)):
         log.warning("%s: the file name is not valid UTF-8 (shown with \\x escapes); read anyway", printable(path))
     return path
 

@@ -95,12 +95,23 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """An earlier digest's story that a section continues: it repeats or updates statements
+    that digest published in that story."""
+
+    date: str  # YYYY-MM-DD
+    title: str  # the earlier section's headline
+    position: int  # its place in that digest (the page's #story-N)
+
+
+@dataclass(frozen=True)
 class Section:
     """One story of the digest: its headline, its articles and its chosen items."""
 
     title: str
     articles: tuple[int, ...]  # every Article id of the story
     items: tuple[Item, ...]  # in reading order
+    continues: Continuation | None = None  # the earlier digest's story it continues
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,7 @@ class History:
 
     before: date
     published: tuple[Published, ...] = ()
+    stories: tuple["StoryRecord", ...] = ()  # the sections those digests published
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import re
+import stat
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -18,11 +19,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
+from .archive import continuations, story_records
 from .clean import remove_boilerplate
 from .config import Config, has_subscriptions
 from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
-from .files import writing
+from .files import kind, writing
 from .filters import Filters, counts, filter_stories, mute_outlets
 from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
 from .lock import lock
@@ -143,6 +145,7 @@ def build(
         # Workers forked while the process was small rank the stories too (see ``workers``).
         sections, decisions = lay_out(stories, articles, ranker, config, noted, map_)
         done("rank")
+    sections = continuations(sections, screening.recalls, history)
 
     stats = Stats(
         articles=len(articles),
@@ -316,6 +319,12 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
     if OUTPUT_NAME.match(explain.name) or explain.resolve() in {p.resolve() for p in ours}:
         raise UsageError(f"--explain {config.explain}: is a file digest writes (an output, the state or "
                          "its lock); name another file")
+    try:
+        mode = os.stat(explain).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):  # replacing /dev/full or a FIFO with a JSON file helps nobody
+        raise UsageError(f"--explain {config.explain}: {kind(mode)}, not a file to write")
 
 
 def _print(output: str | bytes, stream: TextIO | None) -> None:
@@ -355,8 +364,11 @@ def run(
     Returns:
         The files written (none for ``--out -``).
 
+    Then, with ``[notify] urls``, the digest goes to the chat channels (``notify.notify``).
+
     Raises:
-        TemporaryFailure: another run held the lock for ``config.lock_timeout`` seconds.
+        TemporaryFailure: another run held the lock for ``config.lock_timeout`` seconds, or
+            no chat channel could be reached (the files and the record are in place).
         StateError: the state database is damaged or not a digest state.
         OutputError: an output (or the state) cannot be written.
     """
@@ -377,7 +389,8 @@ def run(
                            feeds=feeds, fetcher=fetcher)
             chosen = [item.fact for section in result.digest.sections for item in section.items]
             records = published_records(day, chosen, config) if store else ()
-            extras = RunExtras(feeds=feeds.states, entries=feeds.entries) if feeds else RunExtras()
+            extras = RunExtras(feeds=feeds.states if feeds else (), entries=feeds.entries if feeds else (),
+                               stories=story_records(result.digest, config) if store else ())
             at("built")
             if config.out == "-":
                 paths: list[Path] = [write_explain(result, config)] if config.explain else []
@@ -392,6 +405,10 @@ def run(
             if store is not None:
                 store.record(day, records, paths, before_commit=lambda: at("recording"), extras=extras)
                 at("recorded")
+            if config.notify.urls:  # after the files and the record: a chat never announces a lost digest
+                from .notify import notify
+
+                notify(result.digest, config, store)
         finally:
             if store is not None:
                 store.close()

@@ -168,6 +168,9 @@ def contract(digest: Digest) -> dict[str, Any]:
         "sections": [
             {
                 "title": section.title,
+                "continues": None if section.continues is None else {
+                    "date": section.continues.date, "title": section.continues.title,
+                    "url": f"digest-{section.continues.date}.html#story-{section.continues.position}"},
                 "articles": [_source(articles[i]) for i in section.articles],
                 "items": [
                     {

@@ -53,15 +53,28 @@ def clean_line(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
+# A title or an outlet name longer than this is not one (a dump's whole text in its title).
+LINE_CHARS = 2_000
+
+
+def clean_name(text: str, limit: int = LINE_CHARS) -> str:
+    """``clean_line`` cut to ``limit`` characters at a word, with an ellipsis when cut."""
+    line = clean_line(text)
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0] if " " in line[:limit] else line[:limit]
+    return cut.rstrip() + " …"
+
+
 def clean_article(article: Article) -> Article:
     """Every text field of ``article`` through the sanitiser (``path`` made printable)."""
-    outlet = clean_line(article.outlet) if article.outlet else None
+    outlet = clean_name(article.outlet) if article.outlet else None
     return dataclasses.replace(
         article,
         url=clean_line(article.url),
-        title=clean_line(article.title),
+        title=clean_name(article.title),
         outlet=outlet or None,
-        outlets=tuple(o for o in (clean_line(o) for o in article.outlets) if o),
+        outlets=tuple(o for o in (clean_name(o) for o in article.outlets) if o),
         body=clean_text(article.body),
         path=printable(article.path),
     )

@@ -283,10 +283,11 @@ class Store:
             raise _sqlite_error(self.path, exc) from None
 
     def history(self, before: date) -> History:
-        """Every fact published by a digest dated before ``before``."""
+        """Every fact published by a digest dated before ``before``, and those digests' stories."""
         rows = self._select(f"SELECT {', '.join(FACT_COLUMNS)} FROM facts WHERE date < ? ORDER BY date, rowid",
                             (before.isoformat(),))
-        return History(before, tuple(self._published(row, "facts") for row in rows))
+        published = tuple(self._published(row, "facts") for row in rows)
+        return History(before, published, tuple(self.story_records([p.date for p in published])))
 
     def dates(self) -> list[str]:
         return [self._text(r[0], "runs", "date") for r in self._select("SELECT date FROM runs ORDER BY date")]

@@ -1,6 +1,7 @@
+import atexit
 import os
-import subprocess
-import sys
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "input"
 SAMPLE_DATE = "2026-11-20"
+
+
+# Module- and session-scoped fixtures run before own_home: they too must never see the
+# user's own state or config (a shared ~/.local/state/digest made test_email's fixture exit 65).
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="digest-tests-home-"))
+os.environ["XDG_STATE_HOME"] = str(_SESSION_HOME / "state")
+os.environ["XDG_CONFIG_HOME"] = str(_SESSION_HOME / "config")
+for _name in [n for n in os.environ if n.startswith("DIGEST_")]:
+    del os.environ[_name]
+atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

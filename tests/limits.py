@@ -50,6 +50,7 @@ def digest(
     cwd: str | os.PathLike,
     *,
     stdout: str = "pipe",  # "pipe", "closed" or "full" (/dev/full)
+    stderr: str = "pipe",  # "pipe" or "closed"
     env: dict[str, str] | None = None,
     file_size: int | None = None,  # RLIMIT_FSIZE in bytes: writes past it fail (EFBIG)
     seconds: float = SECONDS,
@@ -78,6 +79,9 @@ def digest(
             # encode; a closed stdout is None.
             sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                                           errors="backslashreplace", line_buffering=True)
+            if stderr == "closed":
+                os.close(2)
+                sys.stderr = None
             if stdout == "closed":
                 os.close(1)
                 sys.stdout = None

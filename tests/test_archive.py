@@ -112,3 +112,49 @@ def test_the_index_and_the_feed_are_never_read_as_articles(tmp_path: Path) -> No
     import json
 
     assert json.loads((out / "digest-2026-11-21.json").read_text())["stats"]["articles"] == 10
+
+
+WEEK = Path(__file__).parent / "fixtures" / "week"
+
+
+def test_a_story_that_continues_from_an_earlier_digest_says_so_and_links_to_it(tmp_path: Path) -> None:
+    import json
+
+    news = tmp_path / "in"
+    news.mkdir()
+    args = ["run", str(news), "--state", str(tmp_path / "state.sqlite"), "--out", str(tmp_path / "out"),
+            "--format", "text,html,md,json"]
+    for day, folder in (("2026-11-16", "day1"), ("2026-11-17", "day2")):
+        for path in sorted((WEEK / folder).glob("*.md")):
+            shutil.copy(path, news / path.name)
+        if folder == "day2":
+            (news / "cycle-lane.md").write_text(
+                "---\ntitle: Harbour Road gets a cycle lane\noutlet: Fjord Times\npublished: 2026-11-17T08:00:00Z\n---\n"
+                "A protected cycle lane opened on Harbour Road on Tuesday, the first of four planned for the city.\n\n"
+                "The lane runs for 2.4 kilometres between the ferry terminal and the university.\n")
+        assert main([*args, "--date", day]) == 0
+    first = json.loads((tmp_path / "out" / "digest-2026-11-16.json").read_text())
+    second = json.loads((tmp_path / "out" / "digest-2026-11-17.json").read_text())
+    assert all(s["continues"] is None for s in first["sections"])  # nothing before it
+    continued = [s for s in second["sections"] if s["continues"]]
+    assert continued
+    page = (tmp_path / "out" / "digest-2026-11-16.html").read_text()
+    for section in continued:
+        link = section["continues"]
+        assert link["date"] == "2026-11-16"
+        number = int(link["url"].rsplit("#story-", 1)[1])
+        assert link["url"] == f"digest-2026-11-16.html#story-{number}"
+        # the linked story is the one of that day with that headline, and it published a
+        # statement this story's articles repeat or update
+        assert f'<h2 id="story-{number}">{link["title"]}</h2>' in page
+        assert first["sections"][number - 1]["title"] == link["title"]
+    fire = next(s for s in continued if any("55 firefighters" in i["text"] for i in s["items"]))
+    assert "library" in fire["continues"]["title"].lower() or "fire" in fire["continues"]["title"].lower()
+    html = (tmp_path / "out" / "digest-2026-11-17.html").read_text()
+    assert f'Continues from <a href="{fire["continues"]["url"]}">2026-11-16</a>' in html
+    text = (tmp_path / "out" / "digest-2026-11-17.txt").read_text()
+    assert "(continues from 2026-11-16: " in text
+    assert "*Continues from 2026-11-16: " in (tmp_path / "out" / "digest-2026-11-17.md").read_text()
+    # a story with nothing published before is not marked
+    (fresh,) = [s for s in second["sections"] if any("cycle lane" in i["text"] for i in s["items"])]
+    assert fresh["continues"] is None

@@ -133,6 +133,47 @@ def test_2_a_slow_server_is_bounded_by_fetch_timeout(tmp_path, drip_server):
     assert run.seconds < 15
 
 
+def test_2_summary_only_entries_on_a_silent_host_cost_one_timeout(tmp_path):
+    """Ten entry pages on a host that accepts and never answers took 102 s: now the first
+    two time out together and the host is asked nothing more; each entry keeps its summary
+    with a warning naming it."""
+    from loopback import SlowServer, rss
+
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (tmp_path / "digest.toml").write_text("fetch_timeout = 2\n")
+    with SlowServer(silent=True) as silent:
+        links = [silent.url(f"/entry-{n}") for n in range(10)]
+        (news / "silent.rss").write_bytes(rss("Silent Times", [
+            {"title": f"Entry {n}", "link": link, "guid": f"e{n}", "published": "Fri, 20 Nov 2026 06:00:00 GMT",
+             "summary": f"Entry number {n} of a feed whose pages never answer, a summary of its story."}
+            for n, link in enumerate(links)]))
+        run = digest(run_args(str(news), "--fetch", "--no-state", "--out", "out", "--config", "digest.toml"),
+                     tmp_path, seconds=30)
+    ok(run, *links)
+    assert run.seconds < 7
+    # two at a time to one host (a third may start in the moment between their two timeouts)
+    timed_out = sum("timed out after 2 s" in line for line in run.lines)
+    assert timed_out in (2, 3)
+    assert sum("127.0.0.1 let the last" in line for line in run.lines) == 10 - timed_out
+
+
+def test_2_a_slow_host_is_bounded_by_the_runs_fetch_budget(tmp_path):
+    """Pages that each take 1.5 s (inside fetch_timeout): the budget ends the fetching."""
+    from loopback import WebServer
+
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (tmp_path / "digest.toml").write_text("fetch_timeout = 10\nfetch_budget = 2\n")
+    with WebServer() as web:
+        for n in range(8):
+            web.route(f"/page-{n}", "<html><body><p>Late.</p></body></html>", delay=1.5)
+        (news / "urls.txt").write_text("".join(web.url(f"/page-{n}") + "\n" for n in range(8)))
+        run = digest(run_args(str(news), "--fetch", "--no-state", "--out", "out", "--config", "digest.toml"),
+                     tmp_path, seconds=30)
+    assert run.code == 0 and "Traceback" not in run.err, run.err
+    assert run.seconds < 6
+    assert sum("fetch budget of 2 s ran out" in line for line in run.lines) == 6
+
+
 # --------------------------------------------------------------------------- 3. FIFOs
 
 
@@ -568,3 +609,72 @@ def test_undefined_entity_references_leave_no_trace(tmp_path):
     assert "xxe" not in dumped and "root:" not in dumped
     assert data["sections"][0]["articles"][0] == {"url": "https://coastradio.example/fog", "outlet": "Coast Radio",
                                                   "title": "Harbour pilots warn of fog", "outlets": ["Coast Radio"]}
+
+
+# --------------------------------------------------------------------------- a second round, same kinds
+
+
+def test_a_closed_stderr_keeps_the_exit_code_and_stdout_clean(tmp_path):
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "-", "--format", "md", date="9999-12-31"),
+                 tmp_path, stderr="closed")
+    assert run.code == 64 and run.out == b""  # the error went nowhere, not into the digest
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "-", "--format", "md", date=SAMPLE_DATE),
+                 tmp_path, stderr="closed")
+    assert run.code == 0 and run.out.startswith(b"# News digest")
+
+
+def test_links_that_loop_and_sockets_are_named(tmp_path):
+    import socket
+
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (news / "a.md").symlink_to("b.md")
+    (news / "b.md").symlink_to("a.md")
+    (news / "up").symlink_to("..")  # a folder link back up: never walked
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(news / "sock.txt"))
+        run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path)
+    ok(run, "a.md: a link that loops (to b.md)", "b.md: a link that loops (to a.md)",
+       "sock.txt: a socket, not an article file", "up: a link to a folder outside the input folders")
+
+
+def test_a_title_that_is_a_whole_text_is_cut(tmp_path):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    record = {"title": "Ferry " * 100_000, "outlet": "Wire " * 10_000, "url": "https://wire.example/pier",
+              "text": "The harbour authority said the new ferry pier would open in March next year."}
+    (news / "dump.json").write_text(json.dumps([record]))
+    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path)
+    ok(run)
+    sources = [a for s in digest_json(tmp_path / "out")["sections"] for a in s["articles"]]
+    assert max(len(a["title"]) for a in sources) <= 2002 and max(len(a["outlet"]) for a in sources) <= 2002
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[email]\nto = ["a@example.org"]\nsubject = "{title:>1000000000}"\n', "email.subject"),
+    ('[email]\nto = ["a@example.org"]\nsubject = "{date.__class__}"\n', "email.subject"),
+    ('[email]\nto = ["a@example.org"]\n[smtp]\nsecurity = "ssl"\nca_file = "/dev/zero"\n',
+     "smtp.ca_file: /dev/zero: a character device, not a file"),
+])
+def test_email_settings_cannot_hang_or_flood(tmp_path, toml, message):
+    (tmp_path / "digest.toml").write_text(toml)
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "out", "--config", "digest.toml", "--send",
+                          date=SAMPLE_DATE), tmp_path, seconds=30, memory=512 << 20)
+    failed(run, 78, message)
+
+
+def test_explain_never_replaces_a_fifo_or_device(tmp_path):
+    os.mkfifo(tmp_path / "fifo.json")
+    run = digest(run_args(str(SAMPLE), "--no-state", "--out", "out", "--explain", "fifo.json", date=SAMPLE_DATE),
+                 tmp_path, seconds=30)
+    failed(run, 64, "--explain fifo.json: a FIFO (named pipe), not a file to write", out=tmp_path / "out")
+    assert (tmp_path / "fifo.json").is_fifo()
+
+
+def test_an_output_folder_whose_name_is_not_utf8_is_written_and_remembered(tmp_path):
+    news = articles(tmp_path / "news", "day1-harbour-gazette.md")
+    out = os.fsdecode(b"out-\xff")
+    run = digest(run_args(str(news), "--state", "s.sqlite", "--out", out, "-v", date=DAY1), tmp_path)
+    assert run.code == 0 and "wrote out-\\xff/digest-2026-11-19.txt" in run.err, run.err
+    shutil.copy(FIXTURES / "day1-valley-courier.md", news)
+    again = digest(run_args(str(news), "--state", "s.sqlite", "--out", out), tmp_path)
+    ok(again)
+    assert not [t for t in texts(digest_json(tmp_path / out)) if "four extra ferry crossings" in t]  # remembered

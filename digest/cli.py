@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm: digest (default) or sumy's lexrank, textrank, lsa, luhn, kl, sumbasic, reduction")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
-    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles in N processes (default 1)")
+    run.add_argument("--jobs", type=_positive, metavar="N", help="read and split articles and rank stories in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
     run.add_argument("--send", action="store_true", help="also write the .eml and deliver it over SMTP (config [email], [smtp])")
     run.add_argument("--force", action="store_true", help="with --send: send even if this date's digest was already sent")
@@ -163,6 +164,7 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .notify import Unreached
     from .output import output_paths
     from .pipeline import digest_date, run
 
@@ -178,15 +180,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
+    eml = output_paths(digest_date(config), ("eml",), config.out)["eml"] if args.send else None
     try:
         paths = run(config, progress=progress, checkpoint=_test_pause())
+    except Unreached:
+        if eml is not None:
+            _send(eml, config, args.force)  # no chat channel answered, but the digest is written: mail it
+        raise
     finally:
         if bar is not None:
             bar.close()
     for path in paths:
         log.info("wrote %s", path)
-    if args.send:
-        return _send(output_paths(digest_date(config), ("eml",), config.out)["eml"], config, args.force)
+    if eml is not None:
+        return _send(eml, config, args.force)
     return 0
 
 
@@ -254,6 +261,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def _toml_line(key: str, value: Any) -> str:
     """``key = value``; an unset key is a comment, so the output reads back as the same config."""
+    import json
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", key):  # a bare key, else quoted ("*.txt" in [outlets])
+        key = json.dumps(key, ensure_ascii=False)
     return f"# {key} = (unset)" if value is None else f"{key} = {_toml_value(value)}"
 
 

@@ -30,6 +30,15 @@ PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 64 (EX_USAGE)."""
 
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[no-untyped-def]
+        """argparse drops a failed write; --help and --version to a full stdout are exit 73."""
+        if message and file is sys.stdout and file is not None:
+            with writing(STDOUT):
+                file.write(message)
+                file.flush()
+        else:
+            super()._print_message(message, file)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         command = " ".join(["digest", *self.prog.split()[1:]])  # "digest" or "digest run"
         self.exit(EX_USAGE, f"digest: error: {message} (see {command} --help)\n")
@@ -321,7 +330,15 @@ def _say(line: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OutputError as error:  # --help or --version could not be printed
+        _drop_stdout()
+        _say(f"digest: error: {printable(error.message)}")
+        return error.exit_code
+    except BrokenPipeError:  # digest --help | head -1
+        _drop_stdout()
+        return 1
     _configure_logging(args)
     try:
         code = COMMANDS[args.command](args)

@@ -277,6 +277,12 @@ def test_6_a_full_or_closed_stdout_is_73(tmp_path, argv, stdout):
     failed(run, 73, "standard output: cannot write output")
 
 
+@pytest.mark.parametrize("argv", [["--version"], ["run", "--help"]])
+def test_6_help_and_version_to_a_full_stdout_are_73(tmp_path, argv):
+    run = digest(argv, tmp_path, stdout="full")  # argparse drops a failed write and exits 0
+    failed(run, 73, "standard output: cannot write output")
+
+
 @pytest.mark.parametrize("stdout", ["full", "closed"])
 def test_6_full_or_closed_stdout_in_a_real_process_is_73(tmp_path, stdout):
     """The real interpreter, once: what it does at exit with a stdout it cannot write."""

@@ -286,9 +286,9 @@ def load_config(
         try:
             config = _apply(config, read_config_file(Path(path)), "")
         except ConfigError as exc:
-            if exc.message.startswith(f"{path}:"):
+            if exc.message.startswith(f"{shown(path)}:"):
                 raise
-            raise ConfigError(f"{path}: {exc.message}") from None
+            raise ConfigError(f"{shown(path)}: {exc.message}") from None
     config = _apply(config, env_table(environ), "DIGEST_")
     if flags:
         config = _apply(config, _drop_none(flags), "--")

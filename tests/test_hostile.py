@@ -701,3 +701,18 @@ def test_an_output_folder_whose_name_is_not_utf8_is_written_and_remembered(tmp_p
     again = digest(run_args(str(news), "--state", "s.sqlite", "--out", out), tmp_path)
     ok(again)
     assert not [t for t in texts(digest_json(tmp_path / out)) if "four extra ferry crossings" in t]  # remembered
+
+
+@pytest.mark.parametrize("plant", ["link", "fifo"])
+def test_a_lock_file_planted_in_a_shared_folder_is_never_followed(tmp_path, plant):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (tmp_path / "out").mkdir()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("not digest's to truncate\n")
+    if plant == "link":
+        (tmp_path / "out" / ".digest.lock").symlink_to(precious)
+    else:
+        os.mkfifo(tmp_path / "out" / ".digest.lock")
+    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, seconds=30)
+    failed(run, 73, "out/.digest.lock: cannot", out=tmp_path / "out")
+    assert precious.read_text() == "not digest's to truncate\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -260,6 +261,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def _toml_line(key: str, value: Any) -> str:
     """``key = value``; an unset key is a comment, so the output reads back as the same config."""
+    import json
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", key):  # a bare key, else quoted ("*.txt" in [outlets])
+        key = json.dumps(key, ensure_ascii=False)
     return f"# {key} = (unset)" if value is None else f"{key} = {_toml_value(value)}"
 
 

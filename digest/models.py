@@ -22,6 +22,7 @@ class Article:
     path: str  # where it was read from (for warnings and --explain)
     outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
     summary_only: bool = False  # the body is a feed entry's summary: its page has the full text
+    generated_title: bool = False  # the title was made up (from the file name or the lead): no source gave it
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,21 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Story:
+    """Articles on one story, its headline and its facts.
+
+    ``outlets`` is the number of independent outlets carrying the story (an article
+    with no known outlet counts as one); ``latest`` the newest publication time known.
+    """
+
+    title: str
+    articles: tuple[int, ...]  # every Article id of the story, ascending
+    facts: tuple[Fact, ...]  # in reading order
+    outlets: int = 0
+    latest: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Continuation:
     """An earlier digest's story that a section continues: it repeats or updates statements
     that digest published in that story."""
@@ -136,6 +152,7 @@ class Digest:
     merges: tuple[Merge, ...] = field(default=(), repr=False)
     drops: tuple[Drop, ...] = field(default=(), repr=False)
     conflicts: tuple[Conflict, ...] = field(default=(), repr=False)
+    stories: tuple[Story, ...] = field(default=(), repr=False)  # the day's stories, most important first
 
 
 # --------------------------------------------------------------------------- memory between runs

@@ -164,6 +164,7 @@ def build(
         merges=dedup.merges,
         drops=tuple(drops),
         conflicts=conflicts,
+        stories=tuple(stories),
     )
     return Result(digest=digest, decisions=decisions, recalls=screening.recalls, removed=tuple(removed))
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from scipy import sparse
 
+from .clean import mentions_furniture
 from .config import Config
 from .models import Article, Fact, Item
 from .segment import words
@@ -57,10 +58,6 @@ class RankerSettings:
     damping: float = 0.85  # LexRank's random-jump damping
 
 
-_BOILERPLATE = re.compile(
-    r"\b(click|subscribe|sign up|newsletter|cookies?|copyright|all rights reserved|follow us|"
-    r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\."
-)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|me|my|we|we're|our|us|you|your)\b")
 _PRONOUNS = frozenset("I I'm I've".split())
@@ -82,7 +79,7 @@ def content_signal(text: str, tokens: Sequence[str]) -> tuple[float, float]:
         filler *= 0.3
     elif not text.rstrip(" \"”'’)").endswith((".", "!")):
         filler *= 0.5  # no sentence ending: a caption, credit, heading or cut-off scrap
-    if _BOILERPLATE.search(text.lower()):
+    if mentions_furniture(text):
         filler *= 0.1
     unquoted = _QUOTED.sub(" ", text) if '"' in text or "“" in text else text
     if unquoted is not text and len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:

@@ -11,11 +11,11 @@ import math
 from functools import partial
 from typing import Callable, Sequence
 
+from .clean import quotable
 from .config import Config
-from .models import Article, Fact, Item, Section
+from .models import Article, Fact, Item, Section, Story
 from .rank import Budget, Decision, Ranker, Ranking
 from .segment import word_count
-from .stories import Story
 
 # A section needs room for one sentence: news sentences run 20-30 words.
 MIN_SECTION_WORDS = 35
@@ -87,9 +87,9 @@ def in_brief(
     for story in stories:
         if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
             break
-        if not any(word_count(f.text) <= left for f in story.facts):
+        if not any(word_count(f.text) <= left for f in quotable(story.facts)):
             continue  # nothing short enough: do not rank it at all
-        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config)
+        ranking = ranker(quotable(story.facts), articles, Budget(words=left, sentences=1), config)
         decisions.extend(ranking.decisions)
         for item in ranking.chosen[:1]:
             items.append(item)
@@ -133,7 +133,7 @@ def lay_out(
     decisions: list[Decision] = []
     budgets, brief_budget = share_budget(stories, config)
     major = [(story, budget) for story, budget in zip(stories, budgets) if budget is not None]
-    jobs = [(story.facts, _cited(story.facts, articles), budget) for story, budget in major]
+    jobs = [(quotable(story.facts), _cited(story.facts, articles), budget) for story, budget in major]
     rankings = iter((map_ or _serial)(partial(_rank_story, ranker=ranker, config=config), jobs))
     minor: list[Story] = []
     for story, budget in zip(stories, budgets):

@@ -40,16 +40,7 @@ FERRY_PAGE = b"""<!DOCTYPE html><html><head><meta charset="utf-8">
 FETCH = Config(fetch=True, fetch_timeout=1.0)
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def web():
-    with WebServer() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 def fetcher(**kwargs) -> Fetcher:

@@ -435,8 +435,9 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
         "Notes:",
         "",
         "- Stories are average-linkage clusters of the articles' TF-IDF vectors (stems, sublinear tf, "
-        "title words x3) cut at a cosine similarity, inside connected components of the thresholded "
-        "similarity graph; no fixed number of stories. An article the cut leaves alone then joins the story "
+        "title words x3, each article's 100 strongest terms) cut at a cosine similarity, over candidate pairs "
+        "only (blocking on each article's strongest terms, at most 40 candidates an article, near-copies "
+        "gathered first: linear in the day's size, see the scale section); no fixed number of stories. An article the cut leaves alone then joins the story "
         "it is clearly closest to (mean cosine with the story's articles at least half the threshold and "
         f"{full['default_ratio']} times the runner-up's): a margin, not a second global threshold. The "
         "threshold was picked at the best point of the sweep (so on this data set); the attachment makes "

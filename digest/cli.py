@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -28,6 +29,15 @@ PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 64 (EX_USAGE)."""
+
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[no-untyped-def]
+        """argparse drops a failed write; --help and --version to a full stdout are exit 73."""
+        if message and file is sys.stdout and file is not None:
+            with writing(STDOUT):
+                file.write(message)
+                file.flush()
+        else:
+            super()._print_message(message, file)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         command = " ".join(["digest", *self.prog.split()[1:]])  # "digest" or "digest run"
@@ -163,6 +173,7 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .notify import Unreached
     from .output import output_paths
     from .pipeline import digest_date, run
 
@@ -178,15 +189,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if "eml" not in config.formats:
             config = config.replace(formats=config.formats + ("eml",))
     progress, bar = _progress(args)
+    eml = output_paths(digest_date(config), ("eml",), config.out)["eml"] if args.send else None
     try:
         paths = run(config, progress=progress, checkpoint=_test_pause())
+    except Unreached:
+        if eml is not None:
+            _send(eml, config, args.force)  # no chat channel answered, but the digest is written: mail it
+        raise
     finally:
         if bar is not None:
             bar.close()
     for path in paths:
         log.info("wrote %s", path)
-    if args.send:
-        return _send(output_paths(digest_date(config), ("eml",), config.out)["eml"], config, args.force)
+    if eml is not None:
+        return _send(eml, config, args.force)
     return 0
 
 
@@ -254,6 +270,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def _toml_line(key: str, value: Any) -> str:
     """``key = value``; an unset key is a comment, so the output reads back as the same config."""
+    import json
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", key):  # a bare key, else quoted ("*.txt" in [outlets])
+        key = json.dumps(key, ensure_ascii=False)
     return f"# {key} = (unset)" if value is None else f"{key} = {_toml_value(value)}"
 
 
@@ -310,7 +330,15 @@ def _say(line: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OutputError as error:  # --help or --version could not be printed
+        _drop_stdout()
+        _say(f"digest: error: {printable(error.message)}")
+        return error.exit_code
+    except BrokenPipeError:  # digest --help | head -1
+        _drop_stdout()
+        return 1
     _configure_logging(args)
     try:
         code = COMMANDS[args.command](args)

@@ -61,6 +61,13 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """Chat and webhook delivery (``[notify]``): apprise URLs, one channel each."""
+
+    urls: tuple[str, ...] = ()  # e.g. "json://hooks.example/digest", "ntfy://topic", "slack://..."
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs. Field names are the config file's keys."""
 
@@ -89,6 +96,9 @@ class Config:
     fetch_budget: float = 120.0  # seconds for all of a run's fetching; what is left then is not fetched
     fetch_per_host: int = 2  # requests at a time to one host
     jobs: int = 1  # processes that read and split the articles
+    # [outlets]: folder names, file-name globs or URL domains -> outlet names, for articles
+    # that do not name their outlet (plain files); a table in the file, pairs here.
+    outlets: tuple[tuple[str, str], ...] = field(default=(), metadata={"table": True})
     feeds: tuple[FeedConfig, ...] = ()  # subscriptions, fetched by every run (no --fetch needed)
     opml: str | None = None  # an OPML file of subscriptions; None: $XDG_CONFIG_HOME/digest/feeds.opml if it exists
     site_url: str | None = None  # where the output folder is served, for absolute links (Atom feed, chat)
@@ -98,6 +108,7 @@ class Config:
     mute_outlets: tuple[str, ...] = ()  # leave out articles from these outlets (names or web hosts)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **changes)
@@ -117,6 +128,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], where)
+    if origin is tuple and args and typing.get_origin(args[0]) is tuple:  # a table of names
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a table of names")
+        return tuple((str(k), _coerce(v, str, f"{where}.{k}")) for k, v in value.items())
     if origin is tuple:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -272,9 +287,9 @@ def load_config(
         try:
             config = _apply(config, read_config_file(Path(path)), "")
         except ConfigError as exc:
-            if exc.message.startswith(f"{path}:"):
+            if exc.message.startswith(f"{shown(path)}:"):
                 raise
-            raise ConfigError(f"{path}: {exc.message}") from None
+            raise ConfigError(f"{shown(path)}: {exc.message}") from None
     config = _apply(config, env_table(environ), "DIGEST_")
     if flags:
         config = _apply(config, _drop_none(flags), "--")
@@ -338,6 +353,8 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
             out[_key(f.name)] = as_toml_dict(value)
+        elif f.metadata.get("table"):
+            out[_key(f.name)] = dict(value)
         elif isinstance(value, tuple):
             out[_key(f.name)] = [_feed_value(v) if isinstance(v, FeedConfig) else v for v in value]
         else:

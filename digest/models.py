@@ -23,6 +23,7 @@ class Article:
     path: str  # where it was read from (for warnings and --explain)
     outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
     summary_only: bool = False  # the body is a feed entry's summary: its page has the full text
+    generated_title: bool = False  # the title was made up (from the file name or the lead): no source gave it
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class Digest:
     merges: tuple[Merge, ...] = field(default=(), repr=False)
     drops: tuple[Drop, ...] = field(default=(), repr=False)
     conflicts: tuple[Conflict, ...] = field(default=(), repr=False)
+    stories: tuple[Story, ...] = field(default=(), repr=False)  # the day's stories, most important first
 
 
 # --------------------------------------------------------------------------- memory between runs

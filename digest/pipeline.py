@@ -166,6 +166,7 @@ def build(
         merges=dedup.merges,
         drops=tuple(drops),
         conflicts=conflicts,
+        stories=tuple(stories),
     )
     return Result(digest=digest, decisions=decisions, recalls=screening.recalls, removed=tuple(removed))
 
@@ -366,8 +367,11 @@ def run(
     Returns:
         The files written (none for ``--out -``).
 
+    Then, with ``[notify] urls``, the digest goes to the chat channels (``notify.notify``).
+
     Raises:
-        TemporaryFailure: another run held the lock for ``config.lock_timeout`` seconds.
+        TemporaryFailure: another run held the lock for ``config.lock_timeout`` seconds, or
+            no chat channel could be reached (the files and the record are in place).
         StateError: the state database is damaged or not a digest state.
         OutputError: an output (or the state) cannot be written.
     """
@@ -404,6 +408,10 @@ def run(
             if store is not None:
                 store.record(day, records, paths, before_commit=lambda: at("recording"), extras=extras)
                 at("recorded")
+            if config.notify.urls:  # after the files and the record: a chat never announces a lost digest
+                from .notify import notify
+
+                notify(result.digest, config, store)
         finally:
             if store is not None:
                 store.close()

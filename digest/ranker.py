@@ -32,6 +32,7 @@ import numpy as np
 from scipy import sparse
 
 from .analysis import Analyser
+from .clean import mentions_furniture
 from .config import Config
 from .models import Analysis, Article, Budget, Decision, Fact, Item, Ranking
 from .segment import word_count, words
@@ -54,10 +55,6 @@ class RankerSettings:
     damping: float = 0.85  # LexRank's random-jump damping
 
 
-_BOILERPLATE = re.compile(
-    r"\b(click|subscribe|sign up|newsletter|cookies?|copyright|all rights reserved|follow us|"
-    r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\."
-)
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
 _QUOTED = re.compile(r"[\"“”].*?[\"“”]")
 _TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
@@ -76,7 +73,7 @@ def content_signal(text: str, analysis: Analysis) -> tuple[float, float]:
         filler *= 0.3
     elif not text.rstrip(" \"”'’)").endswith((".", "!")):
         filler *= 0.5  # no sentence ending: a caption, credit, heading or cut-off scrap
-    if _BOILERPLATE.search(text.lower()):
+    if mentions_furniture(text):
         filler *= 0.1
     raw = words(text)
     if len(raw) >= 3 and sum(w[0].isupper() for w in raw) >= 0.6 * len(raw):

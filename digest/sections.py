@@ -12,6 +12,7 @@ from functools import partial
 from typing import Callable, Sequence
 
 from .analysis import Analyser
+from .clean import quotable
 from .config import Config
 from .models import Article, Budget, Decision, Fact, Item, Ranking, Section, Story
 from .rank import Ranker
@@ -88,9 +89,9 @@ def in_brief(
     for story in stories:
         if left < BRIEF_MIN_WORDS or (budget.sentences is not None and len(items) >= budget.sentences):
             break
-        if not any(word_count(f.text) <= left for f in story.facts):
+        if not any(word_count(f.text) <= left for f in quotable(story.facts)):
             continue  # nothing short enough: do not rank it at all
-        ranking = ranker(story.facts, articles, Budget(words=left, sentences=1), config, analyser)
+        ranking = ranker(quotable(story.facts), articles, Budget(words=left, sentences=1), config, analyser)
         decisions.extend(ranking.decisions)
         for item in ranking.chosen[:1]:
             items.append(item)
@@ -138,7 +139,7 @@ def lay_out(
     decisions: list[Decision] = []
     budgets, brief_budget = share_budget(stories, config)
     major = [(story, budget) for story, budget in zip(stories, budgets) if budget is not None]
-    jobs = [(story.facts, _cited(story.facts, articles), budget) for story, budget in major]
+    jobs = [(quotable(story.facts), _cited(story.facts, articles), budget) for story, budget in major]
     if map_ is None:
         rankings = iter(_serial(partial(_rank_story, ranker=ranker, config=config, analyser=analyser), jobs))
     else:

@@ -243,9 +243,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             text = "no subscriptions: add feeds = [...] to digest.toml, or digest feeds import FILE.opml\n"
         else:
             text = "".join(status.line() + "\n" for status in shown)
-    out = stdout()
-    with writing(STDOUT):
-        out.write(text)
+    _print_out(text)
     return 0
 
 
@@ -262,9 +260,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         for name, table in tables.items():
             lines += ["", f"[{name}]", *(_toml_line(key, value) for key, value in table.items())]
         text = "\n".join(lines) + "\n"
-    out = stdout()
-    with writing(STDOUT):
-        out.write(text)
+    _print_out(text)
     return 0
 
 
@@ -293,6 +289,18 @@ def _toml_value(value: Any) -> str:
 
 COMMANDS = {"run": cmd_run, "send": cmd_send, "feeds": cmd_feeds, "config": cmd_config}
 STDOUT = "standard output"
+
+
+# What a terminal would act on, shown as \u escapes instead (valid in JSON and TOML strings,
+# where json.dumps(ensure_ascii=False) leaves C1 controls and bidi overrides raw).
+_RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _print_out(text: str) -> None:
+    """``text`` on standard output, terminal-safe; a failed write is exit 73."""
+    out = stdout()
+    with writing(STDOUT):
+        out.write(_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def stdout():

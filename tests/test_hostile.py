@@ -714,3 +714,15 @@ def test_a_lock_file_planted_in_a_shared_folder_is_never_followed(tmp_path, plan
     run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, seconds=30)
     failed(run, 73, "out/.digest.lock: cannot", out=tmp_path / "out")
     assert precious.read_text() == "not digest's to truncate\n"
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_11_digest_config_prints_escapes_as_escapes(tmp_path, flags):
+    (tmp_path / "digest.toml").write_text('title = "News\\u009b2J \\u202edigest\\u001b]0;x\\u0007"\n')
+    run = digest(["config", "--config", "digest.toml", *flags], tmp_path)
+    assert run.code == 0 and run.err == "", run.err
+    text = run.out.decode("utf-8")
+    assert not any(c in text for c in CONTROLS) and "\\u009b" in text
+    if not flags:  # what it prints reads back as the same configuration
+        (tmp_path / "again.toml").write_text(text)
+        assert digest(["config", "--config", "again.toml"], tmp_path).out == run.out

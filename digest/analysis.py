@@ -185,6 +185,11 @@ class Analyser:
         self._words: tuple[dict[str, tuple[_Word, ...]], dict[str, tuple[_Word, ...]]] = ({}, {})
         self._vectors: dict[str, np.ndarray] = {}
 
+    @classmethod
+    def of(cls, config) -> "Analyser":
+        """The analysis a run with ``config`` uses (its language and embedding)."""
+        return cls(config.language, config.embedding)
+
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
         if found is None:
@@ -225,7 +230,9 @@ class Analyser:
         if raw[0].isdigit() or raw[0] in "$€£¥":
             found = _number(raw)
             if found is not None:
-                number = self._finish(_Word(found[0], number=True, unit=found[1]))
+                # As written where the digits alone would read oddly in a note: "$2.38bn", "10%".
+                plain = raw.replace(",", "").isdigit()
+                number = self._finish(_Word(found[0], "" if plain else raw, number=True, unit=found[1]))
                 return (number, self._finish(_Word("percent"))) if raw.endswith("%") else (number,)
         tok = raw.replace(".", "") if "." in raw else raw  # U.S. -> US
         if tok.lower().endswith("'s"):
@@ -248,7 +255,7 @@ class Analyser:
             w.stem = t if w.stop else self.stem(t)
             w.content = not w.stop and t not in self.stop
         w.name = w.cased and w.content and not w.number and t not in _TITLES
-        w.wordy = t in _NUMBER_WORDS  # a number in words, or a scale after a number in digits
+        w.wordy = t in _NUMBER_WORDS or t == "cent"  # a number in words, a scale, "per cent"
         w.alias = t in _ALIAS_FIRST
         return w
 
@@ -259,6 +266,10 @@ class Analyser:
         while i < len(words):
             w = words[i]
             value: float | None = None
+            if w.text == "per" and i + 1 < len(words) and words[i + 1].text == "cent":
+                out.append(self._finish(_Word("percent")))  # "per cent" is "percent", as "%" is
+                i += 2
+                continue
             if w.text in _UNITS:
                 value = _UNITS[w.text]
             elif w.text in _TENS:
@@ -269,12 +280,13 @@ class Analyser:
             elif w.number and ":" not in w.text:  # a clock time stays as it is
                 value = float(w.text)
             if value is not None and (w.number or w.text not in _SCALES):
-                scaled = False
+                scales = []
                 while i + 1 < len(words) and words[i + 1].text in _SCALES:
                     i += 1
                     value *= _SCALES[words[i].text]
-                    scaled = True
-                out.append(w if w.number and not scaled else self._finish(_Word(_format_number(value), number=True, unit=w.unit)))
+                    scales.append(words[i].shown or words[i].text)
+                shown = " ".join([w.shown or w.text, *scales]) if scales else ""
+                out.append(w if w.number and not scales else self._finish(_Word(_format_number(value), shown, number=True, unit=w.unit)))
             else:
                 out.append(w)
             i += 1
@@ -326,9 +338,9 @@ class Analyser:
         negated = any(w.negates for w in words) and any(w.negates and not _idiom(tokens, k) for k, w in enumerate(words))
         stopped = tuple([w.stop for w in words])
         shown: dict[str, str] = {}
-        if names:
+        if names or numbers:
             for w in words:
-                if w.text in names and w.text not in shown:
+                if w.shown and (w.text in names or w.number) and w.text not in shown:
                     shown[w.text] = w.shown
         return Analysis(
             tokens=tokens,

@@ -46,7 +46,7 @@ from .models import Analysis, Conflict, Difference, Fact, Merge, Sentence
 __all__ = [
     "Deduplication", "Match", "Scorer", "LogisticScorer", "SCORERS", "make_scorer",
     "near_duplicates", "near_copy_pairs", "candidate_pairs", "verify", "decide",
-    "comparable", "conflicts", "carries", "subsumes", "pair_features", "partial_floor",
+    "comparable", "conflicts", "carries", "says_all", "representative", "subsumes", "pair_features", "partial_floor",
     "EXACT", "NEAR_DUPLICATE", "PARAPHRASE", "SUBSUMED",
 ]
 
@@ -180,9 +180,14 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:
         units_a, units_b = _units(a), _units(b)
         aligned = [(x, y) for x in only_a for y in only_b if units_a[x] & units_b[y]]
         if aligned:
-            out.extend(Difference("number", (x,), (y,)) for x, y in aligned)
+            out.extend(Difference("number", (a.shown.get(x, x),), (b.shown.get(y, y),)) for x, y in aligned)
         else:
-            out.append(Difference("number", tuple(only_a), tuple(only_b)))
+            # Figures that may count one thing: never money against a share or a clock time.
+            signs_a, signs_b = _signs(a), _signs(b)
+            left = [x for x in only_a if any(signs_a.get(x) == signs_b.get(y) for y in only_b)]
+            right = [y for y in only_b if any(signs_a.get(x) == signs_b.get(y) for x in only_a)]
+            if left and right:
+                out.append(Difference("number", tuple(a.shown.get(x, x) for x in left), tuple(b.shown.get(y, y) for y in right)))
     if a.names - b.names and b.names - a.names:
         ta, tb = a.tokens, b.tokens
         matcher = SequenceMatcher(None, ta, tb, autojunk=False)
@@ -216,15 +221,82 @@ def _units(a: Analysis) -> dict[str, set[str]]:
     return units
 
 
+def _signs(a: Analysis) -> dict[str, str]:
+    """Each figure's kind: "$" / "€" / "%" for money and shares, ":" for a clock time, else ""."""
+    out = {q.value: q.unit if q.unit and not q.unit.isalpha() else "" for q in a.quantities}
+    return {v: ":" if ":" in v else kind for v, kind in out.items()}
+
+
 _UNIT_FILLER = frozenset("a an the of and or to in on at by for with from about than".split())
 
 
 def carries(statement: Analysis, other: Analysis) -> bool:
-    """Whether ``other`` states every number and name of ``statement`` (so it says all of it)."""
+    """Whether ``other`` states every number and name of ``statement``."""
     words = set(other.tokens)
     return all(n in other.numbers or _rounds_to_any(n, other.numbers) for n in statement.numbers) and all(
         name in words or name in other.names for name in statement.names
     )
+
+
+# A full source leaves less than this share of the statement's content words unsaid (never a number
+# or name), in words of its own: "aboard the vessel" / "the vessel's expedition".
+MAX_UNSAID = 0.2
+# Two words are one in meaning from this cosine of their vectors ("homes" / "houses",
+# "killed" / "dead"); antonyms ("rose" / "fell") and mere neighbours ("buried" / "destroyed")
+# score far lower.
+SAME_WORD = 0.6
+
+
+def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" = None) -> bool:
+    """Whether ``other`` says the whole of ``statement``, so that its article is a full source.
+
+    It must state every number and name of it (``carries``), and either the statement states
+    every number and name of ``other`` too (one statement, each in its own words), or
+    ``other`` leaves less than ``MAX_UNSAID`` of its content words unsaid (the same stem, or with the
+    analyser's vectors a word of the same meaning): a wording with a clause ``other`` never
+    wrote ("after a debate that ran past midnight") is not credited to it.
+    """
+    if not carries(statement, other):
+        return False
+    if carries(other, statement):
+        return True
+    unsaid = statement.content - other.content
+    allowed = MAX_UNSAID * len(statement.content)
+    if len(unsaid) < allowed:
+        return True
+    if analyser is None or analyser.embedder is None:
+        return False
+    theirs = [t for t, s in zip(other.tokens, other.stems) if s in other.content and not t[0].isdigit()]
+    ours = [(t, s) for t, s in zip(statement.tokens, statement.stems) if s in unsaid]
+    if not theirs or not ours:
+        return False
+    vectors = analyser.vectors([t for t, _ in ours] + theirs)
+    similar = (vectors[:len(ours)] @ vectors[len(ours):].T).max(axis=1) >= SAME_WORD
+    return len(unsaid - {s for (_, s), same in zip(ours, similar) if same}) < allowed
+
+
+def representative(
+    candidates: Sequence[int], info: Sequence[Analysis], articles: Sequence[frozenset[int]], analyser: "Analyser | None" = None,
+) -> tuple[int, set[int]]:
+    """Of a fact's wordings, the one the most articles say in full (``says_all``), then the
+    most informative; with the articles that say it in full.
+
+    Showing the wording outlets share credits each of them; an outlet's extra detail is its
+    own angle, and its article is a partial source. The most informative wording of each
+    set of numbers and names stands for its copies, so a thousand copies cost a few checks.
+    """
+    best_of: dict[tuple, int] = {}
+    for u in candidates:
+        key = (info[u].numbers, info[u].names)
+        if key not in best_of or (-info[u].weight, u) < (-info[best_of[key]].weight, best_of[key]):
+            best_of[key] = u
+    best: tuple | None = None
+    for u in best_of.values():
+        carriers = set().union(*(articles[m] for m in candidates if m == u or says_all(info[u], info[m], analyser)))
+        key = (-len(carriers), -info[u].weight, u)
+        if best is None or key < best[0]:
+            best = (key, u, carriers)
+    return best[1], best[2]
 
 
 def _same_name(left: Sequence[str], right: Sequence[str]) -> bool:
@@ -753,7 +825,7 @@ def near_duplicates(
         informative wording as ``sentence``; every merge and every conflict.
     """
     scorer = make_scorer(config) if scorer is None else scorer
-    analyser = analyser or Analyser(config.language)
+    analyser = analyser or Analyser.of(config)
     items = sorted(dict.fromkeys(sentences), key=_where)
 
     # 1. Units: sentences with the same normalised text, in their first sentence's order.
@@ -799,7 +871,7 @@ def near_duplicates(
     _cluster(leaders, _neighbours(n, statement_pairs, found_statements), _GroupFacts(facts), groups_of)
 
     # 4. Facts.
-    result_facts, merges = _assemble(items, units, heads, info, articles, clusters, groups_of)
+    result_facts, merges = _assemble(items, units, heads, info, articles, clusters, groups_of, analyser)
     leader_of = [groups_of.leader_of[clusters.leader_of[i]] for i in range(n)]
     all_pairs = np.concatenate([pairs, statement_pairs]) if len(statement_pairs) else pairs
     found_conflicts = _conflicts(heads, all_pairs, [*found_copies, *found_statements], leader_of, scorer.threshold)
@@ -833,33 +905,37 @@ class _GroupFacts(_Facts):
             self.details[lead].setdefault(detail, k)
 
 
-def _assemble(items, units, heads, info, articles, clusters: _Clusters, groups_of: _Clusters):
+def _assemble(items, units, heads, info, articles, clusters: _Clusters, groups_of: _Clusters, analyser: Analyser):
     """Facts and merges from the two clusterings (near copies, then statements)."""
     facts: list[Fact] = []
     merges: list[tuple[int, Merge]] = []  # with the dropped sentence's place in ``items``
     for lead in sorted(groups_of.members):
-        rep = heads[lead]
-        full, part = set(articles[lead]), set()
-        group = list(units[lead])
-        merges.extend((k, Merge(dropped=items[k], kept=rep, score=100.0, rule=EXACT)) for k in units[lead][1:])
         joined: list[tuple[int, Match]] = list(clusters.members[lead])
         for g, m in groups_of.members[lead]:
             joined.append((g, m))
             # The group's copies join as it did, unless one is only a part of its leader.
             joined.extend((i, copy if copy.rule == SUBSUMED else m) for i, copy in clusters.members[g])
-        for i, m in joined:
-            # A member whose wording lacks a number or name of the kept one says only part
-            # of it: its outlet is never credited with the rest.
-            says_all = m.rule != SUBSUMED and carries(info[lead], info[i])
-            (full if says_all else part).update(articles[i])
-            group.extend(units[i])
-            score = round(m.score, 2)
-            merges.extend((k, Merge(dropped=items[k], kept=rep, score=score, rule=m.rule)) for k in units[i])
+        # A subsumed sentence is a part of the fact: never its wording, never a full source.
+        wordings = [lead, *(i for i, m in joined if m.rule != SUBSUMED)]
+        shown, full = representative(wordings, info, articles, analyser)
+        rep = heads[shown]
+        joined_as = dict(joined)
+        group: list[int] = []
+        for u in [lead, *joined_as]:
+            group.extend(units[u])
+            m = joined_as.get(u if u != lead else shown)  # the leader is as close to the shown as it to the leader
+            for k in units[u]:
+                if k == units[shown][0]:
+                    continue
+                exact = k in units[shown] or items[k].text == rep.text
+                merges.append((k, Merge(dropped=items[k], kept=rep, score=100.0 if exact or m is None else round(m.score, 2),
+                                        rule=EXACT if exact or m is None else m.rule)))
+        every = set().union(*(articles[u] for u in [lead, *joined_as]))
         facts.append(Fact(
             sentence=rep,
             members=tuple(items[k] for k in sorted(group)),
             sources=tuple(sorted(full)),
-            partial=tuple(sorted(part - full)),
+            partial=tuple(sorted(every - full)),
         ))
     facts.sort(key=lambda f: _where(f.sentence))
     merges.sort(key=lambda placed: placed[0])  # a sentence is dropped once at most

@@ -58,7 +58,7 @@ class Analysis:
     names: frozenset[str]  # capitalised words (not a sentence's first, unless an acronym), canonical
     negated: bool  # says "not", "never", "no", ...
     weight: int  # informativeness: content words, with numbers and names counting twice
-    shown: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> as written
+    shown: Mapping[str, str] = field(default_factory=dict, compare=False)  # name or figure -> as written ("$2.38bn")
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,9 @@ class Fact:
     members: tuple[Sentence, ...]  # every merged sentence, the representative included
     sources: tuple[int, ...]  # Article ids, sorted
     partial: tuple[int, ...] = ()  # Article ids, sorted, disjoint from sources
+    # The shown wordings of the story's facts that report part of this one in other words
+    # (digest.align): a reader who has read one has read that part of the other.
+    linked: tuple[Sentence, ...] = ()
 
     @property
     def text(self) -> str:

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
+from .align import align_stories
 from .analysis import Analyser
 from .archive import continuations, story_records
 from .clean import remove_boilerplate
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("digest")
 
 # Stages reported to a ``progress`` callback, in order (the CLI's progress bar).
-STAGES = ("read", "segment", "clean", "dedup", "recall", "rank")
+STAGES = ("read", "segment", "clean", "dedup", "recall", "align", "rank")
 
 # Points of a run a ``checkpoint`` callback is called at, in order: the digest is built,
 # every temporary file is written, the store noted the outputs about to be renamed, the
@@ -123,7 +124,7 @@ def build(
         done("segment")
         kept, drops = remove_boilerplate(articles, sentences, config)
         done("clean")
-        analyser = Analyser(config.language, config.embedding)
+        analyser = Analyser.of(config)
         dedup = near_duplicates(kept, config, analyser=analyser)
         done("dedup")
         screening = screen(dedup.facts, history, config, analyser)
@@ -133,16 +134,22 @@ def build(
         done("recall")
         stories, muted = filter_stories(group_stories(articles, screening.facts, config, analyser=analyser), articles, filters)
         removed += muted
+        alignment = align_stories(stories, config, analyser)
+        stories = list(alignment.stories)
+        done("align")
         if removed:
             log.info("filters left out %s", ", ".join(f"{n} {kind}s" for kind, n in counts(removed).items() if n))
         # Only disagreements between statements still on offer are news; a change from what an
         # earlier digest published is an update, marked as such.
         on_offer = {m for fact in screening.facts for m in fact.members}
-        conflicts = tuple(c for c in dedup.conflicts if c.a in on_offer and c.b in on_offer)
+        found = {(c.a, c.b): c for c in (*dedup.conflicts, *alignment.conflicts) if c.a in on_offer and c.b in on_offer}
+        conflicts = tuple(sorted(found.values(), key=lambda c: (_where(c.a), _where(c.b))))
+        merges = tuple(sorted((*dedup.merges, *alignment.merges), key=lambda m: _where(m.dropped)))
+        updated = {f.sentence for f in screening.updates}
 
         def noted(items: Sequence[Item]) -> tuple[Item, ...]:
             """Items with their notes: updates of earlier news, outlets that disagree."""
-            return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
+            return surface_conflicts(tuple(_mark_update(item, updated) for item in items), conflicts, articles)
 
         # Workers forked while the process was small rank the stories too (see ``workers``).
         sections, decisions = lay_out(stories, articles, ranker, config, noted, map_ if config.jobs > 1 else None, analyser)
@@ -152,7 +159,7 @@ def build(
     stats = Stats(
         articles=len(articles),
         sentences=len(sentences),
-        duplicates_merged=len(dedup.merges),
+        duplicates_merged=len(merges),
         boilerplate_dropped=len(drops),
         skipped_files=len(ingested.skipped),
         conflicts=len(conflicts),
@@ -163,7 +170,7 @@ def build(
         sections=sections,
         articles=articles,
         stats=stats,
-        merges=dedup.merges,
+        merges=merges,
         drops=tuple(drops),
         conflicts=conflicts,
         stories=tuple(stories),
@@ -171,8 +178,13 @@ def build(
     return Result(digest=digest, decisions=decisions, recalls=screening.recalls, removed=tuple(removed))
 
 
-def _mark_update(item, updates):
-    if item.fact not in updates:
+def _where(s) -> tuple:
+    return (s.article, s.position, s.paragraph, s.text)
+
+
+def _mark_update(item, updated):
+    """The item marked as an update when its wording updates an earlier digest's fact."""
+    if item.fact.sentence not in updated:
         return item
     return dataclasses.replace(item, note="update" if not item.note else f"update; {item.note}")
 

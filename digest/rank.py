@@ -48,11 +48,13 @@ def surface_conflicts(
 ) -> tuple[Item, ...]:
     """Outlets that disagree are shown, not merged: one item notes "outlets differ: 16 vs 18".
 
-    When both sides of a conflict were chosen, the lower-scored one goes (the note
-    names the outlet that says otherwise, and cites its article in ``Item.noted``); its
-    sentence is never credited to the kept one.
+    A conflict concerns an item when one of its full sources' sentences is a side of it
+    (a partial source's sentence says only part of the item). When both sides were chosen,
+    the one fewer articles carry in full goes, on a tie the lower-scored (the note names the
+    outlet that says otherwise, and cites its article in ``Item.noted``); its sentence is
+    never credited to the kept one.
     """
-    index = {m: n for n, item in enumerate(chosen) for m in item.fact.members}
+    index = {m: n for n, item in enumerate(chosen) for m in item.fact.members if m.article in item.fact.sources}
     notes: dict[int, list[str]] = {}
     cited: dict[int, set[int]] = {}
     dropped: set[int] = set()
@@ -60,7 +62,7 @@ def surface_conflicts(
         ia, ib = index.get(c.a), index.get(c.b)
         if ia is None and ib is None or ia == ib:
             continue
-        keep_a = ib is None or (ia is not None and chosen[ia].score >= chosen[ib].score)
+        keep_a = ib is None or (ia is not None and _weight(chosen[ia]) >= _weight(chosen[ib]))
         kept, other = (ia, c.b) if keep_a else (ib, c.a)
         if ia is not None and ib is not None:
             dropped.add(ib if keep_a else ia)
@@ -78,6 +80,10 @@ def surface_conflicts(
             item = dataclasses.replace(item, note=note, noted=tuple(sorted(set(item.noted) | cited[n])))
         out.append(item)
     return tuple(out)
+
+
+def _weight(item: Item) -> tuple[int, float]:
+    return (len(item.fact.sources), item.score)
 
 
 class _SumyTokenizer:

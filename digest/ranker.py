@@ -50,6 +50,7 @@ class RankerSettings:
     content: float = 1.0
     coverage: float = 1.0  # weight of concept coverage; 0 leaves the signals alone to rank
     redundancy: float = 0.5  # TF-IDF cosine at or above which a fact repeats a chosen one
+    meaning_redundancy: float = 0.6  # sentence-vector cosine (digest.embed) at or above which it does
     copy_credit: float = 0.25  # what a verbatim copy of a wording adds to corroboration
     partial_credit: float = 0.5  # what an outlet saying only part of a fact adds to it
     damping: float = 0.85  # LexRank's random-jump damping
@@ -235,7 +236,7 @@ def _rank(
     analyser: Analyser | None = None, *, settings: RankerSettings,
 ) -> Ranking:
     """Score every fact, then fill the budget greedily (see the module docstring)."""
-    analyser = analyser or Analyser(config.language)
+    analyser = analyser or Analyser.of(config)
     if not facts:
         return Ranking(chosen=())
     # A canonical order makes every tie-break (argmax takes the first) independent of input order.
@@ -284,12 +285,22 @@ def _rank(
 
     chosen: list[int] = []
     chosen_gain: dict[int, float] = {}
+    # How close each fact comes to repeating a chosen one: its TF-IDF cosine over
+    # ``redundancy`` or its sentence-vector cosine over ``meaning_redundancy``, the larger.
+    vectors = analyser.vectors([f.text for f in facts]) if settings.meaning_redundancy < 1 else None
+    at = {f.sentence: i for i, f in enumerate(facts)}
+    linked: list[set[int]] = [set() for _ in facts]
+    for i, f in enumerate(facts):
+        for s in f.linked:
+            if s in at:
+                linked[i].add(at[s])
+                linked[at[s]].add(i)
     max_similarity = np.zeros(n)
     most_similar = np.full(n, -1)
     left = budget.words
     available = has_words.copy()
     while budget.sentences is None or len(chosen) < budget.sentences:
-        candidates = available & (lengths <= left) & (max_similarity < settings.redundancy)
+        candidates = available & (lengths <= left) & (max_similarity < 1.0)
         if not candidates.any():
             break
         scores = np.where(candidates, density(gain), -np.inf)
@@ -298,7 +309,11 @@ def _rank(
         chosen_gain[k] = float(scores[k])
         available[k] = False
         left -= int(lengths[k])
-        similarity = x @ x[k].T.toarray().ravel()
+        similarity = (x @ x[k].T.toarray().ravel()) / settings.redundancy
+        if vectors is not None:
+            similarity = np.maximum(similarity, (vectors @ vectors[k]) / settings.meaning_redundancy)
+        for j in linked[k]:  # it reports part of what was chosen, in other words
+            similarity[j] = max(similarity[j], 1.0)
         closer = similarity > max_similarity
         max_similarity = np.where(closer, similarity, max_similarity)
         most_similar = np.where(closer, len(chosen), most_similar)
@@ -322,8 +337,8 @@ def _rank(
     passed = [int(i) for i in np.lexsort((np.arange(n), -initial)) if int(i) not in chosen_gain and has_words[i]]
     sentences_full = budget.sentences is not None and len(chosen) >= budget.sentences
     for i in passed[: max(3 * len(chosen), 10)]:
-        if max_similarity[i] >= settings.redundancy:
-            reason = f"redundant with #{most_similar[i]} (cos {max_similarity[i]:.2f})"
+        if max_similarity[i] >= 1.0:
+            reason = f"redundant with #{most_similar[i]} ({max_similarity[i]:.2f} x the redundancy bound)"
         elif sentences_full:
             reason = "sentence budget full"
         else:  # the greedy loop only stops once nothing else fits

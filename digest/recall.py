@@ -60,7 +60,7 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config, analy
     if history is None or not history.published or not facts:
         return Screening(tuple(facts), frozenset(), ())
     scorer = make_scorer(config)
-    analyse = analyser or Analyser(config.language)
+    analyse = analyser or Analyser.of(config)
     old = history.published
     members = []  # (fact index, sentence), one per distinct wording of each fact
     for f, fact in enumerate(facts):

@@ -455,7 +455,7 @@ def central_sentence(
     short, the shortest whole sentence among them; None when there is none at all. A
     final full stop is dropped, as headlines have none; nothing else is cut.
     """
-    analyser = analyser or Analyser(config.language)
+    analyser = analyser or Analyser.of(config)
     share: Counter[str] = Counter()
     for i in ranked:
         share.update(set(terms(analyser, texts[i])))
@@ -519,7 +519,7 @@ def cluster_stories(
     if not articles:
         return []
     texts = article_texts(articles, facts)
-    analyser = analyser or Analyser(config.language)
+    analyser = analyser or Analyser.of(config)
     vectors = tfidf(articles, texts, analyser)
     clusters = cluster_articles(vectors, _timestamps(articles), threshold)
     story_of = np.empty(len(articles), dtype=np.int64)

@@ -38,7 +38,9 @@ NAMES = [s.name for s in STORIES]
 
 # What today's digest (before issue 13) gets wrong, story by story.
 FAILING_TODAY = {
-    "corvel-results": {"key_facts_once", "credits_every_outlet", "no_boilerplate", "no_redundant_items"},
+    # Two items credit two outlets in full: the third statement several outlets report is shown
+    # in the wording with the most detail, the others crediting it in part (issue 13).
+    "corvel-results": {"key_facts_once", "credits_every_outlet", "no_boilerplate", "no_redundant_items", "multi_outlet_items"},
     "face-database-ruling": {
         "key_facts_once", "credits_every_outlet", "no_boilerplate", "no_redundant_items", "multi_outlet_items",
     },

@@ -1,0 +1,339 @@
+"""Alignment: what different outlets of one story report in their own words, credited together.
+
+Dedup merges near copies and close paraphrases day-wide. Outlets that rewrite each other
+share few words ("More than 40 houses were destroyed" / "Officials say more than 40 homes
+were buried"), so within each story this stage links the facts that report the same
+statement by what pins a statement down:
+
+* a shared figure counting the same thing (the same value; units equal or alike), with
+  sentences alike in meaning (``Analyser.vectors``): a specific figure ("61,400
+  vehicles", "$2.38 billion") needs less likeness than a small one ("14 dead");
+* without a figure, a shared name or two shared content words and sentences very alike in
+  meaning.
+
+A linked fact whose every figure and name the other states too joins it (leader
+clustering, most informative first: each fact joins the best leader it is linked to
+directly, never through a chain) and is shown in the leader's wording, which says the
+most; a joined outlet whose wording states every number and name of it and is close in
+meaning (``FULL_COSINE``) is a full source, any other says part of it: a partial source,
+never credited with the rest. A
+linked fact with a detail of its own stays an item of its own, each crediting the other's
+outlets as partial sources. Facts whose figures disagree are never
+linked; they come back as conflicts, so the digest shows that outlets differ.
+
+Work per story: all pairs of its facts up to ``MAX_PAIRWISE`` facts, else each fact's
+``NEIGHBOURS`` closest in meaning; stories are a day's small parts, so the day costs
+linear time in its number of stories.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from .analysis import Analyser
+from .config import Config
+from .dedup import _rounds_to_any, carries
+from .models import Analysis, Conflict, Difference, Fact, Merge, Story
+
+__all__ = ["Alignment", "align_stories", "align_facts", "linked", "disagreements", "statement_figures", "PARAPHRASE", "PART"]
+
+PARAPHRASE = "paraphrase"  # says the whole statement in other words
+PART = "part of"  # says part of it (or it with details of its own)
+
+# Meaning (sentence-vector cosine) two facts need beside the figure they share: a specific
+# figure (three digits or more, a decimal, money) is rarely shared by chance within a story.
+SPECIFIC_FIGURE_COSINE = 0.2
+SMALL_FIGURE_COSINE = 0.3  # under 100; a figure under ten pins nothing down
+# Two facts whose figures disagree are one statement told differently from this much meaning.
+CONFLICT_COSINE = 0.5
+# Without a shared figure: a name or two content words in common, and this much meaning.
+MEANING_COSINE = 0.75
+# Units alike: two unit words at least this close in meaning ("homes" / "houses").
+UNIT_COSINE = 0.5
+# A linked outlet is a full source only when its wording, besides stating every number and
+# name of the shown one, is this close to it in meaning: sharing a figure is sharing a part.
+FULL_COSINE = 0.7
+# Stories with more facts than this compare each fact with its NEIGHBOURS closest only.
+MAX_PAIRWISE = 1500
+NEIGHBOURS = 30
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The stage's result: the stories with their facts linked, and why (for --explain)."""
+
+    stories: tuple[Story, ...]
+    merges: tuple[Merge, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+def align_stories(stories: Sequence[Story], config: Config, analyser: Analyser | None = None) -> Alignment:
+    """Each story's facts linked across its outlets (see the module docstring).
+
+    Args:
+        stories: the day's stories, their facts as dedup left them.
+        config: the run's configuration (its language and embedding).
+        analyser: the run's one text analysis (one is made if omitted).
+    """
+    analyser = analyser or Analyser.of(config)
+    out, merges, found = [], [], []
+    for story in stories:
+        facts, story_merges, story_conflicts = align_facts(story.facts, analyser)
+        out.append(replace(story, facts=facts) if story_merges else story)
+        merges.extend(story_merges)
+        found.extend(story_conflicts)
+    return Alignment(tuple(out), tuple(merges), tuple(found))
+
+
+def align_facts(
+    facts: Sequence[Fact], analyser: Analyser,
+) -> tuple[tuple[Fact, ...], list[Merge], list[Conflict]]:
+    """One story's facts with those reporting the same statement made one; the merges and conflicts."""
+    n = len(facts)
+    if n < 2:
+        return tuple(facts), [], []
+    vectors = analyser.vectors([f.text for f in facts])
+    if vectors is None:  # no embedder: nothing to tell meaning by
+        return tuple(facts), [], []
+    info = [analyser(f.text) for f in facts]
+    held = [frozenset((*f.sources, *f.partial)) for f in facts]
+    anchors = statement_figures(info, held)
+    links: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    found: list[Conflict] = []
+    for i, j in _candidates(vectors):
+        if held[i] & held[j]:
+            continue  # one article never says a thing twice as two outlets
+        c = float(vectors[i] @ vectors[j])
+        differences = disagreements(info[i], info[j], analyser)
+        if differences:
+            if c >= CONFLICT_COSINE:  # one statement, its figures told differently: shown as such
+                a, b = sorted((i, j), key=lambda k: _where(facts[k]))
+                d = differences if a == i else tuple(x.swapped() for x in differences)
+                found.append(Conflict(a=facts[a].sentence, b=facts[b].sentence, score=round(100 * c, 2), differences=d))
+            continue
+        if not linked(info[i], info[j], c, analyser, anchors):
+            continue
+        links[i].append((j, c))
+        links[j].append((i, c))
+    if not any(links):
+        return tuple(facts), [], found
+
+    # Leader clustering, most informative first (then the most outlets, then reading order).
+    order = sorted(range(n), key=lambda k: (-info[k].weight, -len(held[k]), _where(facts[k])))
+    rank = {k: r for r, k in enumerate(order)}
+    members: dict[int, list[tuple[int, float]]] = {}
+    holding: dict[int, set[int]] = {}
+    details: dict[int, list[int]] = {}
+    for i in order:
+        best = None
+        for j, c in links[i]:
+            # A fact joins only one that states all its figures and names: one with a detail
+            # of its own stays an item of its own, linked to the other as support.
+            if j not in members or held[i] & holding[j] or not carries(info[i], info[j]):
+                continue
+            if any(disagreements(info[i], info[k], analyser) for k in details[j]):
+                continue
+            key = (-c, rank[j])
+            if best is None or key < best[0]:
+                best = (key, j, c)
+        if best is None:
+            members[i], holding[i], details[i] = [], set(held[i]), [i]
+        else:
+            _, j, c = best
+            members[j].append((i, c))
+            holding[j] |= held[i]
+            if all((info[k].numbers, info[k].names) != (info[i].numbers, info[i].names) for k in details[j]):
+                details[j].append(i)
+
+    leader = {i: lead for lead, joined in members.items() for i, _ in joined} | {lead: lead for lead in members}
+    supported: dict[int, set[int]] = {}  # leader -> articles of linked facts kept apart
+    neighbours: dict[int, set[int]] = {}  # leader -> the leaders of those facts
+    for i in range(n):
+        for j, _ in links[i]:
+            if leader[i] != leader[j]:
+                supported.setdefault(leader[i], set()).update(facts[j].sources)
+                neighbours.setdefault(leader[i], set()).add(leader[j])
+    out: list[Fact] = []
+    merges: list[Merge] = []
+    linked_to = {lead: tuple(sorted((facts[k].sentence for k in neighbours.get(lead, ())), key=_place)) for lead in members}
+    for lead in sorted(members, key=lambda k: _where(facts[k])):
+        fact = facts[lead]
+        if not members[lead] and lead not in supported:
+            out.append(fact)
+            continue
+        if not members[lead]:  # kept apart, credited by its linked facts' outlets
+            out.append(replace(fact, partial=tuple(sorted((set(fact.partial) | supported[lead]) - set(fact.sources))),
+                               linked=linked_to[lead]))
+            continue
+        wordings = [lead, *(i for i, _ in members[lead])]
+        # The leader's wording is shown: every joined fact states only figures and names it
+        # states too, so it says the most. A joined wording that states all of it and is close
+        # in meaning credits its outlets in full; one joined by a shared figure only is a part.
+        shown = lead
+        close = {k for k in wordings if k == shown or float(vectors[k] @ vectors[shown]) >= FULL_COSINE}
+        full = set().union(*(facts[k].sources for k in close if carries(info[shown], info[k])))
+        every = set().union(*((*facts[k].sources, *facts[k].partial) for k in wordings)) | supported.get(lead, set())
+        group = [m for k in wordings for m in facts[k].members]
+        kept = facts[shown].sentence
+        closeness = dict(members[lead])
+        for k in wordings:
+            if k == shown:
+                continue
+            c = closeness.get(k, closeness.get(shown, 1.0))
+            rule = PARAPHRASE if k in close and carries(info[shown], info[k]) else PART
+            merges.append(Merge(dropped=facts[k].sentence, kept=kept, score=round(100 * c, 2), rule=rule))
+        out.append(Fact(
+            sentence=kept,
+            members=tuple(sorted(set(group), key=_place)),
+            sources=tuple(sorted(full)),
+            partial=tuple(sorted(every - full)),
+            linked=linked_to[lead],
+        ))
+    merges.sort(key=lambda m: _place(m.dropped))
+    return tuple(out), merges, found
+
+
+def statement_figures(info: Sequence[Analysis], held: Sequence[frozenset[int]]) -> frozenset[str]:
+    """The story's figures that pin a statement down: each article states it once at most.
+
+    A figure an article keeps coming back to is the story's own subject ("the 20-week ban",
+    "the 15-year-old"), said of many of its statements, so sharing it links none of them.
+    """
+    facts: dict[str, int] = {}
+    articles: dict[str, set[int]] = {}
+    for a, where in zip(info, held):
+        for value in a.numbers:
+            facts[value] = facts.get(value, 0) + 1
+            articles.setdefault(value, set()).update(where)
+    return frozenset(v for v, n in facts.items() if n <= len(articles[v]))
+
+
+def linked(
+    a: Analysis, b: Analysis, cosine: float, analyser: Analyser, anchors: frozenset[str] | None = None,
+) -> bool:
+    """Whether two sentences of one story report the same statement (see the module docstring).
+
+    ``anchors``: the story's ``statement_figures`` (by default every figure counts).
+    """
+    figures = [v for v in _shared_figures(a, b, analyser) if anchors is None or v in anchors]
+    if any(_specific(v) for v in figures):
+        return cosine >= SPECIFIC_FIGURE_COSINE
+    if any(not _tiny(v) for v in figures):
+        return cosine >= SMALL_FIGURE_COSINE
+    if cosine < MEANING_COSINE:
+        return False
+    return bool(a.names & b.names) or len(a.content & b.content) >= 2
+
+
+def disagreements(a: Analysis, b: Analysis, analyser: Analyser) -> tuple[Difference, ...]:
+    """Figures of the two that count the same thing (a word about them in common) with other
+    values, neither a rounding of the other: "14 people dead" / "nine people killed"."""
+    ca, cb = _counted(a), _counted(b)
+    out = []
+    for x in sorted(ca.keys() - cb.keys(), key=_numeric):
+        for y in sorted(cb.keys() - ca.keys(), key=_numeric):
+            if _year(x) or _year(y) or _rounds_to_any(x, frozenset((y,))) or not (ca[x] & cb[y]):
+                continue
+            out.append(Difference("number", (a.shown.get(x, x),), (b.shown.get(y, y),)))
+    return tuple(out)
+
+
+def _shared_figures(a: Analysis, b: Analysis, analyser: Analyser) -> list[str]:
+    """The values both sentences state counting things alike (a year alone is no figure)."""
+    ca, cb = _counted(a), _counted(b)
+    out = []
+    for value in ca.keys() & cb.keys():
+        if _year(value) and not (ca[value] and cb[value]):
+            continue
+        if _alike(ca[value], cb[value], analyser):
+            out.append(value)
+    return out
+
+
+def _counted(a: Analysis) -> dict[str, set[str]]:
+    """Each figure with the words about it: its unit and the next content words ("22 people were
+    still missing": people, missing), as written."""
+    out: dict[str, set[str]] = {q.value: ({q.unit} if not q.unit.isalpha() and q.unit else set()) for q in a.quantities}
+    for k, token in enumerate(a.tokens):
+        if token not in out:
+            continue
+        after = [t for t, stop in zip(a.tokens[k + 1:k + 6], a.stopped[k + 1:k + 6]) if not stop and not t[0].isdigit()]
+        out[token].update(after[:CONTEXT_WORDS])
+    return out
+
+
+CONTEXT_WORDS = 2  # content words after a figure that say what it counts
+
+
+def _alike(x: set[str], y: set[str], analyser: Analyser) -> bool:
+    """Whether two figures count the same kind of thing: words in common, or words alike in
+    meaning ("homes" / "houses"); a sign ("$", "%") agrees only with itself."""
+    if not x or not y or x & y:
+        return True
+    signs_x, signs_y = {w for w in x if not w.isalpha()}, {w for w in y if not w.isalpha()}
+    if signs_x and signs_y:
+        return bool(signs_x & signs_y)
+    words_x, words_y = sorted(x - signs_x), sorted(y - signs_y)
+    if not words_x or not words_y:
+        return True
+    vectors = analyser.vectors(words_x + words_y)
+    if vectors is None:
+        return False
+    return float((vectors[:len(words_x)] @ vectors[len(words_x):].T).max()) >= UNIT_COSINE
+
+
+def _specific(value: str) -> bool:
+    """A figure rarely shared by chance: three digits or more, or a decimal."""
+    try:
+        number = float(value)
+    except ValueError:  # a clock time
+        return True
+    return abs(number) >= 100 or number != int(number)
+
+
+def _tiny(value: str) -> bool:
+    """A figure under ten: "two people", "three weeks" are said of many things in one story."""
+    try:
+        return abs(float(value)) < 10
+    except ValueError:
+        return False
+
+
+def _numeric(value: str) -> tuple[float, str]:
+    try:
+        return (float(value), value)
+    except ValueError:
+        return (float("inf"), value)
+
+
+def _year(value: str) -> bool:
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return number == int(number) and 1900 <= number <= 2100
+
+
+def _candidates(vectors: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (i < j) to judge: all of them in a small story, else each fact's nearest in meaning."""
+    n = len(vectors)
+    if n <= MAX_PAIRWISE:
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, n, 512):  # in blocks: never an n x n matrix
+        block = vectors[start:start + 512] @ vectors.T
+        nearest = np.argpartition(-block, NEIGHBOURS, axis=1)[:, :NEIGHBOURS + 1]
+        for row, found in enumerate(nearest.tolist(), start):
+            pairs.update((min(row, j), max(row, j)) for j in found if j != row)
+    return sorted(pairs)
+
+
+def _place(s) -> tuple:
+    return (s.article, s.position, s.paragraph, s.text)
+
+
+def _where(fact: Fact) -> tuple:
+    return _place(fact.sentence)
+

@@ -160,9 +160,10 @@ def is_whole_sentence(text: str) -> bool:
     not with punctuation that continues something), ends with . ! or ? (not cut, not on a
     title such as "Sen." that needs a name after it), and its quotes and brackets are balanced."""
     text = text.strip()
-    if not _WHOLE_END.search(text) or _CUT_END.search(text) or _CONTINUATION.match(text):
+    tail = text[-24:]  # end-anchored patterns on the tail only: a search would try every position
+    if not _WHOLE_END.search(tail) or _CUT_END.search(tail) or _CONTINUATION.match(text):
         return False
-    last = _LAST_ABBREVIATION.search(text)
+    last = _LAST_ABBREVIATION.search(tail)
     if last and last.group(1).lower() in _TITLES:
         return False
     if text.count("“") != text.count("”") or text.count('"') % 2 or "``" in text or "''" in text:

@@ -32,7 +32,9 @@ from .segment import is_heading, paragraphs, split_sentences, word_count, words
 
 # Paragraphs at the top of a file that may hold its headline, and how far down (in lines) a copy counts.
 HEADER_LINES = 8
-REPEAT_LINES = 30
+REPEAT_LINES = 20
+TOP_CHARS = 4000
+LEAD_CHARS = 400
 TITLE_WORDS = (3, 20)
 # A short first line with no sentence ending is a headline in sentence case up to this long.
 PLAIN_TITLE_WORDS = 14
@@ -87,6 +89,12 @@ def _candidate(line: str) -> tuple[str, bool] | None:
     return text, title_case
 
 
+def _top(body: str) -> str:
+    """The top of a body, where a headline or a lead is: its first lines, up to a few thousand characters."""
+    head = body[:TOP_CHARS]
+    return "\n".join(head.splitlines()[:REPEAT_LINES]) if len(head) < len(body) or head.count("\n") > REPEAT_LINES else head
+
+
 def find_title(body: str) -> tuple[str | None, str]:
     """The headline line of a body without front matter, and the body without that line.
 
@@ -97,7 +105,7 @@ def find_title(body: str) -> tuple[str | None, str]:
     lines = body.splitlines()
     stripped = [line.strip() for line in lines]
     header: list[str] = []
-    for paragraph in paragraphs(body):
+    for paragraph in paragraphs(_top(body)):
         if _is_prose(paragraph) or len(header) >= HEADER_LINES:
             break
         header.append(paragraph)
@@ -138,8 +146,9 @@ def readable_name(path: str | Path) -> str | None:
 def lead_title(body: str, language: str = "english") -> str | None:
     """The body's first sentence as a title (wire dateline removed): whole when it has at most
     ``LEAD_TITLE_WORDS`` words, else its first words and an ellipsis; None for an empty body."""
-    for paragraph in paragraphs(body)[:5]:
-        for sentence in split_sentences(paragraph, language)[:1]:
+    for paragraph in paragraphs(_top(body))[:5]:
+        # The first sentence is in the paragraph's first characters (a longer one is cut anyway).
+        for sentence in split_sentences(paragraph[:LEAD_CHARS], language)[:1]:
             text = _TRAILING_DOTS.sub("", strip_dateline(sentence)) if sentence.endswith(("...", "…")) else strip_dateline(sentence)
             if len(words(text)) < 4 or not text[:1].isalnum() and text[:1] not in "\"“‘'" \
                     or "://" in text or detector().rule(text) is not None:

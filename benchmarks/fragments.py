@@ -206,7 +206,8 @@ def run_multinews(jsonl: Path) -> dict[str, dict]:
 
 def run_fixtures(root: Path) -> dict[str, dict]:
     days = sorted(p for p in root.iterdir() if p.is_dir())
-    return {f"fixtures ({root}, {len(days)} folders)": merge([measure(build_json(p), p.name) for p in days])}
+    shown = root.resolve().relative_to(Path.cwd()) if root.resolve().is_relative_to(Path.cwd()) else root
+    return {f"fixtures ({shown}, {len(days)} folders)": merge([measure(build_json(p), p.name) for p in days])}
 
 
 # --------------------------------------------------------------------------- report

@@ -50,6 +50,7 @@ _SLOGAN = re.compile(r"\s[/|]\s|^[/|](?![/|])|(?<![/|])[/|]$")
 _DECORATED = re.compile(r"^(//|==|\*\*|##|~~|--|__)(.+)\1$")
 _FILE_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}(?![a-z])")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ALNUM_START = re.compile(r"^[^\w\"“‘']+(?=[\w\"“‘'])")
 _HEXISH = re.compile(r"^(?=[0-9a-f]*\d)[0-9a-f]{6,}$", re.IGNORECASE)
 
 
@@ -166,8 +167,17 @@ def text_title(body: str, path: str | Path, language: str = "english") -> tuple[
     title, rest = find_title(body)
     if title:
         return title, rest, False
-    made = readable_name(path) or lead_title(body, language) or Path(path).stem
+    made = readable_name(path) or lead_title(body, language) or _first_words(body) or Path(path).stem
     return made, body, True
+
+
+def _first_words(body: str) -> str:
+    """The first words of the body's first paragraph that is no boilerplate (leading dots and
+    other punctuation off), when no sentence of it will do as a title."""
+    found = paragraphs(_top(body))
+    text = next((p for p in found if detector().title_rule(p) is None), found[0] if found else "")
+    tokens = _ALNUM_START.sub("", text, count=1).split()
+    return " ".join(tokens[:LEAD_TITLE_CUT]) + (" …" if len(tokens) > LEAD_TITLE_CUT else "")
 
 
 # --------------------------------------------------------------------------- outlets

@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
-from .clean import is_boilerplate, is_whole_sentence, strip_dateline
+from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
 from .models import Article, Fact, Story
 from .ranker import tfidf_rows
@@ -485,7 +485,8 @@ def central_sentence(
         for position, sentence in enumerate(texts[i][:HEADLINE_LEADS]):
             text = _SOURCE_TAG.sub("", strip_dateline(sentence)).strip()
             n = len(words(text))
-            if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config):
+            if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config) \
+                    or mentions_furniture(text):  # "... on the FDA's website at: http://..."
                 continue
             stems = set(terms(text))
             score = sum(share[t] for t in stems) / (len(ranked) * math.sqrt(n)) * (LEAD_WEIGHT if position == 0 else 1)

@@ -349,7 +349,9 @@ def cluster_articles(
     unit_of = _groups(n, a[copy], b[copy])
     units, unit_of = np.unique(unit_of, return_inverse=True)
     members = sparse.csr_matrix((np.ones(n), (unit_of, np.arange(n))), shape=(len(units), n))
-    summed = (members @ vectors).tocsr()
+    # A unit's sum keeps the terms its copies share: each copy's edited words would grow it
+    # with the number of copies and weigh almost nothing in any mean.
+    summed = _top_per_row((members @ vectors).tocsr(), 2 * STRONGEST_TERMS)
     unit_size = np.asarray(members.sum(axis=1)).ravel()
     unit_thin = thin[units]  # a thin article is a unit of its own (never a copy)
     unit_time = times[units]  # its first member's: copies are published close together

@@ -6,12 +6,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- dedup:start -->", "<!-- dedup:end -->"
-PARTS = ("msrp", "scale")
+PARTS = ("msrp", "scale", "embed", "pairs")
 HEADER = """## Deduplication
 
-Regenerate this section (both parts) from the project root with one command:
+Regenerate this section (its four parts) from the project root:
 
-    PYTHONPATH=. python benchmarks/dedup_msrp.py && PYTHONPATH=. python benchmarks/dedup_scale.py
+    PYTHONPATH=. python benchmarks/dedup_msrp.py --refit
+    PYTHONPATH=. python benchmarks/dedup_scale.py
+    PYTHONPATH=. python benchmarks/embed_speed.py
+    PYTHONPATH=. python benchmarks/embed_pairs.py
 
 Data paths default to ../shared/eval/ (see each script's --help). Every figure below is
 written by those scripts as measured; none is typed in by hand.

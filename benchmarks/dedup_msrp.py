@@ -13,9 +13,12 @@ Thresholds are chosen on train (best accuracy), figures are on test. Rows:
   conflicting numbers or names (which MSRP does not share: it labels "shot up 38 percent" /
   "shot up almost 33 percent" a paraphrase, so the veto costs accuracy here on purpose);
 * the same for the semantic scorer (the fuzzy features + all-MiniLM-L6-v2 cosine + length gap), and the
-  cosine alone, when the ``digest[semantic]`` extra is installed.
+  cosine alone, when the ``digest[semantic]`` extra is installed;
+* the cosine of the default embedder's vectors (``digest.embed``, wordllama) alone, and with
+  ``--refit`` the fuzzy features + that cosine (+ ``length_gap``) fit on train like the
+  others: how much the torch-free meaning signal adds to the default scorer.
 
-``--refit`` fits both logistic regressions on train with scikit-learn (``pip install
+``--refit`` fits the logistic regressions on train with scikit-learn (``pip install
 'digest[bench]'``; C chosen by 5-fold cross-validation on train) and prints the constants to
 paste into digest/dedup.py; the table then also shows the refit models, so the constants
 can be checked against a fresh fit. The semantic intercept is shifted so that its best
@@ -36,7 +39,10 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from digest.analysis import Analyser  # noqa: E402
 from digest.config import Config  # noqa: E402
+from digest.embed import get_embedder  # noqa: E402
+from digest.errors import ConfigError  # noqa: E402
 from digest import dedup  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,13 +81,21 @@ class Split:
         self.a = [r[1] for r in rows]
         self.b = [r[2] for r in rows]
         an = [(analyser(a), analyser(b)) for a, b in zip(self.a, self.b)]
-        self.x = np.array([dedup.features(x, y) for x, y in an])
-        self.gap = np.array([dedup.length_gap(x, y) for x, y in an])
+        both = dedup.pair_features([x for x, _ in an], [y for _, y in an], cosines=np.zeros(len(an)))
+        self.x = both[:, :len(dedup.FEATURES)]
+        self.gap = both[:, -1]
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
-        self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
+        self.gated = np.array([not dedup.comparable(x, y) or (
+            x.negated != y.negated and dedup._word_dice(x, y) >= dedup.NEGATION_DICE) for x, y in an])
         self.subsumed = np.array([dedup.subsumes(x, y) or dedup.subsumes(y, x) for x, y in an])
         self.cosine: np.ndarray | None = None
+
+    def cosines(self, embedder) -> np.ndarray:
+        """Each pair's cosine under a digest.embed embedder (rows are unit vectors)."""
+        vectors = embedder.encode(self.a + self.b)
+        n = len(self.a)
+        return np.einsum("ij,ij->i", vectors[:n], vectors[n:]).astype(np.float64)
 
     def plain(self, scorer) -> np.ndarray:
         """A rapidfuzz scorer on the lower-cased strings (as in ../shared/eval/README.md)."""
@@ -134,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.msrp or default_eval_path("msrp")
     started = time.perf_counter()
-    analyser = dedup.Analyser("english")
+    analyser = Analyser("english")
     train = Split(load(folder / "train.tsv"), analyser)
     test = Split(load(folder / "test.tsv"), analyser)
     grid100 = np.arange(1, 100, 1.0)
@@ -160,22 +174,44 @@ def main(argv: list[str] | None = None) -> int:
         fitted["FUZZY"] = (coef, intercept, c)
         add(f"fuzzy, refit now (C={c:g}): decision", logistic(train.x, coef, intercept), logistic(test.x, coef, intercept), decision=True)
 
+    # The default embedder, torch-free: its cosine alone, and as a feature beside the fuzzy ones.
+    wordllama = get_embedder("wordllama")
+    wl_train, wl_test = train.cosines(wordllama), test.cosines(wordllama)
+    # Test ROC AUC of each score (threshold-free: how well it orders pairs), shown with --refit.
+    aucs = {"fuzzy (default) score": s_test, "wordllama cosine": wl_test}
+    add("wordllama cosine alone", wl_train * 100, wl_test * 100)
+    if args.refit:
+        for label, key, extra_train, extra_test in (
+            ("fuzzy + length_gap (control: no cosine)", "GAP_ONLY", [train.gap], [test.gap]),
+            ("fuzzy + wordllama cosine", "WORDLLAMA_NO_GAP", [wl_train], [wl_test]),
+            ("fuzzy + wordllama cosine + length_gap", "WORDLLAMA", [wl_train, train.gap], [wl_test, test.gap]),
+        ):
+            xw_train, xw_test = np.column_stack([train.x, *extra_train]), np.column_stack([test.x, *extra_test])
+            coef, intercept, c = refit(xw_train, train.gold)
+            chosen = best_threshold(lambda t: train.decision(logistic(xw_train, coef, intercept), t), train.gold, grid100)
+            intercept = aligned_intercept(intercept, chosen, t_fuzzy)  # one threshold for every mode, as below
+            fitted[key] = (coef, intercept, c)
+            aucs[label] = logistic(xw_test, coef, intercept)
+            add(f"{label}, refit (C={c:g}): score", logistic(xw_train, coef, intercept), logistic(xw_test, coef, intercept))
+            add(f"{label}, refit (C={c:g}): decision", logistic(xw_train, coef, intercept), logistic(xw_test, coef, intercept), decision=True)
+
     semantic_note = ""
     if not args.no_semantic:
         try:
-            scorer = dedup.SemanticScorer(Config())
-        except dedup.ConfigError as exc:
-            semantic_note = f"semantic mode not measured: {exc}"
+            minilm = get_embedder("minilm")
+        except ConfigError as exc:
+            semantic_note = f"semantic mode (minilm) not measured: {exc}"
         else:
             for split in (train, test):
-                scorer.prepare(split.a + split.b)
-                split.cosine = np.array([scorer.cosine(a, b) for a, b in zip(split.a, split.b)])
+                split.cosine = split.cosines(minilm)
             add("all-MiniLM-L6-v2 cosine alone", train.cosine * 100, test.cosine * 100)
+            aucs["all-MiniLM-L6-v2 cosine"] = test.cosine
             xs_train = np.column_stack([train.x, train.cosine, train.gap])  # dedup.semantic_features
             xs_test = np.column_stack([test.x, test.cosine, test.gap])
-            ss_train = logistic(xs_train, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
-            ss_test = logistic(xs_test, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
+            ss_train = logistic(xs_train, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
+            ss_test = logistic(xs_test, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
             add("**semantic score**", ss_train, ss_test)
+            aucs["semantic score"] = ss_test
             t_sem = add("**semantic decision**", ss_train, ss_test, decision=True)
             printed.append(f"semantic decision threshold chosen on train: {t_sem:g}")
             if args.refit:
@@ -191,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, (coef, intercept, c) in fitted.items():
         print(f"# C={c:g}\n{name}_COEF = {coef}\n{name}_INTERCEPT = {intercept}")
+        if name in ("GAP_ONLY", "WORDLLAMA_NO_GAP", "WORDLLAMA"):
+            inputs = ", ".join(dedup.FEATURES) + {"GAP_ONLY": ", length_gap", "WORDLLAMA_NO_GAP": ", cosine"}.get(name, ", cosine, length_gap")
+            printed.append(f"refit on train, {name}_COEF over ({inputs}) = {coef}, intercept {intercept} (C={c:g})")
     lines = [
         "### Dedup: Microsoft Research Paraphrase Corpus",
         "",
@@ -208,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {threshold} | {m['accuracy']:.3f} | {m['f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} |")
     lines.append("")
     lines.extend(f"- {p}" for p in printed)
+    if args.refit:
+        from sklearn.metrics import roc_auc_score
+
+        shown = "; ".join(f"{name} {roc_auc_score(test.gold, score):.3f}" for name, score in aucs.items())
+        lines.append(f"- test ROC AUC of the scores (no threshold): {shown}")
     vetoed = test.conflict & (test.gold == 1)
     lines.append(f"- test pairs labelled paraphrase but vetoed for conflicting numbers/names: {int(vetoed.sum())} of {int(test.gold.sum())}")
     if semantic_note:

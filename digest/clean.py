@@ -1,20 +1,28 @@
-"""Clean: drop the lines that are not news before anything is ranked.
+"""Clean: drop the sentences that are not news before anything is ranked.
 
-Two signals: patterns (the built-in table plus the user's ``boilerplate_patterns``)
-matched against each line, and the corpus: a line repeated verbatim across
-several articles of one outlet is that outlet's furniture, not its news.
+This module is the one boilerplate detector of the project (``Boilerplate``): the stories
+stage asks it whether a title or sentence can be a headline, the ranker whether a
+sentence mentions page furniture. Three signals, each applied to every sentence (a
+heading or editors' note is a sentence of its own):
+
+* patterns: the built-in table plus the user's ``boilerplate_patterns``, matched against
+  the whole sentence, and a short question that leads into one ("Have a tip? Email ...");
+* shape: a separator, heading, fragment, editors' note, a copy of a headline of the day;
+* the corpus: a sentence repeated across several articles of one outlet is that outlet's
+  furniture (slogans, tip lines, footers), not its news.
 """
 from __future__ import annotations
 
 import dataclasses
 import re
 from collections import defaultdict
-from typing import Sequence
+from functools import lru_cache
+from typing import Iterable, Sequence
 
 from .config import Config
 from .errors import ConfigError
-from .models import Article, Drop, Sentence
-from .segment import is_heading, word_count, words
+from .models import Article, Drop, Fact, Sentence
+from .segment import is_editors_note, is_heading, word_count, words
 
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
@@ -31,26 +39,51 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
     ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}", ()),
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
+    ("dateline", r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\W{0,3}(?:\d{1,2}:\d{2}.{0,12})?", ()),
     ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
-    ("byline", r"(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
+    ("byline", r".{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
     ("related", r"(?:related|read more|read also|also read|see also|more|watch|listen|recommended|trending|most read)\s*[:|>»-].{0,200}", ()),
     ("caption", r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}", ()),
     ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
     ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?", ()),
     ("furniture", r"advertisement|sponsored(?: content)?|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?", ()),
+    ("caption", r"file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
+    ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
+    ("tip line", r"(?:please\s+)?(?:send|submit|email|e-mail)\s+(?:us\s+)?(?:it|them|your\s+\w+|news|tips?|a tip|a story|stories|photos?|videos?)\b.{0,40}\b(?:to|at|via)\b.{0,80}", ()),
+    ("contact", r".{0,120}\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b.{0,60}", ("@",)),
 )
 
 
-# "AVALEN (Northern Wire) - ", "LONDON, Nov. 20 (Reuters) — ", "PARIS — ": a wire dateline
-# opening a lead sentence. It is removed so the same wire sentence matches across outlets.
+# "AVALEN (Northern Wire) - ", "LONDON, Nov. 20 (Reuters) — ", "BRUSSELS, Belgium (AP) - ",
+# "SPOKANE, Wash. - ", "GAZA/JERUSALEM (Reuters) - ", "WASHINGTON (AP) _ ", "(CNN) — ": a wire
+# dateline or source tag opening a lead sentence. It is removed so the same wire sentence
+# matches across outlets and no headline or item starts with it.
 _WIRE_DATELINE = re.compile(
-    r"^[A-Z]{2}[A-Z .,'’-]{0,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([^()]{1,40}\)\s*)?[-–—]+\s+(?=[A-Z\"“‘'])"
+    r"^(?:(?P<city>[A-Z][A-Z.'’]+(?:[ /-][A-Z][A-Z.'’]+){0,3})"  # AVALEN, NEW YORK, ST. PAUL
+    r"(?P<place>,\s*[A-Z][A-Za-z.'’]+(?:\s[A-Z][A-Za-z.'’]+){0,2})?"  # , Belgium / , New Zealand / , Wash.
+    r"(?P<day>,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?\s*)?"  # , Nov. 20 / , Jan. 25, 2016
+    r"(?P<tag>\([^()]{1,40}\)\s*)?"  # (AP), (Northern Wire)
+    r"(?:(?:[-–—]{1,2}|_)\s+|[–—]\s*)(?=[A-Z0-9\"“‘'])"
+    r"|^\((?:AP|Reuters|AFP|CNN|UPI|dpa|Bloomberg|[A-Z][A-Za-z]{1,15}(?: [A-Z][A-Za-z]{1,15})?)\)\s+(?=[A-Z\"“])"
+    r"|^[A-Z][a-z]+(?:[ ,]+[A-Z][A-Za-z.]+){0,3}\s+\((?:AP|Reuters|AFP|CNN|UPI|dpa|Bloomberg)\)\s*(?:[-–—]+\s*)?(?=[A-Z\"“])"
 )
+
+
+def is_dateline(line: str) -> bool:
+    """A line that is nothing but a wire dateline ("NORTHMERE (Valley Wire) -", "KELSA, Kelsa Islands (AP)")."""
+    line = line.strip().rstrip("-–—_ ")
+    return bool(line) and strip_dateline(f"{line} - A") == "A"
 
 
 def strip_dateline(text: str) -> str:
-    """The sentence without a leading wire dateline."""
-    return _WIRE_DATELINE.sub("", text, count=1)
+    """The sentence without a leading wire dateline or source tag."""
+    found = _WIRE_DATELINE.match(text)
+    if not found:
+        return text
+    # A bare word of two capitals and a dash ("US - China talks") is no dateline.
+    if found.group("city") and len(found.group("city")) < 3 and not (found.group("tag") or found.group("place")):
+        return text
+    return text[found.end():]
 
 
 # The built-in patterns without needles as one alternation, and those with needles each
@@ -68,7 +101,11 @@ def _any_builtin(text: str) -> bool:
 
 
 def compile_patterns(extra: Sequence[str] = ()) -> list[tuple[str, re.Pattern[str]]]:
-    """The built-in patterns and the user's, compiled to match whole lines."""
+    """The built-in patterns and the user's, compiled to match whole sentences.
+
+    Raises:
+        ConfigError: a user pattern is not a regular expression.
+    """
     compiled = [(rule, re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)) for rule, p, _ in PATTERNS]
     for p in extra:
         try:
@@ -78,68 +115,173 @@ def compile_patterns(extra: Sequence[str] = ()) -> list[tuple[str, re.Pattern[st
     return compiled
 
 
-def _normal(text: str) -> str:
+def normal(text: str) -> str:
+    """A sentence or title as compared for copies: its words, lower-cased, one space apart."""
     return " ".join(w.lower() for w in words(text))
 
 
 _ALNUM = re.compile(r"[^\W_]")  # one character for which str.isalnum() holds
+# A sentence ends with . ! or ? (closing quotes and brackets after); "…" or "..." is a cut.
+_WHOLE_END = re.compile(r"[.!?][\"'”’»)\]]*$")
+_CUT_END = re.compile(r"(?:…|\.\.\.)[\"'”’»)\]]*$")
+# A sentence that starts mid-sentence: punctuation that continues something.
+_CONTINUATION = re.compile(r"^(?:[,;:)\]…]|\.\.\.|[-–—]+\s)")
+# Titles that stand before a name: a sentence never ends on one ("... said Sen.").
+_TITLES = frozenset("mr mrs ms dr sen rep gov lt gen sgt capt cmdr adm maj cpl pvt prof supt insp det atty rev fr".split())
+_LAST_ABBREVIATION = re.compile(r"(\w+)\.[\"'”’)\]]*$")
+# A short question that leads into a call to action ("Have a tip?" + "Email us at ...").
+_LEAD_IN_WORDS = 12
+# Page furniture mentioned anywhere in a sentence: the ranker's softer signal (a sentence
+# that survived the patterns but talks about subscribing, cookies or the website).
+_FURNITURE_WORDS = re.compile(
+    r"\b(click|subscribe|sign up|newsletter|cookies?|copyright|all rights reserved|follow us|"
+    r"read more|advertisement|javascript|your browser|this video|this tweet|website)\b|©|https?://|www\.",
+    re.IGNORECASE,
+)
 
 
-def _rule_for(sentence: Sentence, title: str, patterns, title_normal: str | None = None) -> str | None:
-    """The rule that makes this line boilerplate, or None when it is news.
+def mentions_furniture(text: str) -> bool:
+    """Whether a sentence mentions page furniture (subscribing, cookies, a web address) anywhere."""
+    return bool(_FURNITURE_WORDS.search(text))
 
-    ``patterns`` is what ``compile_patterns`` returns (the built-in ones first);
-    ``title_normal`` is ``_normal(title)`` when the caller has it already.
+
+def quotable(facts: Sequence[Fact]) -> list[Fact]:
+    """The facts a digest may print: those whose wording is a whole sentence.
+
+    A line without a sentence ending (a sentence-case headline, a teaser, a list item) or one
+    that starts mid-sentence is kept as news text, for the stories and dedup stages to read,
+    but never printed as an item: the digest shows whole sentences only.
     """
-    text = sentence.text.strip()
-    if not _ALNUM.search(text):
-        return "separator"
-    first = 0 if _any_builtin(text) else len(PATTERNS)
-    for rule, pattern in patterns[first:]:
-        if pattern.fullmatch(text):
+    return [f for f in facts if is_whole_sentence(f.text)]
+
+
+def is_whole_sentence(text: str) -> bool:
+    """A sentence as a reader expects one: it starts as a sentence starts (not in lower case,
+    not with punctuation that continues something), ends with . ! or ? (not cut, not on a
+    title such as "Sen." that needs a name after it), and its quotes and brackets are balanced."""
+    text = text.strip()
+    if not _WHOLE_END.search(text) or _CUT_END.search(text) or _CONTINUATION.match(text):
+        return False
+    last = _LAST_ABBREVIATION.search(text)
+    if last and last.group(1).lower() in _TITLES:
+        return False
+    if text.count("“") != text.count("”") or text.count('"') % 2 or "``" in text or "''" in text:
+        return False
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
+        return False
+    first = text.lstrip("\"'“‘«([")[:2]
+    return not (first[:1].islower() and not (len(first) > 1 and first[1].isupper()))  # eBay, iPhone
+
+
+class Boilerplate:
+    """The one boilerplate detector: patterns, shape rules and headline copies.
+
+    Args:
+        extra: the user's ``boilerplate_patterns``.
+        headlines: normalised titles of the day's articles (``normal``): a sentence that is
+            one of them is a headline copy (a teaser of another story, or a repeated title).
+    """
+
+    def __init__(self, extra: Sequence[str] = (), headlines: Iterable[str] = ()) -> None:
+        self.patterns = compile_patterns(extra)
+        self.headlines = frozenset(h for h in headlines if h)
+
+    def pattern_rule(self, text: str) -> str | None:
+        """The rule of the first pattern matching the whole of ``text``, or None."""
+        first = 0 if _any_builtin(text) else len(PATTERNS)
+        for rule, pattern in self.patterns[first:]:
+            if pattern.fullmatch(text):
+                return rule
+        return None
+
+    def title_rule(self, text: str) -> str | None:
+        """Why ``text`` cannot be a title (a separator, boilerplate pattern or editors' note), or None."""
+        text = text.strip()
+        if not _ALNUM.search(text):
+            return "separator"
+        return self.pattern_rule(text) or ("editors' note" if is_editors_note(text) else None)
+
+    def rule(self, text: str, title_normal: str = "") -> str | None:
+        """Why ``text`` is not news (the rule's name), or None when it is.
+
+        ``title_normal`` is the ``normal`` form of the title of the sentence's own article.
+        """
+        text = text.strip()
+        if not _ALNUM.search(text):
+            return "separator"
+        rule = self.pattern_rule(text)
+        if rule:
             return rule
-    title_words = 0
-    if title:
-        if title_normal is None:
-            title_normal = _normal(title)
-        title_words = title_normal.count(" ") + 1  # words hold no spaces
-    # Enough to tell a fragment (under 4 words) and a line of the title's length apart.
-    n = word_count(text, limit=max(4, title_words + 1))
-    if title_words and n == title_words and _normal(text) == title_normal:
-        return "headline copy"
-    if is_heading(text):
-        return "heading"
-    if n < 4:
-        return "fragment"
-    return None
+        if is_editors_note(text):
+            return "editors' note"
+        title_words = title_normal.count(" ") + 1 if title_normal else 0  # words hold no spaces
+        # Enough to tell a fragment (under 4 words) and a line of a title's length apart.
+        n = word_count(text, limit=max(4, title_words + 1, 40))
+        if (title_words and n == title_words and normal(text) == title_normal) or (
+            self.headlines and n < 40 and normal(text) in self.headlines
+        ):
+            return "headline copy"
+        if is_heading(text):
+            return "heading"
+        if n < 4:
+            return "fragment"
+        return None
+
+    def lead_in(self, question: str, following: str) -> str | None:
+        """The rule that drops a short question leading into the sentence after it
+        ("Have a report or article?" + "Send it to ..."), or None."""
+        if not question.rstrip(" \"'”’)").endswith("?") or word_count(question, _LEAD_IN_WORDS + 1) > _LEAD_IN_WORDS:
+            return None
+        return self.pattern_rule(f"{question.strip()} {following.strip()}")
+
+
+@lru_cache(maxsize=8)
+def detector(extra: tuple[str, ...] = ()) -> Boilerplate:
+    """The detector for these user patterns (no headline copies), compiled once."""
+    return Boilerplate(extra)
+
+
+def is_boilerplate(text: str, config: Config, title: bool = False) -> bool:
+    """Whether a sentence is boilerplate by the clean stage's rules (headline copies aside);
+    with ``title``, whether a title is (its patterns only: a title is no sentence)."""
+    found = detector(tuple(config.boilerplate_patterns))
+    return (found.title_rule(text) if title else found.rule(text)) is not None
 
 
 def remove_boilerplate(
     articles: Sequence[Article], sentences: Sequence[Sentence], config: Config
 ) -> tuple[list[Sentence], list[Drop]]:
-    """Split sentences into news and boilerplate drops (each with the rule that dropped it)."""
-    patterns = compile_patterns(config.boilerplate_patterns)
-    by_id = {a.id: a for a in articles}
-    title_normals = {a.id: _normal(a.title) for a in articles}
+    """Split sentences into news and boilerplate drops (each with the rule that dropped it).
 
-    # Corpus signal: the same line in several articles of one outlet.
+    Wire datelines are stripped from what is kept ("PARIS (AP) — " opening a lead).
+    """
+    by_id = {a.id: a for a in articles}
+    title_normals = {a.id: normal(a.title) for a in articles if not a.generated_title}
+    boilerplate = Boilerplate(config.boilerplate_patterns, title_normals.values())
+
+    # Corpus signal: the same sentence (dateline aside) in several articles of one outlet.
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for s in sentences:
+    keys = [normal(strip_dateline(s.text)) for s in sentences]
+    for s, key in zip(sentences, keys):
         outlet = by_id[s.article].outlet
         if outlet:
-            seen[(outlet, _normal(s.text))].add(s.article)
+            seen[(outlet, key)].add(s.article)
     repeated = {key for key, ids in seen.items() if len(ids) >= config.boilerplate_min_repeats}
 
     kept: list[Sentence] = []
     drops: list[Drop] = []
-    for s in sentences:
+    for k, (s, key) in enumerate(zip(sentences, keys)):
         article = by_id[s.article]
+        own = title_normals.get(article.id, "")
+        rule = boilerplate.rule(s.text, own)  # before the dateline goes: "FILE - In this photo ..."
         text = strip_dateline(s.text)
         if text != s.text:
             s = dataclasses.replace(s, text=text)
-        rule = _rule_for(s, article.title, patterns, title_normals[article.id])
-        if rule is None and article.outlet and (article.outlet, _normal(s.text)) in repeated:
+            rule = rule or boilerplate.rule(s.text, own)
+        if rule is None and article.outlet and (article.outlet, key) in repeated:
             rule = f"repeated in {config.boilerplate_min_repeats}+ articles of {article.outlet}"
+        if rule is None and k + 1 < len(sentences) and sentences[k + 1].article == s.article:
+            rule = boilerplate.lead_in(s.text, sentences[k + 1].text)
         if rule is None:
             kept.append(s)
         else:

@@ -53,11 +53,12 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
 
 
 def _unit_rows(vectors: "np.ndarray") -> "np.ndarray":
-    """Rows scaled to length 1; an all-zero row (a text without tokens) stays zero."""
+    """Rows scaled to length 1, in place; an all-zero row (a text without tokens) stays zero."""
     import numpy as np
 
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None]  # no squared copy of the matrix
+    np.divide(vectors, norms, out=vectors, where=norms > 0)
+    return vectors
 
 
 # --------------------------------------------------------------------------- wordllama
@@ -71,6 +72,7 @@ WORDLLAMA_WEIGHTS = ("weights", "l2_supercat_256.safetensors")
 WORDLLAMA_TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
 WORDLLAMA_TENSOR = "embedding.weight"
 SPACE_MARK = "\u2581"  # what the Llama tokenizer's normaliser puts for each space
+WORDS_PER_CALL = 4096
 
 
 class WordLlamaEmbedder:
@@ -125,13 +127,18 @@ class WordLlamaEmbedder:
         # The tokenizer's mark for a space is one in a text too, as for WordLlama's normaliser.
         vocab: dict[str, int] = {}
         words = [[vocab.setdefault(w, len(vocab)) for w in text.replace(SPACE_MARK, " ").split()] for text in texts]
-        if vocab:
-            # One call for all the distinct words, each its own pre-token: word_ids says whose token is whose.
-            tokens = self._tokenizer.encode(" ".join(vocab), add_special_tokens=False)
-            data = np.ones(len(tokens.ids), dtype=np.float32)
-            word_tokens = sparse.csr_matrix((data, (tokens.word_ids, tokens.ids)), shape=(len(vocab), len(self._table)))
-        else:
-            word_tokens = sparse.csr_matrix((0, len(self._table)), dtype=np.float32)
+        # Thousands of distinct words a call, each its own pre-token (word_ids says whose token is
+        # whose): few calls, and each call's Encoding (~300 bytes a token) stays small.
+        distinct, word_of, token = list(vocab), [], []
+        for start in range(0, len(distinct), WORDS_PER_CALL):
+            tokens = self._tokenizer.encode(" ".join(distinct[start:start + WORDS_PER_CALL]), add_special_tokens=False)
+            word_of.append(np.asarray(tokens.word_ids, dtype=np.int64) + start)
+            token.append(np.asarray(tokens.ids, dtype=np.int64))
+        word_of_all = np.concatenate(word_of) if word_of else np.empty(0, dtype=np.int64)
+        token_all = np.concatenate(token) if token else np.empty(0, dtype=np.int64)
+        word_tokens = sparse.csr_matrix(
+            (np.ones(len(token_all), dtype=np.float32), (word_of_all, token_all)), shape=(len(vocab), len(self._table))
+        )
         text_tokens = _counts(words, len(vocab)) @ word_tokens
         text_tokens.sum_duplicates()  # sorted token ids: each row summed in an order of its own
         # The mean's division by the token count is left out: normalising removes it.

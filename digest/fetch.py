@@ -10,6 +10,8 @@ cron job's lock:
   fails, and one not started is not started;
 - a size cap (``max_file_bytes``) on the body, compressed or not;
 - at most ``fetch_per_host`` requests at a time to one host, ``MAX_CONNECTIONS`` in all;
+  a host that let ``HOST_STRIKES`` requests in a row time out is asked nothing more in the
+  run (ten entry pages on a silent host cost one timeout, not ten);
 - redirects followed to http(s) only, at most ``MAX_REDIRECTS``;
 - a User-Agent naming the tool, gzip and deflate accepted;
 - conditional GET: ``If-None-Match`` / ``If-Modified-Since`` from the validators a
@@ -46,6 +48,7 @@ ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+
           "application/xml;q=0.9,*/*;q=0.5")
 MAX_REDIRECTS = 5
 MAX_CONNECTIONS = 8  # requests in flight at once, across hosts
+HOST_STRIKES = 2  # a host that let this many requests in a row time out is asked nothing more this run
 _CHUNK = 64 * 1024
 _GRACE = 1.0  # seconds past a request's deadline before its thread is given up on (a hung name lookup)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -99,8 +102,9 @@ class FetchError(InputDataError):
     """
 
     def __init__(self, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None,
-                 temporary: bool = True, budget: bool = False):
+                 temporary: bool = True, budget: bool = False, timed_out: bool = False):
         super().__init__(f"{url}: {reason}")
+        self.timed_out = timed_out
         self.url = url
         self.reason = reason
         self.status = status
@@ -326,6 +330,7 @@ class Fetcher:
         self.user_agent = user_agent
         self.proxies = proxies or Proxies()
         self._budget_end: float | None = None
+        self._strikes: dict[str, int] = {}  # host -> requests in a row that timed out
         self.requests = 0  # made so far (for -v)
 
     @classmethod
@@ -404,8 +409,13 @@ class Fetcher:
                     if len(running) >= self.connections:
                         break
                     host = hosts[i]
-                    if busy.get(host, 0) >= self.per_host:
+                    if self._strikes.get(host, 0) >= HOST_STRIKES:
+                        waiting.remove(i)
+                        results[i] = FetchError(requests[i].url, f"not fetched: {host} let the last "
+                                                f"{self._strikes[host]} requests time out")
                         continue
+                    if busy.get(host, 0) >= self.per_host or (self._strikes.get(host) and busy.get(host)):
+                        continue  # after a timeout, one at a time until the host answers again
                     waiting.remove(i)
                     deadline = self._deadline(now)
                     running[i] = deadline.at
@@ -421,6 +431,11 @@ class Fetcher:
                     results[i] = finished[i] if i in finished else self._overdue(requests[i].url, running[i])
                     del running[i]
                     busy[hosts[i]] -= 1
+                    outcome = results[i]
+                    if isinstance(outcome, Response):
+                        self._strikes[hosts[i]] = 0
+                    elif outcome.timed_out:
+                        self._strikes[hosts[i]] = self._strikes.get(hosts[i], 0) + 1
         return [r for r in results if r is not None]
 
     def _deadline(self, now: float) -> _Deadline:
@@ -438,7 +453,7 @@ class Fetcher:
     def _timed_out(url: str, deadline: _Deadline) -> FetchError:
         if deadline.budget:
             return FetchError(url, f"stopped: the run's fetch budget of {deadline.seconds:g} s ran out", budget=True)
-        return FetchError(url, f"timed out after {deadline.seconds:g} s")
+        return FetchError(url, f"timed out after {deadline.seconds:g} s", timed_out=True)
 
     def _get(self, request: Request, deadline: _Deadline) -> Response:
         """One GET under ``deadline``, following redirects; raises FetchError."""

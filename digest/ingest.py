@@ -33,6 +33,7 @@ from .config import Config
 from .errors import InputDataError, NoInputError, UsageError
 from .files import kind, read_bounded
 from .markdown import markdown_to_text
+from .metadata import text_title, with_outlet
 from .models import Article
 from .readers import (
     UrlList,
@@ -45,7 +46,6 @@ from .readers import (
     read_url_list,
 )
 from .sanitise import CONTROL, clean_article, printable
-from .segment import is_heading
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -167,24 +167,17 @@ def _bounded_yaml(raw: str, path: Path) -> Any:
     return yaml.load(raw, Loader=_YAML_LOADER)
 
 
-def split_headline(body: str) -> tuple[str | None, str]:
-    """A leading headline line (short, no sentence ending) and the body without it."""
-    lines = body.strip("\n").splitlines()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if len(lines) >= 2 and is_heading(lines[0]) and len(lines[0].split()) >= 2:
-        return lines[0].strip(), "\n".join(lines[1:])
-    return None, "\n".join(lines)
-
-
 def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .txt or .md article with optional YAML front matter."""
     text = CONTROL.sub(" ", decode(data, path))  # terminal escapes, NULs: never into a digest
     meta, body = front_matter(text, path)
     if path.suffix.lower() in (".md", ".markdown"):
         body = markdown_to_text(body)
-    headline, body = split_headline(body)
-    title = str(meta.get("title") or headline or path.stem.replace("-", " ").replace("_", " "))
+    title, generated = meta.get("title"), False
+    if title:
+        title = str(title)
+    else:
+        title, body, generated = text_title(body, path, config.language)
     outlet = meta.get("outlet") or meta.get("source")
     if not body.strip():
         raise InputDataError(f"{path}: empty article")
@@ -197,6 +190,7 @@ def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
             published=parse_published(meta.get("published") or meta.get("date"), path),
             body=body,
             path=str(path),
+            generated_title=generated,
         )
     ]
 
@@ -469,6 +463,7 @@ def collect(
             articles.extend(got)
     articles.extend(more)
     articles = [clean_article(a) for a in articles]  # whatever a reader or a fetch let through
+    articles = [with_outlet(a, config) for a in articles]
     if not articles:
         where = ", ".join(printable(p) for p in paths) or "feeds"
         why = "no article files" if not files and not urls and not more else "no readable article"

@@ -35,15 +35,25 @@ def _parser() -> MarkdownIt:
 
 
 def _inline_text(children: Sequence[Token]) -> str:
-    """An inline token's words: text and code spans, line breaks as newlines, markup dropped."""
+    """An inline token's words: text and code spans, line breaks as newlines, markup dropped
+    (and what a ``<script>`` or ``<style>`` holds, which no browser shows)."""
     out: list[str] = []
+    hidden = ""  # the closing tag that ends a script or style
     for token in children:  # an image is one token: its alt text is its children, never read
-        if token.type in ("softbreak", "hardbreak"):
+        if token.type == "html_inline":
+            tag = token.content.lower()
+            if hidden:
+                hidden = "" if tag.startswith(hidden) else hidden
+            elif tag.startswith(("<script", "<style")) and not tag.endswith("/>"):
+                hidden = "</" + tag[1:].split(None, 1)[0].rstrip(">")
+            elif tag.startswith(("<br", "<p", "</p")):
+                out.append("\n")
+        elif hidden:
+            continue
+        elif token.type in ("softbreak", "hardbreak"):
             out.append("\n")
         elif token.type in ("text", "code_inline"):
             out.append(token.content)
-        elif token.type == "html_inline" and token.content.lower().startswith(("<br", "<p", "</p")):
-            out.append("\n")
     return "".join(out)
 
 

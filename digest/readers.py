@@ -340,6 +340,7 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
     if title and rest and first.casefold() == title.casefold():  # the page's <h1>, already the title
         body = rest
     published = _published_from_meta(html) or parse_moment(document.date)
+    generated = not title
     title = title or _first_words(body)
     return Article(
         id=-1,
@@ -349,6 +350,7 @@ def extract_page(html: str, url: str | None, where: str) -> Article:
         published=published,
         body=body,
         path=where,
+        generated_title=generated,
     )
 
 
@@ -561,20 +563,20 @@ def _entry_article(
     published = struct_time_to_utc(dict.get(entry, "published_parsed")) or struct_time_to_utc(
         dict.get(entry, "updated_parsed")
     )
-    title = _detail_text(entry.get("title_detail"), str(entry.get("title") or ""))
+    title = " ".join(_detail_text(entry.get("title_detail"), str(entry.get("title") or "")).split())
     text = body or summary
-    title = " ".join(title.split()) or _first_words(text)
     if not text:
         return None
     return Article(
         id=-1,
         url=link or f"{base_uri}#entry-{index + 1}",
-        title=title,
+        title=title or _first_words(text),
         outlet=outlet,
         published=published,
         body=text,
         path=where,
         summary_only=not body and bool(link),
+        generated_title=not title,
     )
 
 
@@ -592,13 +594,14 @@ def _dump_article(path: Path, where: str, record: Any) -> Article | None:
     if not body:
         return None
     title = record.get("title")
+    title = " ".join(str(title).split()) if isinstance(title, (str, int, float)) else ""
     outlet = record.get("outlet") or record.get("source")
     url = record.get("url") or record.get("link")
     return Article(
         id=-1,
         url=web_url(url) or f"{path.resolve().as_uri()}#{where}",
-        title=" ".join(str(title).split()) if isinstance(title, (str, int, float)) and str(title).strip()
-        else _first_words(body),
+        title=title or _first_words(body),
+        generated_title=not title,
         outlet=str(outlet).strip() if isinstance(outlet, str) and outlet.strip() else None,
         published=parse_moment(record.get("published") or record.get("date")),
         body=body,

@@ -159,9 +159,26 @@ def _source(article: Article) -> dict[str, Any]:
     return {"url": article.url, "title": article.title, "outlet": article.outlet, "outlets": list(article.outlets)}
 
 
+def story_index(digest: Digest) -> tuple[dict[int, int], list[int | None]]:
+    """(article id -> index of its story in ``digest.stories``, each story's section index or None).
+
+    A story's section is the one that shows its items: its own, or "In brief" when its
+    sentence is there; None when it is only counted there (no item of its own).
+    """
+    story_of = {a: k for k, story in enumerate(digest.stories) for a in story.articles}
+    shown: list[int | None] = [None] * len(digest.stories)
+    for n, section in enumerate(digest.sections):
+        for item in section.items:
+            k = story_of.get(item.fact.sentence.article)
+            if k is not None and shown[k] is None:
+                shown[k] = n
+    return story_of, shown
+
+
 def contract(digest: Digest) -> dict[str, Any]:
     """The JSON contract other tools read (documented in the README; keep it stable)."""
     articles = digest.articles
+    story_of, shown = story_index(digest)
     return {
         "date": digest.date.isoformat(),
         "title": digest.title,
@@ -180,11 +197,16 @@ def contract(digest: Digest) -> dict[str, Any]:
                         "partial_sources": [_source(articles[i]) for i in item.fact.partial],
                         "note": item.note,
                         "note_sources": [_source(articles[i]) for i in item.noted],
+                        "story": story_of.get(item.fact.sentence.article),
                     }
                     for item in section.items
                 ],
             }
             for section in digest.sections
+        ],
+        "stories": [
+            {"title": story.title, "articles": [_source(articles[i]) for i in story.articles], "section": shown[k]}
+            for k, story in enumerate(digest.stories)
         ],
         "stats": {
             "articles": digest.stats.articles,
@@ -193,7 +215,7 @@ def contract(digest: Digest) -> dict[str, Any]:
             "boilerplate_dropped": digest.stats.boilerplate_dropped,
             "skipped_files": digest.stats.skipped_files,
             "conflicts": [
-                {"a": c.a.text, "b": c.b.text, "differences": list(c.differences),
+                {"a": c.a.text, "b": c.b.text, "differences": [str(d) for d in c.differences],
                  "sources": [_source(articles[c.a.article]), _source(articles[c.b.article])]}
                 for c in digest.conflicts
             ],
@@ -227,7 +249,8 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
 
     Each reference carries ``href`` (a link allowed by ``link_schemes``, or None)
     and ``shown_url`` (a file: address to print as plain text when it is not a link), and
-    ``shown_outlet`` (every outlet that carried the article, or "Unknown outlet").
+    ``shown_outlet`` (every outlet that carried the article, or None when none is known:
+    the source line then shows its title and link alone).
     """
     data = contract(digest)
     numbers: dict[int, int] = {}
@@ -242,7 +265,7 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
             item_data["note_refs"] = sorted(numbers[i] for i in item.noted)
     data["references"] = [
         {"n": n, **_source(digest.articles[i]),
-         "shown_outlet": ", ".join(digest.articles[i].outlets) or digest.articles[i].outlet or "Unknown outlet",
+         "shown_outlet": ", ".join(digest.articles[i].outlets) or digest.articles[i].outlet or None,
          **_reference_target(digest.articles[i], link_schemes)}
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]

@@ -24,6 +24,17 @@ _SMALL_WORDS = frozenset(
 )
 
 
+# Titles and abbreviations news writes before a name or number that the packaged English
+# model lacks: without them "said Sgt. Ana Reyes" and "was No. 2" end sentences.
+EXTRA_ABBREVIATIONS = {
+    "english": {
+        "gov", "sgt", "capt", "supt", "cmdr", "cpl", "pvt", "insp", "det", "atty", "lt. gov", "rev", "fr",
+        "no", "nos", "fig", "figs", "a.k.a", "dept", "blvd", "tex", "mass", "conn", "tenn", "penn", "colo",
+        "minn", "wis", "okla", "ore", "nev", "neb", "kan", "miss", "mich", "ind", "ill", "calif", "wash",
+    },
+}
+
+
 def _model(language: str):
     """The punkt package's parameters for ``language``, or None."""
     try:
@@ -52,7 +63,7 @@ def punkt_tokenizer(language: str = "english"):
         raise ConfigError(f"language: no sentence splitter for {language!r}; choose from {', '.join(languages())}")
     nltk_punkt = punkt()
     params = nltk_punkt.PunktParameters()
-    params.abbrev_types = set(model.ABBREV_TYPES)
+    params.abbrev_types = set(model.ABBREV_TYPES) | EXTRA_ABBREVIATIONS.get(language.partition("_")[0], set())
     params.collocations = set(model.COLLOCATIONS)
     params.sent_starters = set(model.SENT_STARTERS)
     for word, flags in model.ORTHO_CONTEXT.items():
@@ -61,11 +72,11 @@ def punkt_tokenizer(language: str = "english"):
 
 
 def split_sentences(text: str, language: str = "english") -> list[str]:
-    """Split one paragraph of running text into sentences."""
-    text = _SPACES.sub(" ", text).strip()
+    """Split one paragraph of running text into whole sentences (see ``sentence_spans``)."""
+    text = pair_quotes(typographic_quotes(_SPACES.sub(" ", text).strip()))
     if not text:
         return []
-    return [s.strip() for s in punkt_tokenizer(language).tokenize(text) if s.strip()]
+    return [piece for piece in (_piece(text, span) for span in sentence_spans(text, language)) if piece]
 
 
 def words(text: str) -> list[str]:
@@ -110,54 +121,289 @@ def is_heading(line: str) -> bool:
     return capitalised / tokens >= 0.75
 
 
-def paragraphs(body: str) -> list[str]:
-    """Group body lines into paragraphs.
+# --------------------------------------------------------------------------- lines to paragraphs
 
-    Blank lines always separate paragraphs and headings always stand alone.
-    A line is glued to the one before when that one stops mid-sentence, which
-    is what hard-wrapped prose looks like; one-paragraph-per-line text ends
-    every line with a sentence ending and so is never glued.
+# A line ends a sentence: . ! ? … or : (a list or quotation follows), closing quotes and brackets after.
+_SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
+# List markers opening a line: wire copy's "_", bullets, dashes (Newser's "– "), "*" and "+".
+_LIST_MARKER = re.compile(r"^(?:[_*+•·▪‣◦–—]|-{1,2})\s+(?=\S)")
+# A decorated title ("//Title//", "== Title ==") or a slogan set off by a slash or bar ("Local
+# news, local voices /"): a line of its own, never glued to the prose around it.
+_DECORATED_LINE = re.compile(r"^(?://|==|\*\*|##|~~)|(?://|==|\*\*|##|~~)$|\s[/|]$|^[/|]\s")
+_INLINE_BULLET = re.compile(r"\s+[•▪‣◦]\s+")
+# Editors' notes and wire slugs: instructions to editors, never news ("(Eds: updates with
+# quotes)", "EDITOR'S NOTE — ...", "Annan's one-day, 2nd graf pvs", "3rd Ld-Writethru").
+_EDITORS_NOTE = re.compile(
+    r"^\W{0,3}(?:eds?|editors?)\s*[:.]\s"
+    r"|^\W{0,3}editor'?s'?\s+note\b"
+    r"|\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|last)\s+(?:grafs?|lds?|lead|add|pars?|para)\b"
+    r"|\bpvs\b|\bwrite-?thru\b|^\W{0,3}(?:advance for|embargoed|for release)\b",
+    re.IGNORECASE,
+)
+_EDITORS_DIRECTIVE = re.compile(r"^\W{0,3}(?:UPDATES|ADDS|SUBS|RECASTS|CORRECTS|REPEATS|CLARIFIES|RETRANSMITS|FIXES)\b")
+# A heading never ends on a word that needs the next one, or on a comma or hyphen.
+_OPEN_ENDING = re.compile(r"(?:[,;\-–—/&]|\b(?:a|an|and|as|at|but|by|for|from|in|into|of|on|or|the|to|with|that|who)\b)$",
+                          re.IGNORECASE)
+# Penn Treebank quotes (``like this'') as typographic ones.
+_PTB_OPEN = re.compile(r"``(?=\S)")
+_PTB_CLOSE = re.compile(r"(?<=\S)''(?=[\s.,;:!?)\]]|$)")
+# A blank line only ends a paragraph whose last line says this much, when the next one
+# starts in lower case: a scrape's stray break inside a sentence, not a list of short items.
+_MIN_CONTINUED_WORDS = 6
+
+
+def is_editors_note(line: str) -> bool:
+    """An instruction to editors or a wire slug ("(Eds: ...)", "2nd graf pvs"): never news."""
+    return bool(_EDITORS_NOTE.search(line) or _EDITORS_DIRECTIVE.match(line))
+
+
+def typographic_quotes(text: str) -> str:
+    """Penn Treebank quotes as real ones: ``like this'' becomes “like this”; a lone '' closing
+    a straight-quoted phrase ("like this'') becomes a straight quote."""
+    if "``" in text:
+        return _PTB_CLOSE.sub("”", _PTB_OPEN.sub("“", text))
+    return _PTB_CLOSE.sub('"', text) if "''" in text else text
+
+
+def _ends_sentence(line: str) -> bool:
+    return bool(_SENTENCE_END.search(line))
+
+
+def _starts_lower(line: str) -> bool:
+    """The line starts in lower case (after quotes and brackets): it continues a sentence."""
+    first = line.lstrip("\"'“‘«([")[:2]
+    return bool(first) and first[0].islower() and not (len(first) > 1 and first[1].isupper())  # eBay, iPhone
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The width the body is wrapped at: the 90th percentile of its line lengths (0: too few lines)."""
+    lengths = sorted(len(line) for line in lines if line)
+    if len(lengths) < 3:
+        return 0
+    return lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+
+
+def paragraphs(body: str) -> list[str]:
+    """Group body lines into paragraphs of whole sentences.
+
+    Blank lines separate paragraphs. Inside a block of lines, a line continues the one
+    before when it starts in lower case, or when the one before stops mid-sentence and
+    is not a heading standing alone. A heading stands alone when it opens a paragraph,
+    does not end on a word that needs the next, and the next line's first word would
+    have fitted after it within the body's wrap width (the break is the author's, not
+    the width's); so hard-wrapped text joins whatever its width, a heading-like line inside a
+    wrapped sentence ("President Ana Reyes and Prime Minister") is never taken for a
+    heading, and one-paragraph-per-line text stays apart. A blank line inside a sentence
+    (a scrape's) is bridged when the next line starts in lower case. List markers ("_ ",
+    "• ", "– ") start a paragraph and are dropped; editors' notes and decorated lines
+    stand alone (the clean stage drops them). PTB quotes become real quotes.
     """
+    lines = [raw.strip() for raw in typographic_quotes(body).splitlines()]
+    width = _wrap_width(lines)
+    # Bullets run together on one line ("• One. • Two.") are a list, one item a line.
+    lines = [part for line in lines for part in _INLINE_BULLET.sub("\n• ", line).split("\n")]
     out: list[str] = []
     current: list[str] = []
+    alone = False  # ``current`` is one heading line: it takes no line that starts upper-case
+    after_blank = False
 
     def flush() -> None:
         if current:
             out.append(" ".join(current))
             current.clear()
 
-    for raw in body.splitlines():
-        line = raw.strip()
+    for line in lines:
         if not line:
             flush()
+            after_blank = True
             continue
-        if is_heading(line):
+        marked = _LIST_MARKER.match(line)
+        if marked:
+            line = line[marked.end():]
+        if is_editors_note(line) or _DECORATION.search(line) or _DECORATED_LINE.search(line):
             flush()
             out.append(line)
+            after_blank = alone = False
             continue
-        if current and not current[-1].endswith(_TERMINAL):
+        if after_blank and out and not marked and _starts_lower(line) and _continued(out[-1]):
+            current.append(out.pop())  # a stray blank line inside a sentence
+            alone = False
+        after_blank = False
+        if current and not marked and (
+            _starts_lower(line) or not (_ends_sentence(current[-1]) or alone and _broken_by_author(current[-1], line, width))
+        ):
             current.append(line)
-            continue
-        if current and _is_wrapped(raw):
-            current.append(line)
+            alone = False
             continue
         flush()
         current.append(line)
+        alone = _may_stand_alone(line)
     flush()
     return out
 
 
-def _is_wrapped(raw: str) -> bool:
-    """A continuation line of wrapped prose starts in lower case (a sentence ending mid-line)."""
-    stripped = raw.strip()
-    return bool(stripped) and stripped[0].islower()
+def _may_stand_alone(line: str) -> bool:
+    """A line that opens a paragraph and reads as a heading (see ``_broken_by_author``)."""
+    return not (_ends_sentence(line) or _OPEN_ENDING.search(line)) and is_heading(line)
+
+
+def _broken_by_author(line: str, following: str, width: int) -> bool:
+    """Whether the break after ``line`` is its author's: the next line's first word would
+    have fitted within the wrap width (or the body is not wrapped at all)."""
+    first = following.split(None, 1)[0] if following.strip() else ""
+    return not width or len(line) + 1 + len(first) <= width
+
+
+def _continued(paragraph: str) -> bool:
+    """A paragraph that stops mid-sentence, long enough not to be a list item or heading."""
+    return not _ends_sentence(paragraph) and word_count(paragraph, _MIN_CONTINUED_WORDS) >= _MIN_CONTINUED_WORDS \
+        and not is_heading(paragraph) and not is_editors_note(paragraph)
+
+
+# --------------------------------------------------------------------------- whole sentences
+
+# Quote characters: curly ones say their direction; a straight one opens after a space, an
+# opening bracket or a dash (or at the start) and closes after anything else, as SmartyPants reads it.
+_QUOTES = re.compile(r'[“”"]')
+_CLOSER = {"“": "”", '"': '"'}
+# A sentence may be joined with the ones after it to close a quotation or bracket it
+# opened, up to this many sentences and words: past that it is a long quotation, and each
+# sentence is quoted on its own.
+_MAX_JOINED = 4
+_MAX_JOINED_WORDS = 90
+
+
+def _quote_marks(text: str) -> list[tuple[int, str, str]]:
+    """(position, "open" or "close", opening mark) of each double quote whose direction is known.
+
+    A straight quote opens after a space, an opening bracket or a dash, closes before a
+    space or punctuation, and otherwise (``you."She``) opens when no quotation is open
+    and closes one that is.
+    """
+    marks: list[tuple[int, str, str]] = []
+    inside = False
+    for match in _QUOTES.finditer(text):
+        i, ch = match.start(), match.group()
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if ch == "“":
+            kind = "open"
+        elif ch == "”":
+            kind = "close"
+        elif before.isdigit() and not after.isalpha():  # 5'10": inches
+            continue
+        elif before.isspace() or before in "([{—–-/":
+            if after.isspace():
+                continue  # a quote standing alone says nothing
+            kind = "open"
+        elif after.isspace() or after in ".,;:!?)]}—–-" or i + 1 == len(text):
+            kind = "close"
+        else:
+            kind = "close" if inside else "open"
+        mark = ch if kind == "open" else (marks[-1][2] if inside and marks else ("“" if ch == "”" else '"'))
+        marks.append((i, kind, mark))
+        inside = kind == "open"
+    return marks
+
+
+def pair_quotes(text: str) -> str:
+    """``text`` with each closing quote in the style of the quote it closes (“…" becomes “…”)."""
+    if '"' not in text or not ("“" in text or "”" in text):
+        return text
+    chars = list(text)
+    for i, kind, mark in _quote_marks(text):
+        if kind == "close":
+            chars[i] = _CLOSER[mark]
+    return "".join(chars)
+
+
+def sentence_spans(text: str, language: str = "english") -> list[tuple[int, int, str, str]]:
+    """Punkt's sentences of one paragraph, made whole: ``(start, end, before, after)``.
+
+    A sentence that opens a quotation or a bracket closed within the next few sentences
+    is joined with them (``"We will rebuild. It will take a year," she said.`` is one
+    item). Where a quotation runs on past that, or past the paragraph's end (the
+    convention for quotes over several paragraphs), each sentence gets the quote marks
+    that make it whole: ``before`` and ``after`` are the marks to add around the text.
+    """
+    spans = list(punkt_tokenizer(language).span_tokenize(text))
+    if not spans:
+        return []
+    marks = _quote_marks(text)
+    # Quote state at each span boundary: the opening mark in force (or "") after the span.
+    states: list[str] = []
+    strays: list[bool] = []  # the span closes a quotation that no earlier mark opened
+    open_mark, k = "", 0
+    for start, end in spans:
+        stray = False
+        while k < len(marks) and marks[k][0] < end:
+            _, kind, mark = marks[k]
+            if kind == "open":
+                open_mark = mark
+            elif open_mark:
+                open_mark = ""
+            else:
+                stray = True
+            k += 1
+        states.append(open_mark)
+        strays.append(stray)
+    depth = []
+    level = 0
+    for start, end in spans:
+        level = max(0, level + text.count("(", start, end) + text.count("[", start, end)
+                    - text.count(")", start, end) - text.count("]", start, end))
+        depth.append(level)
+    merged: list[tuple[int, int, str, str]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        before_state = states[i - 1] if i else ""
+        j = i
+        if states[i] and not before_state or depth[i] > (depth[i - 1] if i else 0):
+            base = depth[i - 1] if i else 0
+            for n in range(i + 1, min(len(spans), i + _MAX_JOINED)):
+                if word_count(text[start:spans[n][1]], _MAX_JOINED_WORDS + 1) > _MAX_JOINED_WORDS:
+                    break
+                if not states[n] and depth[n] <= base:
+                    j = n
+                    break
+        end = spans[j][1]
+        before = before_state if before_state and not _opens_with(text, start, before_state) else ""
+        if not before and strays[i] and not before_state:
+            before = _stray_opener(text, start, end)
+        after = _CLOSER[states[j]] if states[j] else ""
+        merged.append((start, end, before, after))
+        i = j + 1
+    return merged
+
+
+def _opens_with(text: str, start: int, mark: str) -> bool:
+    return text[start:start + 1] == mark
+
+
+def _stray_opener(text: str, start: int, end: int) -> str:
+    """The mark to open a quotation whose closing mark is in this sentence but whose opening is not."""
+    for match in _QUOTES.finditer(text, start, end):
+        return "“" if match.group() == "”" else '"'
+    return ""
+
+
+def _piece(text: str, span: tuple[int, int, str, str]) -> str:
+    start, end, before, after = span
+    piece = text[start:end].strip()
+    if not piece:
+        return ""
+    if after:
+        # The closing mark goes after the sentence's own ending, as a quotation's would.
+        piece = piece + after
+    return before + piece
 
 
 def segment(article: Article, language: str = "english") -> list[Sentence]:
     """Split an article into sentences that remember their paragraph and position."""
     sentences: list[Sentence] = []
     for p, paragraph in enumerate(paragraphs(article.body)):
-        pieces = [paragraph] if is_heading(paragraph) else split_sentences(paragraph, language)
+        pieces = [paragraph] if is_heading(paragraph) or is_editors_note(paragraph) else split_sentences(paragraph, language)
         for text in pieces:
             sentences.append(Sentence(text=text, article=article.id, paragraph=p, position=len(sentences)))
     return sentences

@@ -21,21 +21,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
+from datetime import timedelta
 from typing import Sequence
 
 import numpy as np
 from scipy import sparse
 
-from .clean import compile_patterns, strip_dateline
+from .analysis import Analyser
+from .clean import is_boilerplate, is_whole_sentence, strip_dateline
 from .config import Config
-from .models import Article, Fact
+from .models import Article, Fact, Story
 from .ranker import tfidf_rows
 from .segment import words
-from .terms import stemmer, stop_words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
 # one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
@@ -62,65 +59,29 @@ CANDIDATES = 40
 STRONGEST_TERMS = 100
 # Articles at least this close are copies of one text (wire copy, light rewrites): one unit.
 COPY_SIMILARITY = 0.8
-# A headline longer than this is cut at a clause boundary (or here, with an ellipsis).
-HEADLINE_WORDS = 16
+# A headline made from a sentence (no article has a real title) has this many words at
+# most, when the story has such a sentence; it is never cut.
+HEADLINE_WORDS = 35
+HEADLINE_MIN_WORDS = 5
+LEAD_WEIGHT = 1.5
+# Its candidates: the first sentences of the articles closest to the story's centre.
+HEADLINE_ARTICLES = 3
+HEADLINE_LEADS = 4
 
 # "(CNN) " or "(Reuters) - " opening a lead: the wire's tag, not the headline's.
 _SOURCE_TAG = re.compile(r"^\([^()]{1,20}\)\s*(?:[-–—]+\s*)?")
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Story:
-    """Articles on one story, its headline and its facts.
-
-    ``outlets`` is the number of independent outlets carrying the story (an article
-    with no known outlet counts as one); ``latest`` the newest publication time known.
-    """
-
-    title: str
-    articles: tuple[int, ...]  # every Article id of the story, ascending
-    facts: tuple[Fact, ...]  # in reading order
-    outlets: int = 0
-    latest: datetime | None = None
 
 
 # --------------------------------------------------------------------------- vectors
 
 
-class _Terms:
-    """Text to counts of content-word stems (no stop words, no one-letter tokens), stems cached per word."""
-
-    def __init__(self, language: str) -> None:
-        self.stop = stop_words(language)
-        self._stem = stemmer(language)
-        self._stems: dict[str, str | None] = {}
-
-    def stem(self, token: str) -> str | None:
-        """The stem of one lower-cased token, or None for a stop word or a one-letter token."""
-        stem = self._stems.get(token, "")
-        if stem == "":
-            word = token.replace("’", "'")
-            if word.endswith("'s"):
-                word = word[:-2]
-            stem = self._stems[token] = self._stem(word) if len(word) > 1 and word not in self.stop else None
-        return stem
-
-    def __call__(self, text: str) -> Counter[str]:
-        """Content-word stems of ``text`` with their counts."""
-        # Count tokens first (in C), then stem each distinct one: an article repeats its words.
-        bag: Counter[str] = Counter()
-        for token, n in Counter(_TOKEN.findall(text.lower())).items():
-            stem = self.stem(token)
-            if stem:
-                bag[stem] += n
-        return bag
-
-
-def is_generated_title(article: Article) -> bool:
-    """Whether the title was made from the file name (no front matter, no headline line)."""
-    stem = Path(article.path).stem.replace("-", " ").replace("_", " ")
-    return " ".join(stem.split()) == article.title
+def terms(analyser: Analyser, sentences: Sequence[str]) -> Counter[str]:
+    """Content-word stems of the sentences with their counts (no stop words, no one-letter tokens)."""
+    bag: Counter[str] = Counter()
+    for sentence in sentences:
+        a = analyser(sentence)
+        bag.update(stem for stem, stop in zip(a.stems, a.stopped) if not stop and len(stem) > 1)
+    return bag
 
 
 def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[list[str]]:
@@ -132,7 +93,7 @@ def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[li
     return [[text for _, text in sorted(set(pairs))] for pairs in found]
 
 
-def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language: str) -> sparse.csr_matrix:
+def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], analyser: Analyser) -> sparse.csr_matrix:
     """Rows of unit length: sublinear tf (1 + log tf) times smooth idf, title words weighted.
 
     A title that several articles of the day share ("Morning briefing", "Live updates") is a
@@ -140,14 +101,13 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
     text anyway. An article with no cleaned sentence (all boilerplate) is represented by its
     own title.
     """
-    terms = _Terms(language)
     titles = [" ".join(a.title.casefold().split()) for a in articles]
     uses = Counter(titles)
     bags = []
     for article, title, sentences in zip(articles, titles, texts):
-        bag = terms(" ".join(sentences))
-        if not is_generated_title(article) and (uses[title] == 1 or not bag):
-            for term, n in terms(article.title).items():
+        bag = terms(analyser, sentences)
+        if not article.generated_title and (uses[title] == 1 or not bag):
+            for term, n in terms(analyser, [article.title]).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)
     return sparse.csr_matrix(tfidf_rows(count_matrix(bags)))
@@ -448,31 +408,6 @@ def attach_singletons(
 # --------------------------------------------------------------------------- headlines
 
 
-@lru_cache(maxsize=4)
-def _boilerplate(extra: tuple[str, ...]):
-    return compile_patterns(extra)
-
-
-def is_boilerplate_line(text: str, config: Config) -> bool:
-    """A line the clean stage's patterns would drop, or too short to say anything."""
-    text = text.strip()
-    if len(words(text)) < 3:
-        return True
-    return any(pattern.fullmatch(text) for _, pattern in _boilerplate(tuple(config.boilerplate_patterns)))
-
-
-def shorten(text: str, limit: int = HEADLINE_WORDS) -> str:
-    """``text`` in at most ``limit`` words: cut at a clause boundary if one is late enough."""
-    tokens = text.split()
-    if len(tokens) <= limit + 4:
-        return text.rstrip(" .")
-    head = tokens[:limit]
-    for k in range(limit - 1, limit // 2 - 1, -1):
-        if head[k].endswith((",", ";", ":")) or (k + 1 < len(head) and head[k + 1] in ("—", "–", "-")):
-            return " ".join(head[: k + 1]).rstrip(",;:") + " …"
-    return " ".join(head).rstrip(",;:.") + " …"
-
-
 def centrality(vectors: sparse.csr_matrix, story_of: np.ndarray, stories: int) -> np.ndarray:
     """Each article's closeness to its story: the dot product with the story's mean vector."""
     sizes = np.bincount(story_of, minlength=stories)
@@ -488,26 +423,58 @@ def headline(
     texts: Sequence[Sequence[str]],
     closeness: np.ndarray,
     config: Config,
+    analyser: Analyser | None = None,
 ) -> str:
-    """The title of the article closest to the story's centroid (``centrality``), never a
-    boilerplate line.
+    """A story's headline: the real title of the article closest to the story's centroid
+    (``centrality``) that is no boilerplate.
 
-    Without any real title (files with no front matter or headline line), the lead
-    sentence of the most central article that has one.
+    Without any real title (every title made up from a file name or a lead), a short,
+    whole, central sentence of the story (``central_sentence``); never one cut short,
+    never a dateline. Failing that, the most central article's title as read.
     """
     order = sorted(range(len(members)), key=lambda k: (-round(float(closeness[members[k]]), 9), members[k]))
     for k in order:
         article = articles[members[k]]
-        if not is_generated_title(article) and not is_boilerplate_line(article.title, config):
+        if not article.generated_title and len(words(article.title)) >= 3 \
+                and not is_boilerplate(article.title, config, title=True):
             return article.title
-    for k in order:
-        for sentence in texts[members[k]][:3]:
-            if len(words(sentence)) >= 6 and not is_boilerplate_line(sentence, config):
-                return shorten(_SOURCE_TAG.sub("", strip_dateline(sentence)))
-    for k in order:  # nothing better: any sentence, then the title as read
-        if texts[members[k]]:
-            return shorten(texts[members[k]][0])
-    return articles[members[order[0]]].title
+    sentence = central_sentence([members[k] for k in order], texts, config, analyser)
+    return sentence if sentence is not None else articles[members[order[0]]].title
+
+
+def central_sentence(
+    ranked: Sequence[int], texts: Sequence[Sequence[str]], config: Config, analyser: Analyser | None = None,
+) -> str | None:
+    """The sentence that best says what the story's articles share, short enough for a headline.
+
+    Candidates are the first ``HEADLINE_LEADS`` sentences of the ``HEADLINE_ARTICLES``
+    articles closest to the centre (``ranked``, most central first): whole sentences
+    (``clean.is_whole_sentence``), no boilerplate, wire dateline and source tag removed,
+    of ``HEADLINE_MIN_WORDS`` to ``HEADLINE_WORDS`` words. Each scores how much of what the
+    story's articles share it says (the share of the articles using each of its content
+    words, summed, over the square root of its length), a lead counting ``LEAD_WEIGHT``
+    times; the best wins (earlier articles and sentences on a tie). With no candidate that
+    short, the shortest whole sentence among them; None when there is none at all. A
+    final full stop is dropped, as headlines have none; nothing else is cut.
+    """
+    analyser = analyser or Analyser(config.language)
+    share: Counter[str] = Counter()
+    for i in ranked:
+        share.update(set(terms(analyser, texts[i])))
+    whole: list[tuple[tuple, str]] = []
+    for rank, i in enumerate(ranked[:HEADLINE_ARTICLES]):
+        for position, sentence in enumerate(texts[i][:HEADLINE_LEADS]):
+            text = _SOURCE_TAG.sub("", strip_dateline(sentence)).strip()
+            n = len(words(text))
+            if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config):
+                continue
+            stems = set(terms(analyser, [text]))
+            score = sum(share[t] for t in stems) / (len(ranked) * math.sqrt(n)) * (LEAD_WEIGHT if position == 0 else 1)
+            whole.append(((n > HEADLINE_WORDS, n if n > HEADLINE_WORDS else -round(score, 9), rank, position), text))
+    if not whole:
+        return None
+    text = min(whole, key=lambda pair: pair[0])[1]
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
 
 
 # --------------------------------------------------------------------------- stories
@@ -538,6 +505,7 @@ def cluster_stories(
     facts: Sequence[Fact],
     config: Config,
     threshold: float = SIMILARITY,
+    analyser: Analyser | None = None,
 ) -> list[Story]:
     """The day's stories, most important first.
 
@@ -545,6 +513,7 @@ def cluster_stories(
         articles: every article of the day, indexed by ``Article.id``.
         facts: the deduplicated facts; each goes to the story of its representative.
         threshold: cosine similarity at which articles are one story.
+        analyser: the run's one text analysis (one is made if omitted).
 
     Returns:
         Stories covering every article exactly once, ordered by ``importance``.
@@ -552,7 +521,8 @@ def cluster_stories(
     if not articles:
         return []
     texts = article_texts(articles, facts)
-    vectors = tfidf(articles, texts, config.language)
+    analyser = analyser or Analyser(config.language)
+    vectors = tfidf(articles, texts, analyser)
     clusters = cluster_articles(vectors, _timestamps(articles), threshold)
     story_of = np.empty(len(articles), dtype=np.int64)
     for k, members in enumerate(clusters):
@@ -566,7 +536,7 @@ def cluster_stories(
         times = [articles[i].published for i in members if articles[i].published]
         stories.append(
             Story(
-                title=headline(members, articles, texts, closeness, config),
+                title=headline(members, articles, texts, closeness, config, analyser),
                 articles=tuple(members),
                 facts=tuple(found),
                 outlets=outlet_count(members, articles),
@@ -575,11 +545,6 @@ def cluster_stories(
         )
     stories.sort(key=importance)
     return stories
-
-
-def one_story(articles: Sequence[Article], facts: Sequence[Fact], config: Config) -> list[Story]:
-    """Everything in one section (the foundation's behaviour; kept for comparison)."""
-    return [Story(title="Top stories", articles=tuple(a.id for a in articles), facts=tuple(facts))]
 
 
 group_stories = cluster_stories

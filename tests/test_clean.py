@@ -25,6 +25,7 @@ BOILERPLATE = [
     ("Sign up for our morning newsletter to get the news first.", "newsletter"),
     ("Contact the newsroom at tips@gazette.example", "contact"),
     ("Today : Feb 26, 2025", "dateline"),
+    ("December 06, 2025", "dateline"),
     ("World News", "heading"),
     ("*** *** ***", "separator"),
     ("By Maria Lopez, Staff Reporter", "byline"),
@@ -81,6 +82,21 @@ def test_line_repeated_across_articles_of_one_outlet_is_dropped():
     ("LONDON, Nov. 20 (Example News) — Prices rose.", "Prices rose."),
     ("PARIS — The talks ended.", "The talks ended."),
     ("NASA said on Friday that it would launch.", "NASA said on Friday that it would launch."),
+    # regression (issue 14): "BRUSSELS, Belgium (AP) - The European Union on Tuesday approved 6.4" was a headline
+    ("BRUSSELS, Belgium (AP) - The union approved the plan.", "The union approved the plan."),
+    ("KELSA, New Holm (Example Wire) — Divers returned.", "Divers returned."),
+    ("SPOKANE, Wash. - The city voted.", "The city voted."),
+    ("GAZA/JERUSALEM (Example Wire) - Talks resumed.", "Talks resumed."),
+    ("NEW YORK -- Stocks fell.", "Stocks fell."),
+    ("AVALEN (AP) _ The bridge closed.", "The bridge closed."),
+    ("WASHINGTON—The vote passed.", "The vote passed."),
+    ("(CNN) The bridge closed.", "The bridge closed."),
+    ("(Example Wire) — The bridge closed.", "The bridge closed."),
+    ("US - China talks resumed.", "US - China talks resumed."),
+    ("Kelsa (CNN) Divers returned.", "Divers returned."),
+    ("MONDAY, Jan. 25, 2026 (Health Wire) -- Clinics opened late.", "Clinics opened late."),
+    ("Kelsa said divers (AP) returned.", "Kelsa said divers (AP) returned."),
+    ("The mayor - who was late - spoke.", "The mayor - who was late - spoke."),
     ("I - Told you so.", "I - Told you so."),
 ])
 def test_strip_dateline(text, expected):
@@ -109,3 +125,73 @@ def test_needled_patterns_still_drop_their_lines(line, rule):
     sentence = Sentence(text=line, article=0, paragraph=0, position=0)
     kept, drops = remove_boilerplate([Article(0, "u", "Harbour", None, None, line, "p")], [sentence], Config())
     assert not kept and drops[0].rule == rule
+
+
+# (sentence, rule): sentence-level boilerplate (issue 14), each row one kind seen in real articles.
+SENTENCE_BOILERPLATE = [
+    ("Have a report or article?", "tip line"),
+    ("Got a news tip for the desk?", "tip line"),
+    ("Send your photos to the newsroom at any time of day.", "tip line"),
+    ("Send it to tips@valleypost.example.", "tip line"),
+    ("Questions about this story can go to desk@harbourgazette.example or the front desk.", "contact"),
+    ("FILE - In this photo from last spring, divers check the reef.", "caption"),
+    ("Ana Reyes contributed to this report.", "byline"),
+    ("(Eds: Updates with council vote.)", "editors' note"),
+    ("Council vote, 2nd graf pvs", "editors' note"),
+]
+
+
+@pytest.mark.parametrize("line,rule", SENTENCE_BOILERPLATE)
+def test_sentence_level_boilerplate(line, rule):
+    kept, drops = _run([line])
+    assert kept == [] and [d.rule for d in drops] == [rule]
+
+
+def test_a_question_leading_into_a_call_to_action_goes_with_it():
+    kept, drops = _run(["Want the news first?", "Sign up for the Gazette newsletter today.", NEWS[0]])
+    assert [s.text for s in kept] == [NEWS[0]] and [d.rule for d in drops] == ["newsletter", "newsletter"]
+
+
+def test_a_sentence_repeated_in_an_outlets_articles_is_dropped_also_inside_a_paragraph():
+    from digest.segment import segment
+
+    slogan = "Valley Post: close to home since 1950."
+    articles = [Article(i, f"u{i}", f"Story {i}", "Valley Post", None,
+                        f"{NEWS[i]} {slogan} {NEWS[i + 1]}", "p") for i in range(3)]
+    sentences = [s for a in articles for s in segment(a)]
+    kept, drops = remove_boilerplate(articles, sentences, Config())
+    assert slogan not in {s.text for s in kept} and len(kept) == 6
+    assert {d.rule for d in drops} == {"repeated in 3+ articles of Valley Post"}
+
+
+def test_a_copy_of_any_headline_of_the_day_is_dropped_but_not_a_made_up_title():
+    teaser = "Ferry Fares Rise Again"
+    articles = [Article(0, "u0", "Harbour plan approved", "Gazette", None, "", "p"),
+                Article(1, "u1", teaser, "Courier", None, "", "p"),
+                Article(2, "u2", NEWS[2].rstrip("."), None, None, "", "p", generated_title=True)]
+    sentences = [Sentence(teaser, 0, 0, 0), Sentence(NEWS[2], 2, 0, 0)]
+    kept, drops = remove_boilerplate(articles, sentences, Config())
+    assert [s.text for s in kept] == [NEWS[2]] and [d.rule for d in drops] == ["headline copy"]
+
+
+# (text, whole): what the digest may print as an item.
+WHOLE = [
+    ("The council approved the budget.", True),
+    ('"We will rebuild," the mayor said.', True),
+    ("eBay said sales rose.", True),
+    ("the council approved the budget.", False),  # starts mid-sentence
+    (", and the council approved it.", False),
+    ("The council approved the budget", False),  # no ending: a heading or caption
+    ("Still, the council predicted the economy would bounce back ...", False),  # cut
+    ("Officials did not say when the bridge would reopen, said Sen.", False),  # split inside a name
+    ('"The bridge is safe. It will reopen.', False),  # a quotation never closed
+    ("The reef (mapped in 2024 lies deep.", False),
+    ("``The bridge is safe,'' she said.", False),  # PTB quotes left
+]
+
+
+@pytest.mark.parametrize("text,whole", WHOLE)
+def test_is_whole_sentence(text, whole):
+    from digest.clean import is_whole_sentence
+
+    assert is_whole_sentence(text) is whole

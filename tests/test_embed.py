@@ -91,6 +91,13 @@ def test_a_text_gets_the_same_row_whatever_the_batch(wordllama):
     assert np.array_equal(repeated[0], repeated[2]) and np.array_equal(repeated[1], together[0])
 
 
+def test_words_tokenized_a_few_at_a_time_give_the_same_rows(wordllama, monkeypatch):
+    texts = [PROFIT, EARNINGS, MUSEUM, *TRICKY]
+    whole = wordllama.encode(texts)
+    monkeypatch.setattr(embed, "WORDS_PER_CALL", 3)
+    assert np.array_equal(wordllama.encode(texts), whole)
+
+
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence(wordllama):
     profit, earnings, museum = wordllama.encode([PROFIT, EARNINGS, MUSEUM])
     assert profit @ earnings > profit @ museum + 0.1

@@ -40,16 +40,7 @@ FERRY_PAGE = b"""<!DOCTYPE html><html><head><meta charset="utf-8">
 FETCH = Config(fetch=True, fetch_timeout=1.0)
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def web():
-    with WebServer() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 def fetcher(**kwargs) -> Fetcher:
@@ -202,20 +193,41 @@ def test_a_server_sending_one_byte_a_second_is_cut_off_at_the_timeout(where: str
     assert 1.4 < elapsed < 2.5
 
 
-def test_the_budget_bounds_all_fetching_of_a_run() -> None:
-    """Ten URLs on a host that accepts and never answers: the budget, not 10 x the timeout."""
+def test_the_budget_bounds_all_fetching_of_a_run(web: WebServer) -> None:
+    """Ten pages that each take a second to come, two at a time: the budget, not ten seconds."""
+    for n in range(10):
+        web.route(f"/slow-{n}", FERRY_PAGE, delay=1.0)
+    urls = [web.url(f"/slow-{n}") for n in range(10)]
+    started = time.monotonic()
+    results = fetcher(timeout=5.0, budget=2.5, per_host=2).fetch_many([Request(u) for u in urls])
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.5
+    assert [r.url for r in results] == urls
+    fetched = [r for r in results if not isinstance(r, FetchError)]
+    stopped = [r for r in results if isinstance(r, FetchError) and r.message.endswith(
+        ": stopped: the run's fetch budget of 2.5 s ran out")]
+    not_started = [r for r in results if isinstance(r, FetchError) and r.message.endswith(
+        ": not fetched: the run's fetch budget of 2.5 s ran out")]
+    assert (len(fetched), len(stopped), len(not_started)) == (4, 2, 4)  # 0-1 s, 1-2 s, then 2-2.5 s
+    assert all(r.budget for r in stopped + not_started)
+
+
+def test_a_host_that_lets_requests_time_out_is_asked_nothing_more() -> None:
+    """Ten URLs on a host that accepts and never answers: one round of timeouts, not ten."""
     with SlowServer(silent=True) as silent:
         urls = [silent.url(f"/entry-{i}") for i in range(10)]
         started = time.monotonic()
-        results = fetcher(timeout=1.0, budget=2.5, per_host=2).fetch_many([Request(u) for u in urls])
+        one = fetcher(timeout=1.0, budget=60, per_host=2)
+        results = one.fetch_many([Request(u) for u in urls])
         elapsed = time.monotonic() - started
-    assert elapsed < 3.5
-    assert all(isinstance(r, FetchError) for r in results)
-    timed_out = [r for r in results if "timed out after 1 s" in r.message]
-    out_of_budget = [r for r in results if r.budget]
-    assert len(timed_out) == 4 and len(out_of_budget) == 6  # two at a time: 0-1 s, 1-2 s, then 2-2.5 s
-    assert all("fetch budget of 2.5 s ran out" in r.message for r in out_of_budget)
-    assert [r.url for r in results] == urls
+        asked = silent.connections
+        later = one.fetch_many([Request(silent.url("/again"))])  # the same run: still not asked
+        assert silent.connections == asked
+    assert asked == 2 and elapsed < 2.5  # two at once, and after a timeout no more while one is out
+    reasons = [r.message.split(": ", 1)[1] for r in results]
+    assert reasons[:asked] == ["timed out after 1 s"] * asked
+    assert reasons[asked:] == ["not fetched: 127.0.0.1 let the last 2 requests time out"] * 8
+    assert later[0].message.split(": ", 1)[1].startswith("not fetched: 127.0.0.1 let the last")
 
 
 def test_requests_to_one_host_go_per_host_at_a_time(web: WebServer) -> None:

@@ -20,12 +20,74 @@ CASES = [
     ("The firm, Blue Sound Lines Inc., added ferries. Fares stayed the same.",
      ["The firm, Blue Sound Lines Inc., added ferries.", "Fares stayed the same."]),
     ("", []),
+    # regressions (issue 14): no item may start or end inside a sentence or a quotation
+    ('"We will rebuild. It will take a year," she said. Crews left.',
+     ['"We will rebuild. It will take a year," she said.', "Crews left."]),
+    ("“The bridge is safe. Cars may cross. Trucks may not,” Reyes said.",
+     ["“The bridge is safe. Cars may cross. Trucks may not,” Reyes said."]),
+    ('"It is a long quotation. It runs on. And on. And on. And on past the end.',  # over several paragraphs
+     ['"It is a long quotation."', '"It runs on."', '"And on."', '"And on."', '"And on past the end."']),
+    ('Fares will rise," the operator said. Riders were angry.',  # its opening quote was in the paragraph before
+     ['"Fares will rise," the operator said.', "Riders were angry."]),
+    ('it rained on you."Crews will stay," Reyes said. They did.',  # no space after the closing quote
+     ["it rained on you.", '"Crews will stay," Reyes said.', "They did."]),
+    ("“The beams are cracked,\" Reyes said.", ["“The beams are cracked,” Reyes said."]),  # mixed quote styles
+    ("``The beams are cracked,'' Reyes said.", ["“The beams are cracked,” Reyes said."]),  # PTB quotes
+    ("The crew called them \"cracked beyond repair'' on Friday.", ['The crew called them "cracked beyond repair" on Friday.']),
+    ("The beam (the one on the north side. It is older) failed. Crews left.",
+     ["The beam (the one on the north side. It is older) failed.", "Crews left."]),
+    ("Officials said Sgt. Ana Reyes found it. Gov. Tom Lee agreed.", ["Officials said Sgt. Ana Reyes found it.", "Gov. Tom Lee agreed."]),
+    ("The ferry was No. 2 in the survey. It won.", ["The ferry was No. 2 in the survey.", "It won."]),
+    ("He stood 6'2\" tall. He left.", ["He stood 6'2\" tall.", "He left."]),
 ]
 
 
 @pytest.mark.parametrize("text,expected", CASES)
 def test_split_sentences(text, expected):
     assert split_sentences(text) == expected
+
+
+LEAD_WRAPPED = ("The Avalen Harbour Bridge was closed to all traffic on Thursday after inspectors found cracks "
+                "in two of its steel support beams, and President Ana Reyes and Prime Minister Tom Lee said "
+                "repairs would take three weeks.")
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+@pytest.mark.parametrize("width", [24, 30, 40, 55, 72, 100])
+def test_hard_wrapped_text_joins_whatever_its_width(width):
+    # regression (issue 14): wrapped lines that looked like headings ("President Ana Reyes and
+    # Prime Minister") stood alone, and items started or ended mid-sentence
+    body = "Harbour Bridge Shut\n\n" + _wrap(LEAD_WRAPPED, width) + "\n\n" + _wrap("Ferries ran every ten minutes.", width)
+    assert paragraphs(body) == ["Harbour Bridge Shut", LEAD_WRAPPED, "Ferries ran every ten minutes."]
+
+
+# (body, paragraphs): line structures of real article files.
+PARAGRAPHS = [
+    ("_ The council voted seven to two.\n_ Fares rise in May.\n", ["The council voted seven to two.", "Fares rise in May."]),
+    ("• First point made here.\n• Second point made here.\n", ["First point made here.", "Second point made here."]),
+    ("– A fugitive was arrested on Friday.\n", ["A fugitive was arrested on Friday."]),
+    ("• One point made. • Another point made.", ["One point made.", "Another point made."]),
+    # an editors' note stands alone (the clean stage drops it), never glued to prose
+    ("(Eds: Updates with vote.)\nThe council voted on\nThursday.", ["(Eds: Updates with vote.)", "The council voted on Thursday."]),
+    ("The council met on Thursday\nCouncil vote, 2nd graf pvs\nand voted.", ["The council met on Thursday", "Council vote, 2nd graf pvs", "and voted."]),
+    # a scrape's blank line inside a sentence is bridged when the next part starts in lower case
+    ("At some point the firearm was loaded and then thought to be unloaded\n\nby one of the boys.",
+     ["At some point the firearm was loaded and then thought to be unloaded by one of the boys."]),
+    # ... but list items of their own stay apart
+    ("The library opens on Sundays.\n\nlonger hours\n\nstep-free access", ["The library opens on Sundays.", "longer hours", "step-free access"]),
+    ("//Harbour Bridge Shut//\nThe bridge closed.", ["//Harbour Bridge Shut//", "The bridge closed."]),
+    ("Local news, local voices /\nThe bridge closed.", ["Local news, local voices /", "The bridge closed."]),
+]
+
+
+@pytest.mark.parametrize("body,expected", PARAGRAPHS)
+def test_paragraphs(body, expected):
+    assert paragraphs(body) == expected
 
 
 def test_headline_case_line_never_glues_onto_next_sentence():

@@ -12,7 +12,8 @@ from digest.models import Article, Fact, Sentence
 from digest.pipeline import build
 from digest.sections import BRIEF_TITLE, share_budget
 from digest.segment import segment
-from digest.stories import Story, cluster_articles, cluster_stories, importance
+from digest.models import Story
+from digest.stories import cluster_articles, cluster_stories, importance
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -96,7 +97,7 @@ def test_headline_without_titles_is_a_lead_not_boilerplate():
     body = ("Share this article\n\nThe restored textile mill in Ashby opened its doors as a public library on Friday, "
             "with reading rooms on four floors.")
     article = Article(id=0, url="file:///x/abc123.txt", title="abc123", outlet=None, published=None, body=body,
-                      path="/x/abc123.txt")
+                      path="/x/abc123.txt", generated_title=True)
     story, = cluster_stories([article], singleton_facts([article]), Config())
     assert story.title.startswith("The restored textile mill in Ashby")
     assert "Share" not in story.title
@@ -299,6 +300,48 @@ def test_length_limits_hold_on_the_sample(tmp_path):
         assert items
         assert len(items) <= flags.get("sentences", len(items))
         assert sum(len(item.fact.text.split()) for item in items) <= flags.get("max_words", 450)
+
+
+def _json_stories_are_consistent(document: dict) -> None:
+    """The JSON `stories`: every article in exactly one, each item in the story it says,
+    each story's section the one showing its item (None: only counted in "In brief")."""
+    urls = lambda sources: [s["url"] for s in sources]  # noqa: E731
+    listed = [u for story in document["stories"] for u in urls(story["articles"])]
+    assert sorted(listed) == sorted(u for section in document["sections"] for u in urls(section["articles"]))
+    assert len(listed) == len(set(listed))
+    for n, section in enumerate(document["sections"]):
+        for item in section["items"]:
+            story = document["stories"][item["story"]]
+            assert set(urls(item["sources"])) & set(urls(story["articles"]))
+            assert story["section"] == n
+    for k, story in enumerate(document["stories"]):
+        shown = [n for n, s in enumerate(document["sections"]) if any(i["story"] == k for i in s["items"])]
+        assert story["section"] == (shown[0] if shown else None)
+        assert story["title"]
+
+
+def test_json_names_the_stories_of_a_busy_day(tmp_path):
+    from digest.render import contract
+
+    stories = dict(CORPUS)
+    stories.update(many_stories(8))  # minor stories: some get a sentence in "In brief", some are only counted
+    write_corpus(tmp_path, stories)
+    digest = build(Config(inputs=(str(tmp_path),), max_words=150)).digest
+    document = contract(digest)
+    _json_stories_are_consistent(document)
+    assert len(document["stories"]) == 3 + 8
+    assert document["stories"][0]["title"] == digest.sections[0].title
+    assert any(s["section"] is None for s in document["stories"])  # only counted
+    brief = len(document["sections"]) - 1
+    assert any(s["section"] == brief for s in document["stories"])
+    assert [len(s["articles"]) for s in document["stories"][:3]] == [3, 2, 2]
+
+
+def test_json_stories_of_the_sample():
+    from conftest import SAMPLE, SAMPLE_DATE
+    from digest.render import contract
+
+    _json_stories_are_consistent(contract(build(Config(inputs=(str(SAMPLE),), date=SAMPLE_DATE)).digest))
 
 
 def _story_rows(rng, topic: np.ndarray, reports: int, copies: int, vocabulary: int) -> list[np.ndarray]:

@@ -48,7 +48,7 @@ from digest.ingest import read_text_article
 from digest.pipeline import build
 from digest.render import render
 from digest.segment import segment
-from digest.terms import stop_words
+from digest.analysis import stop_words
 
 DATE = "2026-11-20"
 # Fictional outlets: a cluster's documents get the first ones, in order.

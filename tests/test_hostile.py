@@ -275,6 +275,12 @@ def test_6_a_full_or_closed_stdout_is_73(tmp_path, argv, stdout):
     failed(run, 73, "standard output: cannot write output")
 
 
+@pytest.mark.parametrize("argv", [["--version"], ["run", "--help"]])
+def test_6_help_and_version_to_a_full_stdout_are_73(tmp_path, argv):
+    run = digest(argv, tmp_path, stdout="full")  # argparse drops a failed write and exits 0
+    failed(run, 73, "standard output: cannot write output")
+
+
 @pytest.mark.parametrize("stdout", ["full", "closed"])
 def test_6_full_or_closed_stdout_in_a_real_process_is_73(tmp_path, stdout):
     """The real interpreter, once: what it does at exit with a stdout it cannot write."""
@@ -693,3 +699,30 @@ def test_an_output_folder_whose_name_is_not_utf8_is_written_and_remembered(tmp_p
     again = digest(run_args(str(news), "--state", "s.sqlite", "--out", out), tmp_path)
     ok(again)
     assert not [t for t in texts(digest_json(tmp_path / out)) if "four extra ferry crossings" in t]  # remembered
+
+
+@pytest.mark.parametrize("plant", ["link", "fifo"])
+def test_a_lock_file_planted_in_a_shared_folder_is_never_followed(tmp_path, plant):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (tmp_path / "out").mkdir()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("not digest's to truncate\n")
+    if plant == "link":
+        (tmp_path / "out" / ".digest.lock").symlink_to(precious)
+    else:
+        os.mkfifo(tmp_path / "out" / ".digest.lock")
+    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, seconds=30)
+    failed(run, 73, "out/.digest.lock: cannot", out=tmp_path / "out")
+    assert precious.read_text() == "not digest's to truncate\n"
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_11_digest_config_prints_escapes_as_escapes(tmp_path, flags):
+    (tmp_path / "digest.toml").write_text('title = "News\\u009b2J \\u202edigest\\u001b]0;x\\u0007"\n')
+    run = digest(["config", "--config", "digest.toml", *flags], tmp_path)
+    assert run.code == 0 and run.err == "", run.err
+    text = run.out.decode("utf-8")
+    assert not any(c in text for c in CONTROLS) and "\\u009b" in text
+    if not flags:  # what it prints reads back as the same configuration
+        (tmp_path / "again.toml").write_text(text)
+        assert digest(["config", "--config", "again.toml"], tmp_path).out == run.out

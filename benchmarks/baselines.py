@@ -44,7 +44,7 @@ from digest.config import Config
 from digest.models import Article, Fact, Item
 from digest.rank import Budget, Ranking, reading_order
 from digest.segment import word_count, words
-from digest.terms import stemmer, stop_words
+from digest.analysis import stemmer, stop_words
 
 
 class Tokens:

@@ -39,7 +39,10 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from digest.analysis import Analyser  # noqa: E402
 from digest.config import Config  # noqa: E402
+from digest.embed import get_embedder  # noqa: E402
+from digest.errors import ConfigError  # noqa: E402
 from digest import dedup  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,11 +81,13 @@ class Split:
         self.a = [r[1] for r in rows]
         self.b = [r[2] for r in rows]
         an = [(analyser(a), analyser(b)) for a, b in zip(self.a, self.b)]
-        self.x = np.array([dedup.features(x, y) for x, y in an])
-        self.gap = np.array([dedup.length_gap(x, y) for x, y in an])
+        both = dedup.pair_features([x for x, _ in an], [y for _, y in an], cosines=np.zeros(len(an)))
+        self.x = both[:, :len(dedup.FEATURES)]
+        self.gap = both[:, -1]
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
-        self.gated = np.array([not dedup.comparable(x, y) for x, y in an])
+        self.gated = np.array([not dedup.comparable(x, y) or (
+            x.negated != y.negated and dedup._word_dice(x, y) >= dedup.NEGATION_DICE) for x, y in an])
         self.subsumed = np.array([dedup.subsumes(x, y) or dedup.subsumes(y, x) for x, y in an])
         self.cosine: np.ndarray | None = None
 
@@ -143,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.msrp or default_eval_path("msrp")
     started = time.perf_counter()
-    analyser = dedup.Analyser("english")
+    analyser = Analyser("english")
     train = Split(load(folder / "train.tsv"), analyser)
     test = Split(load(folder / "test.tsv"), analyser)
     grid100 = np.arange(1, 100, 1.0)
@@ -170,8 +175,6 @@ def main(argv: list[str] | None = None) -> int:
         add(f"fuzzy, refit now (C={c:g}): decision", logistic(train.x, coef, intercept), logistic(test.x, coef, intercept), decision=True)
 
     # The default embedder, torch-free: its cosine alone, and as a feature beside the fuzzy ones.
-    from digest.embed import get_embedder
-
     wordllama = get_embedder("wordllama")
     wl_train, wl_test = train.cosines(wordllama), test.cosines(wordllama)
     # Test ROC AUC of each score (threshold-free: how well it orders pairs), shown with --refit.
@@ -195,19 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     semantic_note = ""
     if not args.no_semantic:
         try:
-            scorer = dedup.SemanticScorer(Config())
-        except dedup.ConfigError as exc:
-            semantic_note = f"semantic mode not measured: {exc}"
+            minilm = get_embedder("minilm")
+        except ConfigError as exc:
+            semantic_note = f"semantic mode (minilm) not measured: {exc}"
         else:
             for split in (train, test):
-                scorer.prepare(split.a + split.b)
-                split.cosine = np.array([scorer.cosine(a, b) for a, b in zip(split.a, split.b)])
+                split.cosine = split.cosines(minilm)
             add("all-MiniLM-L6-v2 cosine alone", train.cosine * 100, test.cosine * 100)
             aucs["all-MiniLM-L6-v2 cosine"] = test.cosine
             xs_train = np.column_stack([train.x, train.cosine, train.gap])  # dedup.semantic_features
             xs_test = np.column_stack([test.x, test.cosine, test.gap])
-            ss_train = logistic(xs_train, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
-            ss_test = logistic(xs_test, dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
+            ss_train = logistic(xs_train, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
+            ss_test = logistic(xs_test, dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
             add("**semantic score**", ss_train, ss_test)
             aucs["semantic score"] = ss_test
             t_sem = add("**semantic decision**", ss_train, ss_test, decision=True)

@@ -69,7 +69,7 @@ def child_run(path: Path, copies: int) -> dict:
     return {
         "sentences": len(sentences), "articles": articles, "seconds": seconds,
         "facts": len(result.facts), "merges": len(result.merges), "conflicts": len(result.conflicts),
-        "rules": {r: sum(1 for m in result.merges if m.rule == r) for r in ("exact", "near-duplicate", "subsumed")},
+        "rules": {r: sum(1 for m in result.merges if m.rule == r) for r in ("exact", "near-duplicate", "paraphrase", "subsumed")},
         "peak_mb": peak_mb(), "before_mb": before,
     }
 
@@ -77,23 +77,20 @@ def child_run(path: Path, copies: int) -> dict:
 def child_recall(path: Path, copies: int) -> dict:
     import numpy as np
 
+    from digest.analysis import Analyser
     from digest.config import Config
-    from digest.dedup import FuzzyScorer, candidate_pairs
+    from digest.dedup import candidate_pairs, make_scorer, verify
 
     sentences, _ = day_of_news(path, copies)
-    scorer = FuzzyScorer(Config())
-    info = [scorer.analyse(s.text) for s in sentences]
+    scorer = make_scorer(Config().replace(dedup_mode="fuzzy"))
+    analyse = Analyser("english")
+    info = [analyse(s.text) for s in sentences]
     contents = [a.content for a in info]
 
     def accepted(pairs):
-        out = set()
-        for i, j in pairs.tolist():
-            if sentences[i].article == sentences[j].article:
-                continue  # same-article pairs only ever merge as exact repeats
-            m = scorer(sentences[i].text, sentences[j].text)
-            if m.rule is not None or (m.conflicts and m.score >= scorer.threshold):
-                out.add((i, j))
-        return out
+        pairs = [(i, j) for i, j in pairs.tolist() if sentences[i].article != sentences[j].article]
+        found = verify([info[i] for i, _ in pairs], [info[j] for _, j in pairs], scorer)
+        return {p for p, m in zip(pairs, found) if m is not None}
 
     started = time.perf_counter()
     groups = [s.article for s in sentences]

@@ -11,7 +11,7 @@ full, by the fixtures' own matchers (benchmarks/coverage.py: numbers, names and 
 facts.toml), for the outlets facts.toml credits. Pairs are sentences of two outlets of
 one story, at least one of which states a key fact; a pair is positive when both state
 the same key fact. Signals: the default fuzzy score (dedup.FUZZY_COEF), each embedder's
-cosine, the semantic score (dedup.SEMANTIC_COEF), and the fuzzy features + wordllama cosine
+cosine, the semantic score (dedup.MINILM_COEF), and the fuzzy features + wordllama cosine
 + length_gap (and + length_gap alone) refit on MSRP train as in dedup_msrp.py --refit.
 Figures: ROC AUC, and the share of positive pairs scored above every negative pair but 1%.
 Labels come from keyword matchers and four stories: indicative, not a benchmark to tune on.
@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import coverage  # noqa: E402
 import dedup_msrp  # noqa: E402
 from dedup_common import default_eval_path, write_section  # noqa: E402
+from digest.analysis import Analyser  # noqa: E402
 from digest import dedup  # noqa: E402
 from digest.embed import get_embedder  # noqa: E402
 from digest.errors import ConfigError  # noqa: E402
@@ -70,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     stories = coverage.all_stories()
     pairs = labelled_pairs(stories)
     gold = np.array([p[0] for p in pairs])
-    analyser = dedup.Analyser("english")
+    analyser = Analyser("english")
     xs = [(analyser(a), analyser(b)) for _, a, b in pairs]
-    feats = np.array([dedup.features(x, y) for x, y in xs])
-    gap = np.array([dedup.length_gap(x, y) for x, y in xs])
+    both = dedup.pair_features([x for x, _ in xs], [y for _, y in xs], cosines=np.zeros(len(xs)))
+    feats, gap = both[:, :len(dedup.FEATURES)], both[:, -1]
 
     def cosines(embedder) -> np.ndarray:
         left = embedder.encode([a for _, a, _ in pairs])
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         ml = cosines(minilm)
         signals["all-MiniLM-L6-v2 cosine"] = ml
         signals["semantic score (fuzzy + MiniLM cosine + length_gap)"] = dedup_msrp.logistic(
-            np.column_stack([feats, ml, gap]), dedup.SEMANTIC_COEF, dedup.SEMANTIC_INTERCEPT)
+            np.column_stack([feats, ml, gap]), dedup.MINILM_COEF, dedup.MINILM_INTERCEPT)
 
     column = dedup.FEATURES.index("content_jaccard")
     jaccard = feats[:, column]

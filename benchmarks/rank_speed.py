@@ -52,7 +52,8 @@ def day(path: str, max_sentences: int | None):
 def measure(path: str, algorithm: str, max_sentences: int | None, words: int, repeat: int) -> dict:
     """Run one ranker in this process; what the parent reads from our stdout."""
     from digest.config import Config
-    from digest.rank import RANKERS, Budget
+    from digest.models import Budget
+    from digest.rank import RANKERS
 
     articles, facts = day(path, max_sentences)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

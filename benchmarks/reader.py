@@ -48,7 +48,7 @@ from digest.ingest import read_text_article
 from digest.pipeline import build
 from digest.render import render
 from digest.segment import segment
-from digest.terms import stop_words
+from digest.analysis import stop_words
 
 DATE = "2026-11-20"
 # Fictional outlets: a cluster's documents get the first ones, in order.
@@ -130,6 +130,7 @@ class Totals:
     rouge1: list[float] = field(default_factory=list)
     rouge2: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    refused: list[str] = field(default_factory=list)  # the credits the judge does not accept, described
 
 
 def measure_cluster(cluster: dict, changes: dict[str, Any], judge, threshold: float, scorer, totals: Totals) -> None:
@@ -165,6 +166,11 @@ def measure_cluster(cluster: dict, changes: dict[str, Any], judge, threshold: fl
                       and all(_has_detail(n, sentence) for n in names))
             totals.credits += 1
             totals.honest += honest
+            if not honest:
+                lacking = sorted(numbers - numbers_in(sentence)) + sorted(
+                    n for n in names if not _has_detail(n, sentence))
+                totals.refused.append(f"{outlet}: cosine {cosine:.2f}, lacks {', '.join(lacking) or 'nothing'}\n"
+                                      f"  item:     {item.text}\n  its own:  {sentence}")
             if normalise(sentence) != normalise(item.text):
                 totals.other_credits += 1
                 totals.other_honest += honest
@@ -216,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: msrp/train.tsv beside the data file)")
     parser.add_argument("--threshold", type=float, help="the judge's paraphrase cosine (skips choosing it on MSRP)")
     parser.add_argument("--write", metavar="MARKDOWN", help="refresh the reader section of this file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every credit the judge refuses")
     args = parser.parse_args(argv)
 
     from rouge_score import rouge_scorer
@@ -239,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             measure_cluster(cluster, changes, judge, threshold, scorer, rows[name])
         print(f"\r{number + 1}/{len(clusters)} clusters", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    if args.verbose:
+        for name, totals in rows.items():
+            for line in totals.refused:
+                print(f"[{name}] {line}")
     command = "PYTHONPATH=. python benchmarks/reader.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = (f"{len(clusters)} clusters of `{Path(args.data).name}`, each a day of its own (one article per "
             f"document, each from a distinct fictional outlet), digest at 200 words unless the variant says "

@@ -44,7 +44,8 @@ from benchmarks.baselines import centroid_ranker, document_frequencies, icsi_ran
 from benchmarks.common import articles_of, facts_of, read_clusters
 from benchmarks.report import write_section
 from digest.config import Config
-from digest.rank import RANKERS, SUMY_ALGORITHMS, Budget, Ranker, Ranking, greedy_select
+from digest.models import Budget, Ranking
+from digest.rank import RANKERS, SUMY_ALGORITHMS, Ranker, greedy_select
 from digest.ranker import SIGNALS, RankerSettings, digest_ranker
 from digest.segment import words
 

@@ -19,3 +19,4 @@ python benchmarks/dedup_msrp.py --msrp "$DATA/msrp" --refit
 python benchmarks/dedup_scale.py --multinews "$DATA/multinews.jsonl"
 python benchmarks/embed_speed.py --multinews "$DATA/multinews.jsonl"
 python benchmarks/embed_pairs.py --msrp "$DATA/msrp"
+PYTHONPATH=.:tests python benchmarks/feeds.py --write BENCHMARKS.md

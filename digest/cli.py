@@ -30,6 +30,15 @@ PAUSE_ENV = "DIGEST_TEST_PAUSE_AT"
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 64 (EX_USAGE)."""
 
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[no-untyped-def]
+        """argparse drops a failed write; --help and --version to a full stdout are exit 73."""
+        if message and file is sys.stdout and file is not None:
+            with writing(STDOUT):
+                file.write(message)
+                file.flush()
+        else:
+            super()._print_message(message, file)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         command = " ".join(["digest", *self.prog.split()[1:]])  # "digest" or "digest run"
         self.exit(EX_USAGE, f"digest: error: {message} (see {command} --help)\n")
@@ -234,9 +243,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             text = "no subscriptions: add feeds = [...] to digest.toml, or digest feeds import FILE.opml\n"
         else:
             text = "".join(status.line() + "\n" for status in shown)
-    out = stdout()
-    with writing(STDOUT):
-        out.write(text)
+    _print_out(text)
     return 0
 
 
@@ -253,9 +260,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         for name, table in tables.items():
             lines += ["", f"[{name}]", *(_toml_line(key, value) for key, value in table.items())]
         text = "\n".join(lines) + "\n"
-    out = stdout()
-    with writing(STDOUT):
-        out.write(text)
+    _print_out(text)
     return 0
 
 
@@ -284,6 +289,18 @@ def _toml_value(value: Any) -> str:
 
 COMMANDS = {"run": cmd_run, "send": cmd_send, "feeds": cmd_feeds, "config": cmd_config}
 STDOUT = "standard output"
+
+
+# What a terminal would act on, shown as \u escapes instead (valid in JSON and TOML strings,
+# where json.dumps(ensure_ascii=False) leaves C1 controls and bidi overrides raw).
+_RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _print_out(text: str) -> None:
+    """``text`` on standard output, terminal-safe; a failed write is exit 73."""
+    out = stdout()
+    with writing(STDOUT):
+        out.write(_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def stdout():
@@ -321,7 +338,15 @@ def _say(line: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OutputError as error:  # --help or --version could not be printed
+        _drop_stdout()
+        _say(f"digest: error: {printable(error.message)}")
+        return error.exit_code
+    except BrokenPipeError:  # digest --help | head -1
+        _drop_stdout()
+        return 1
     _configure_logging(args)
     try:
         code = COMMANDS[args.command](args)

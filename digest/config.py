@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .embed import check_embedding  # the lookup table only: no model or numpy is loaded
 from .errors import ConfigError
@@ -80,7 +81,7 @@ class Config:
     algorithm: str = "digest"
     language: str = "english"
     dedup_threshold: float = 53.0  # dedup score (0-100) from which two sentences merge; chosen on MSRP train
-    dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (extra digest[semantic])
+    dedup_mode: str = "fuzzy"  # dedup scorer: "fuzzy" (default) or "semantic" (adds the embedding's cosine)
     embedding: str = "wordllama"  # sentence embedder (digest.embed.EMBEDDERS): "wordllama", "minilm" (extra digest[semantic]) or "none"
     boilerplate_patterns: tuple[str, ...] = ()  # extra regexes, matched against whole lines
     boilerplate_min_repeats: int = 3  # a line seen verbatim in this many articles of one outlet
@@ -286,16 +287,14 @@ def load_config(
         try:
             config = _apply(config, read_config_file(Path(path)), "")
         except ConfigError as exc:
-            if exc.message.startswith(f"{path}:"):
+            if exc.message.startswith(f"{shown(path)}:"):
                 raise
-            raise ConfigError(f"{path}: {exc.message}") from None
+            raise ConfigError(f"{shown(path)}: {exc.message}") from None
     config = _apply(config, env_table(environ), "DIGEST_")
     if flags:
         config = _apply(config, _drop_none(flags), "--")
     _check_ranges(config)
     _check_choices(config)
-    from .filters import compile_patterns  # here: filters needs this module loaded
-
     compile_patterns(config.include, "include")
     compile_patterns(config.mute, "mute")
     return config
@@ -361,3 +360,36 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
         else:
             out[_key(f.name)] = value
     return out
+
+
+# The include / mute lists: checked here, so a bad pattern is a config error before any run.
+@dataclass(frozen=True)
+class Pattern:
+    source: str  # as written in the config
+    regex: re.Pattern[str]
+
+    def __call__(self, text: str) -> bool:
+        return self.regex.search(text) is not None
+
+
+def compile_patterns(values: Sequence[str], key: str) -> tuple[Pattern, ...]:
+    """The config's words and /regular expressions/ as patterns.
+
+    Raises:
+        ConfigError: an empty pattern, or a regular expression that does not compile.
+    """
+    out = []
+    for value in values:
+        text = value.strip()
+        if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
+            try:
+                regex = re.compile(text[1:-1], re.IGNORECASE)
+            except re.error as exc:
+                raise ConfigError(f"{key}: {value!r} is not a valid regular expression ({exc})") from None
+        elif text:
+            words = r"\s+".join(re.escape(w) for w in text.split())
+            regex = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+        else:
+            raise ConfigError(f"{key}: an empty pattern would match everything")
+        out.append(Pattern(value, regex))
+    return tuple(out)

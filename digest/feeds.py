@@ -450,6 +450,8 @@ def read_feeds(
             entries.append(ReadEntry(sub.url, key, day.isoformat(), article_json(article)))
     if store is not None:
         store.save_feed_states(attempted)
+    log.info("feeds: %d of %d fetched, %d unchanged (304), %d new entries read", len(due), len(subscribed),
+             unchanged, len(new_articles))
     return FeedBatch(tuple(articles), tuple(recorded) if store else (), tuple(entries) if store else (),
                      unchanged, failed)
 

@@ -414,8 +414,8 @@ class Fetcher:
                         results[i] = FetchError(requests[i].url, f"not fetched: {host} let the last "
                                                 f"{self._strikes[host]} requests time out")
                         continue
-                    if busy.get(host, 0) >= self.per_host:
-                        continue
+                    if busy.get(host, 0) >= self.per_host or (self._strikes.get(host) and busy.get(host)):
+                        continue  # after a timeout, one at a time until the host answers again
                     waiting.remove(i)
                     deadline = self._deadline(now)
                     running[i] = deadline.at

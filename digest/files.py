@@ -12,7 +12,6 @@ import hashlib
 import os
 import stat
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 from .errors import DigestError, InputDataError, OutputError

@@ -19,49 +19,12 @@ Everything left out is a ``models.Removal``, counted and listed by ``--explain``
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 from urllib.parse import urlsplit
 
-from .config import Config
-from .errors import ConfigError
-from .models import Article, Fact, Removal
-
-if TYPE_CHECKING:
-    from .stories import Story
-
-
-@dataclass(frozen=True)
-class Pattern:
-    source: str  # as written in the config
-    regex: re.Pattern[str]
-
-    def __call__(self, text: str) -> bool:
-        return self.regex.search(text) is not None
-
-
-def compile_patterns(values: Sequence[str], key: str) -> tuple[Pattern, ...]:
-    """The config's words and /regular expressions/ as patterns.
-
-    Raises:
-        ConfigError: an empty pattern, or a regular expression that does not compile.
-    """
-    out = []
-    for value in values:
-        text = value.strip()
-        if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
-            try:
-                regex = re.compile(text[1:-1], re.IGNORECASE)
-            except re.error as exc:
-                raise ConfigError(f"{key}: {value!r} is not a valid regular expression ({exc})") from None
-        elif text:
-            words = r"\s+".join(re.escape(w) for w in text.split())
-            regex = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
-        else:
-            raise ConfigError(f"{key}: an empty pattern would match everything")
-        out.append(Pattern(value, regex))
-    return tuple(out)
+from .config import Config, Pattern, compile_patterns
+from .models import Article, Fact, Removal, Story
 
 
 @dataclass(frozen=True)

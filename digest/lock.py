@@ -5,16 +5,18 @@ so a killed run never leaves it held, and nothing needs cleaning up afterwards.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
+import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from .errors import OutputError, TemporaryFailure
-from .files import shown, writing
+from .files import kind, shown, writing
 
 log = logging.getLogger("digest")
 
@@ -35,9 +37,16 @@ def lock(path: str | os.PathLike, timeout: float, busy: str | None = None) -> It
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # Never through a link: the pid write truncates the file, and a link planted in a
+        # shared output folder could point at any file the run may write.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     except OSError as exc:
-        raise OutputError(f"{shown(path)}: cannot create the lock file: {exc.strerror}") from None
+        why = "it is a link, not followed" if exc.errno == errno.ELOOP else exc.strerror
+        raise OutputError(f"{shown(path)}: cannot create the lock file: {why}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a FIFO or a device planted there
+        os.close(fd)
+        raise OutputError(f"{shown(path)}: cannot use the lock file: {kind(mode)}, not a file")
     try:
         deadline = time.monotonic() + max(0.0, timeout)
         waiting = False

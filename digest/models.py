@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,31 @@ class Sentence:
     article: int  # Article.id
     paragraph: int  # paragraph index within the article
     position: int  # sentence index within the article (0 = lead)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as a sentence states it, with what it counts."""
+
+    value: str  # canonical digits: "93", "2500000000", "0.5"
+    unit: str  # "$", "%", or the stem of the word it counts ("vote"); "" when unknown
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One sentence as every stage compares it (``digest.analysis.Analyser``)."""
+
+    tokens: tuple[str, ...]  # lower-cased; quotes unified, numbers in digits, aliases canonical ("usa")
+    norm: str  # the tokens joined by spaces: equal for two spellings of one sentence
+    stems: tuple[str, ...]  # one per token: its stem, or the token for stop words and numbers
+    stopped: tuple[bool, ...]  # one per token: a stop word of the language
+    content: frozenset[str]  # content-word stems and numbers (no stop words, no filler such as "said")
+    numbers: frozenset[str]
+    quantities: tuple[Quantity, ...]  # the numbers in order, each with its unit
+    names: frozenset[str]  # capitalised words (not a sentence's first, unless an acronym), canonical
+    negated: bool  # says "not", "never", "no", ...
+    weight: int  # informativeness: content words, with numbers and names counting twice
+    shown: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> as written
 
 
 @dataclass(frozen=True)
@@ -63,7 +89,22 @@ class Merge:
     dropped: Sentence
     kept: Sentence
     score: float
-    rule: str  # "near-duplicate" or "subsumed"
+    rule: str  # "exact", "near-duplicate", "paraphrase" or "subsumed"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One point on which two similar sentences disagree: what each says, as written."""
+
+    kind: str  # "number" or "name"
+    a: tuple[str, ...]  # ("16",) or ("Smith",)
+    b: tuple[str, ...]
+
+    def swapped(self) -> "Difference":
+        return Difference(self.kind, self.b, self.a)
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.a)} vs {', '.join(self.b)}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +114,7 @@ class Conflict:
     a: Sentence
     b: Sentence
     score: float
-    differences: tuple[str, ...]  # e.g. ("16 vs 18",)
+    differences: tuple[Difference, ...]
 
 
 @dataclass(frozen=True)
@@ -108,6 +149,31 @@ class Story:
     facts: tuple[Fact, ...]  # in reading order
     outlets: int = 0
     latest: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much of the digest a ranker may fill."""
+
+    words: int
+    sentences: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One fact the ranker considered: chosen or passed over, and why (for --explain)."""
+
+    item: Item
+    chosen: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A ranker's result: the chosen items in reading order, and its decisions."""
+
+    chosen: tuple[Item, ...]
+    decisions: tuple[Decision, ...] = ()
 
 
 @dataclass(frozen=True)

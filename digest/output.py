@@ -207,7 +207,7 @@ def explain(result: Result) -> dict[str, Any]:
             for m in d.merges
         ],
         "conflicts": [
-            {"a": c.a.text, "b": c.b.text, "score": round(c.score, 4), "differences": list(c.differences),
+            {"a": c.a.text, "b": c.b.text, "score": round(c.score, 4), "differences": [str(d) for d in c.differences],
              "a_from": where(c.a), "b_from": where(c.b)}
             for c in d.conflicts
         ],

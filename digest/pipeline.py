@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
+from .analysis import Analyser
 from .archive import continuations, story_records
 from .clean import remove_boilerplate
 from .config import Config, has_subscriptions
@@ -122,14 +123,15 @@ def build(
         done("segment")
         kept, drops = remove_boilerplate(articles, sentences, config)
         done("clean")
-        dedup = near_duplicates(kept, config)
+        analyser = Analyser(config.language, config.embedding)
+        dedup = near_duplicates(kept, config, analyser=analyser)
         done("dedup")
-        screening = screen(dedup.facts, history, config)
+        screening = screen(dedup.facts, history, config, analyser)
         if screening.recalls:
             log.info("%d facts already published before %s left out, %d updates kept",
                      len(screening.recalls) - len(screening.updates), day, len(screening.updates))
         done("recall")
-        stories, muted = filter_stories(group_stories(articles, screening.facts, config), articles, filters)
+        stories, muted = filter_stories(group_stories(articles, screening.facts, config, analyser=analyser), articles, filters)
         removed += muted
         if removed:
             log.info("filters left out %s", ", ".join(f"{n} {kind}s" for kind, n in counts(removed).items() if n))
@@ -143,7 +145,7 @@ def build(
             return surface_conflicts(tuple(_mark_update(item, screening.updates) for item in items), conflicts, articles)
 
         # Workers forked while the process was small rank the stories too (see ``workers``).
-        sections, decisions = lay_out(stories, articles, ranker, config, noted, map_)
+        sections, decisions = lay_out(stories, articles, ranker, config, noted, map_ if config.jobs > 1 else None, analyser)
         done("rank")
     sections = continuations(sections, screening.recalls, history)
 

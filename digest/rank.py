@@ -1,6 +1,6 @@
 """Ranking: score the deduplicated facts and choose the best within a word budget.
 
-A ranker is a callable ``(facts, articles, budget, config) -> Ranking``, chosen
+A ranker is a callable ``(facts, articles, budget, config, analyser) -> Ranking``, chosen
 by name from ``RANKERS``. The default, "digest", is the multi-document ranker
 of ``digest.ranker``; sumy's single-document algorithms are wrapped here so they
 stay selectable with ``--algorithm``.
@@ -10,55 +10,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import warnings
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .analysis import Analyser, words_language
 from .config import Config
 from .errors import ConfigError
-from .models import Article, Conflict, Fact, Item
-from .ranker import RankerSettings, digest_ranker
+from .models import Article, Budget, Conflict, Decision, Fact, Item, Ranking
+from .ranker import RankerSettings, digest_ranker, reading_order
 from .segment import word_count, words
-from .terms import words_language
 
-
-@dataclass(frozen=True)
-class Budget:
-    """How much of the digest a ranker may fill."""
-
-    words: int
-    sentences: int | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One fact the ranker considered: chosen or passed over, and why (for --explain)."""
-
-    item: Item
-    chosen: bool
-    reason: str
-
-
-@dataclass(frozen=True)
-class Ranking:
-    chosen: tuple[Item, ...]  # in reading order
-    decisions: tuple[Decision, ...] = ()
-
-
-Ranker = Callable[[Sequence[Fact], Sequence[Article], Budget, Config], Ranking]
-
-
-def reading_order(items: Sequence[Item]) -> tuple[Item, ...]:
-    """Leads first, then by article and position: how a news story reads."""
-    return tuple(
-        sorted(
-            items,
-            key=lambda i: (
-                min(m.position for m in i.fact.members),
-                i.fact.sentence.article,
-                i.fact.sentence.position,
-            ),
-        )
-    )
+# ``analyser`` is the run's one text analysis (a ranker makes its own when given None).
+Ranker = Callable[[Sequence[Fact], Sequence[Article], Budget, Config, "Analyser | None"], Ranking]
 
 
 def greedy_select(facts: Sequence[Fact], scores: Sequence[float], budget: Budget) -> Ranking:
@@ -103,10 +65,9 @@ def surface_conflicts(
         if ia is not None and ib is not None:
             dropped.add(ib if keep_a else ia)
         outlet = articles[other.article].outlet or f"“{articles[other.article].title}”"
-        for difference in c.differences:  # "<a's value> vs <b's value>"
-            a_says, _, b_says = difference.partition(" vs ")
-            ours, theirs = (a_says, b_says) if keep_a else (b_says, a_says)
-            notes.setdefault(kept, []).append(f"outlets differ: {ours} here, {theirs} per {outlet}")
+        for difference in c.differences:
+            ours, theirs = (difference.a, difference.b) if keep_a else (difference.b, difference.a)
+            notes.setdefault(kept, []).append(f"outlets differ: {', '.join(ours)} here, {', '.join(theirs)} per {outlet}")
         cited.setdefault(kept, set()).add(other.article)
     out = []
     for n, item in enumerate(chosen):
@@ -162,7 +123,7 @@ def sumy_ranker(summarizer_name: str) -> Ranker:
 
 
 def _sumy_rank(facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config,
-               summarizer_name: str) -> Ranking:
+               analyser: Analyser | None = None, *, summarizer_name: str) -> Ranking:
     if not facts:
         return Ranking(chosen=())
     import sumy.summarizers as _  # noqa: F401  (fails early with a clear import error)
@@ -237,8 +198,6 @@ RANKERS: dict[str, Ranker] = {
 
 
 def get_ranker(name: str) -> Ranker:
-    from .errors import ConfigError
-
     try:
         return RANKERS[name]
     except KeyError:

@@ -26,19 +26,16 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
 
+from .analysis import Analyser
 from .clean import mentions_furniture
 from .config import Config
-from .models import Article, Fact, Item
-from .segment import words
-from .terms import stemmer, stop_words
-
-if TYPE_CHECKING:  # rank.py registers this module's ranker, so rank is imported when called
-    from .rank import Budget, Ranker, Ranking
+from .models import Analysis, Article, Budget, Decision, Fact, Item, Ranking
+from .segment import word_count, words
 
 SIGNALS = ("corroboration", "centrality", "position", "content")
 
@@ -58,21 +55,18 @@ class RankerSettings:
     damping: float = 0.85  # LexRank's random-jump damping
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|me|my|we|we're|our|us|you|your)\b")
-_PRONOUNS = frozenset("I I'm I've".split())
+_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
 _QUOTED = re.compile(r"[\"“”].*?[\"“”]")
 _TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
 _DETAIL_SCALE = 3.0  # names and numbers after which detail saturates (1 - 1/e at three)
 
 
-def content_signal(text: str, tokens: Sequence[str]) -> tuple[float, float]:
+def content_signal(text: str, analysis: Analysis) -> tuple[float, float]:
     """(detail, filler factor) of one sentence: concrete detail in [0, 1], and how usable it is as news prose."""
-    numbers = len(_NUMBER.findall(text))
-    # Capitalised words after the first are mostly names: people, places, organisations.
-    names = sum(1 for w in tokens[1:] if w[0].isupper() and w not in _PRONOUNS)
+    numbers, names = len(analysis.quantities), len(analysis.names)
     detail = 1.0 - math.exp(-(numbers + names) / _DETAIL_SCALE)
     filler = 1.0
+    tokens = analysis.tokens
     if len(tokens) < 6:
         filler *= 0.3
     if text.rstrip(" \"”'’").endswith("?"):
@@ -81,6 +75,9 @@ def content_signal(text: str, tokens: Sequence[str]) -> tuple[float, float]:
         filler *= 0.5  # no sentence ending: a caption, credit, heading or cut-off scrap
     if mentions_furniture(text):
         filler *= 0.1
+    raw = words(text)
+    if len(raw) >= 3 and sum(w[0].isupper() for w in raw) >= 0.6 * len(raw):
+        filler *= 0.3  # mostly capitalised words: a heading, label or credit line, not a sentence
     unquoted = _QUOTED.sub(" ", text) if '"' in text or "“" in text else text
     if unquoted is not text and len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:
         filler *= 0.5  # mostly quotation with nothing concrete in it
@@ -123,24 +120,12 @@ def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float, 
     return max(total, 1.0)
 
 
-class _Vocabulary:
-    """Stemmed tokens and concepts of every fact."""
-
-    def __init__(self, language: str):
-        self.stop_words = stop_words(language)
-        self.stem = stemmer(language)
-
-    def analyse(self, tokens: Sequence[str]) -> tuple[list[str], list[str]]:
-        """(content stems, concepts): concepts are content stems and bigrams not made of two stop words."""
-        lowered = [w.lower() for w in tokens]
-        stop = [w in self.stop_words or len(w) < 2 and not w.isdigit() for w in lowered]
-        # Stop words only ever appear inside bigrams and numbers have no suffixes: neither needs the stemmer.
-        stems = [w if is_stop or w[-1].isdigit() else self.stem(w) for w, is_stop in zip(lowered, stop)]
-        content = [s for s, is_stop in zip(stems, stop) if not is_stop]
-        bigrams = [
-            f"{stems[i]} {stems[i + 1]}" for i in range(len(stems) - 1) if not (stop[i] and stop[i + 1])
-        ]
-        return content, content + bigrams
+def concept_terms(analysis: Analysis) -> tuple[list[str], list[str]]:
+    """(content stems, concepts): concepts are content stems and bigrams not made of two stop words."""
+    stems, stopped = analysis.stems, analysis.stopped
+    content = [s for s, stop in zip(stems, stopped) if not stop]
+    bigrams = [f"{stems[i]} {stems[i + 1]}" for i in range(len(stems) - 1) if not (stopped[i] and stopped[i + 1])]
+    return content, content + bigrams
 
 
 def _matrix(rows: list[list[str]]) -> sparse.csr_matrix:
@@ -220,7 +205,7 @@ def _concept_weights(
     return np.bincount(concept[best], weights=credit[best], minlength=concepts.shape[1])
 
 
-def digest_ranker(settings: RankerSettings = RankerSettings()) -> Ranker:
+def digest_ranker(settings: RankerSettings = RankerSettings()) -> Callable[..., Ranking]:
     """The default ranker with the given settings (see the module docstring).
 
     A partial of a module function, not a closure: it pickles, so ``--jobs`` can hand it to
@@ -231,20 +216,33 @@ def digest_ranker(settings: RankerSettings = RankerSettings()) -> Ranker:
     return rank
 
 
+def reading_order(items: Sequence[Item]) -> tuple[Item, ...]:
+    """Leads first, then by article and position: how a news story reads."""
+    return tuple(
+        sorted(
+            items,
+            key=lambda i: (
+                min(m.position for m in i.fact.members),
+                i.fact.sentence.article,
+                i.fact.sentence.position,
+            ),
+        )
+    )
+
+
 def _rank(
-    facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config, settings: RankerSettings
+    facts: Sequence[Fact], articles: Sequence[Article], budget: Budget, config: Config,
+    analyser: Analyser | None = None, *, settings: RankerSettings,
 ) -> Ranking:
     """Score every fact, then fill the budget greedily (see the module docstring)."""
-    from .rank import Decision, Ranking, reading_order
-
+    analyser = analyser or Analyser(config.language)
     if not facts:
         return Ranking(chosen=())
     # A canonical order makes every tie-break (argmax takes the first) independent of input order.
     facts = sorted(facts, key=lambda f: (f.sentence.article, f.sentence.position, f.text, f.sources))
     by_id = {a.id: a for a in articles}
-    vocabulary = _Vocabulary(config.language)
-    tokens = [words(f.text) for f in facts]
-    analysed = [vocabulary.analyse(t) for t in tokens]
+    analyses = [analyser(f.text) for f in facts]
+    analysed = [concept_terms(a) for a in analyses]
     x = tfidf_rows(_matrix([content for content, _ in analysed]))
     concepts = _matrix([c for _, c in analysed])
     concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
@@ -256,7 +254,7 @@ def _rank(
         "centrality": _squash(lexrank(x, settings.damping) * n),
         "position": 1.0 / np.sqrt(1.0 + np.array([min(m.position for m in f.members) for f in facts])),
     }
-    detail, filler = np.array([content_signal(f.text, t) for f, t in zip(facts, tokens)]).reshape(n, 2).T
+    detail, filler = np.array([content_signal(f.text, a) for f, a in zip(facts, analyses)]).reshape(n, 2).T
     signals["content"] = detail
     if settings.content == 0:
         filler = np.ones(n)
@@ -272,7 +270,7 @@ def _rank(
         # (Gillick & Favre keep only concepts found in several documents). A concept counts
         # for its sources beyond the first, unless nothing at all is corroborated.
         concept_weight = np.maximum(concept_weight - 1.0, 0.0)
-    lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)
+    lengths = np.array([max(word_count(f.text), 1) for f in facts], dtype=np.float64)  # what the reader counts
     has_words = np.array([bool(content) for content, _ in analysed])
 
     def density(gain: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ stays, marked as an update. Facts recorded for the digest's own date are never "
 so re-running a date rebuilds the same digest.
 
 Matching is robust to rewording: a fact is reduced to its content-word stems and
-numbers (``dedup.Analysis``); its fingerprint is the hash of that sorted set, and the
+numbers (``models.Analysis``); its fingerprint is the hash of that sorted set, and the
 lookup is fuzzy: earlier facts sharing enough stems (a sparse stem matrix, so thousands
 of facts cost milliseconds) are verified with the dedup stage's own scorer. What was
 published comes from ``store.Store.history``; ``published`` makes the records the store
@@ -21,17 +21,11 @@ from typing import Sequence
 import numpy as np
 
 from .config import Config
-from .dedup import MIN_OVERLAP, Analyser, Analysis, make_scorer, stem_matrix
-from .models import Fact, History, Published, Recall, Screening
+from .analysis import CALENDAR_WORDS, Analyser
+from .dedup import MIN_OVERLAP, content_matrix, make_scorer, verify
+from .models import Analysis, Fact, History, Published, Recall, Screening
 
 __all__ = ["CALENDAR_WORDS", "UPDATE", "fingerprint", "published", "screen"]
-
-# Names that move with the calendar, not with the news: "on Thursday" -> "on Friday"
-# is not new information about a statement.
-CALENDAR_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
-    "january february march april may june july august september october november december".split()
-)
 
 UPDATE = "update"
 # Earlier facts verified per sentence of the day, best overlap first: bounds the work
@@ -46,7 +40,7 @@ def fingerprint(analysis: Analysis) -> str:
 
 def published(day: date, facts: Sequence[Fact], config: Config) -> tuple[Published, ...]:
     """What the store keeps of ``facts`` published on ``day``: one record per fingerprint."""
-    analyse = Analyser(config.language)
+    analyse = Analyser(config.language)  # the stored stems and names are of plain analyses
     records: dict[str, Published] = {}
     for fact in facts:
         a = analyse(fact.text)
@@ -55,7 +49,7 @@ def published(day: date, facts: Sequence[Fact], config: Config) -> tuple[Publish
     return tuple(records.values())
 
 
-def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Screening:
+def screen(facts: Sequence[Fact], history: History | None, config: Config, analyser: Analyser | None = None) -> Screening:
     """Leave out facts published on an earlier date; keep and mark those that add to one.
 
     A fact matches an earlier one when any of its sentences would have merged with it
@@ -66,7 +60,7 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     if history is None or not history.published or not facts:
         return Screening(tuple(facts), frozenset(), ())
     scorer = make_scorer(config)
-    analyse = getattr(scorer, "analyse", None) or Analyser(config.language)
+    analyse = analyser or Analyser(config.language)
     old = history.published
     members = []  # (fact index, sentence), one per distinct wording of each fact
     for f, fact in enumerate(facts):
@@ -79,9 +73,19 @@ def screen(facts: Sequence[Fact], history: History | None, config: Config) -> Sc
     pairs = _overlapping([a.content for a in analyses], [p.tokens for p in old])
 
     matched: dict[int, dict[int, bool]] = {}  # fact index -> {old index: same statement?}
-    for m, o in pairs:
+    cosines = None
+    if scorer.uses_vectors and pairs:
+        new_vectors = analyse.vectors([members[m][1].text for m, _ in pairs])
+        old_vectors = analyse.vectors([old[o].text for _, o in pairs])
+        if new_vectors is None or old_vectors is None:
+            scorer = make_scorer(config.replace(dedup_mode="fuzzy"))
+        else:
+            cosines = np.einsum("ij,ij->i", new_vectors, old_vectors)
+    found = verify([analyses[m] for m, _ in pairs], [analyse(old[o].text) for _, o in pairs], scorer, cosines)
+    for (m, o), match in zip(pairs, found):
+        if match is None:
+            continue
         f, sentence = members[m]
-        match = scorer(sentence.text, old[o].text)
         same = match.rule is not None
         related = same or (bool(match.conflicts) and match.score >= scorer.threshold)
         if related:
@@ -143,7 +147,7 @@ def _overlapping(
     """
     if not new or not old:
         return []
-    both, _ = stem_matrix([*new, *old])  # one vocabulary for both sides
+    both, _ = content_matrix([*new, *old])  # one vocabulary for both sides
     a, b = both[:len(new)], both[len(new):]
     size_a = np.diff(a.indptr)
     size_b = np.diff(b.indptr)

@@ -215,7 +215,7 @@ def contract(digest: Digest) -> dict[str, Any]:
             "boilerplate_dropped": digest.stats.boilerplate_dropped,
             "skipped_files": digest.stats.skipped_files,
             "conflicts": [
-                {"a": c.a.text, "b": c.b.text, "differences": list(c.differences),
+                {"a": c.a.text, "b": c.b.text, "differences": [str(d) for d in c.differences],
                  "sources": [_source(articles[c.a.article]), _source(articles[c.b.article])]}
                 for c in digest.conflicts
             ],

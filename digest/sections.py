@@ -11,10 +11,11 @@ import math
 from functools import partial
 from typing import Callable, Sequence
 
+from .analysis import Analyser
 from .clean import quotable
 from .config import Config
-from .models import Article, Fact, Item, Section, Story
-from .rank import Budget, Decision, Ranker, Ranking
+from .models import Article, Budget, Decision, Fact, Item, Ranking, Section, Story
+from .rank import Ranker
 from .segment import word_count
 
 # A section needs room for one sentence: news sentences run 20-30 words.
@@ -74,7 +75,8 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
 
 
 def in_brief(
-    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config
+    stories: Sequence[Story], articles: Sequence[Article], ranker: Ranker, budget: Budget, config: Config,
+    analyser: Analyser | None = None,
 ) -> tuple[Section, list[Decision]]:
     """One section for the minor stories: one sentence each, most important story first.
 
@@ -89,7 +91,7 @@ def in_brief(
             break
         if not any(word_count(f.text) <= left for f in quotable(story.facts)):
             continue  # nothing short enough: do not rank it at all
-        ranking = ranker(quotable(story.facts), articles, Budget(words=left, sentences=1), config)
+        ranking = ranker(quotable(story.facts), articles, Budget(words=left, sentences=1), config, analyser)
         decisions.extend(ranking.decisions)
         for item in ranking.chosen[:1]:
             items.append(item)
@@ -104,9 +106,11 @@ def _cited(facts: Sequence[Fact], articles: Sequence[Article]) -> list[Article]:
     return [articles[i] for i in sorted(ids)]
 
 
-def _rank_story(job: tuple[Sequence[Fact], Sequence[Article], Budget], ranker: Ranker, config: Config) -> Ranking:
+def _rank_story(
+    job: tuple[Sequence[Fact], Sequence[Article], Budget], ranker: Ranker, config: Config, analyser: Analyser | None = None,
+) -> Ranking:
     facts, cited, budget = job
-    return ranker(facts, cited, budget, config)
+    return ranker(facts, cited, budget, config, analyser)
 
 
 def _serial(fn: Callable, items: Sequence) -> list:
@@ -120,6 +124,7 @@ def lay_out(
     config: Config,
     note: Callable[[Sequence[Item]], tuple[Item, ...]] = tuple,
     map_: Callable[[Callable, Sequence], list] | None = None,
+    analyser: Analyser | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Decision, ...]]:
     """The digest's sections, in story order with "In brief" last, and every ranking decision.
 
@@ -127,14 +132,18 @@ def lay_out(
     A story whose ranking chooses nothing goes to "In brief" like a minor one. ``map_``
     (``pipeline.workers``: an ordered map over processes) ranks the major stories side by
     side; each is handed only the articles its facts cite, not the day's bodies. "In brief"
-    fills one shared budget story by story, so it stays in this process.
+    fills one shared budget story by story, so it stays in this process. Workers analyse
+    their stories' sentences themselves; without ``map_`` the run's ``analyser`` is used.
     """
     sections: list[Section] = []
     decisions: list[Decision] = []
     budgets, brief_budget = share_budget(stories, config)
     major = [(story, budget) for story, budget in zip(stories, budgets) if budget is not None]
     jobs = [(quotable(story.facts), _cited(story.facts, articles), budget) for story, budget in major]
-    rankings = iter((map_ or _serial)(partial(_rank_story, ranker=ranker, config=config), jobs))
+    if map_ is None:
+        rankings = iter(_serial(partial(_rank_story, ranker=ranker, config=config, analyser=analyser), jobs))
+    else:
+        rankings = iter(map_(partial(_rank_story, ranker=ranker, config=config), jobs))
     minor: list[Story] = []
     for story, budget in zip(stories, budgets):
         if budget is None:
@@ -148,7 +157,7 @@ def lay_out(
         else:
             minor.append(story)
     if minor:
-        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config)
+        brief, brief_decisions = in_brief(minor, articles, ranker, brief_budget, config, analyser)
         decisions.extend(brief_decisions)
         sections.append(dataclasses.replace(brief, items=note(brief.items)))
     return tuple(sections), tuple(decisions)

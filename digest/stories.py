@@ -21,18 +21,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Sequence
 
 import numpy as np
 from scipy import sparse
 
+from .analysis import Analyser
 from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
 from .models import Article, Fact, Story
 from .ranker import tfidf_rows
 from .segment import words
-from .terms import stemmer, stop_words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
 # one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
@@ -70,39 +70,18 @@ HEADLINE_LEADS = 4
 
 # "(CNN) " or "(Reuters) - " opening a lead: the wire's tag, not the headline's.
 _SOURCE_TAG = re.compile(r"^\([^()]{1,20}\)\s*(?:[-–—]+\s*)?")
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
 # --------------------------------------------------------------------------- vectors
 
 
-class _Terms:
-    """Text to counts of content-word stems (no stop words, no one-letter tokens), stems cached per word."""
-
-    def __init__(self, language: str) -> None:
-        self.stop = stop_words(language)
-        self._stem = stemmer(language)
-        self._stems: dict[str, str | None] = {}
-
-    def stem(self, token: str) -> str | None:
-        """The stem of one lower-cased token, or None for a stop word or a one-letter token."""
-        stem = self._stems.get(token, "")
-        if stem == "":
-            word = token.replace("’", "'")
-            if word.endswith("'s"):
-                word = word[:-2]
-            stem = self._stems[token] = self._stem(word) if len(word) > 1 and word not in self.stop else None
-        return stem
-
-    def __call__(self, text: str) -> Counter[str]:
-        """Content-word stems of ``text`` with their counts."""
-        # Count tokens first (in C), then stem each distinct one: an article repeats its words.
-        bag: Counter[str] = Counter()
-        for token, n in Counter(_TOKEN.findall(text.lower())).items():
-            stem = self.stem(token)
-            if stem:
-                bag[stem] += n
-        return bag
+def terms(analyser: Analyser, sentences: Sequence[str]) -> Counter[str]:
+    """Content-word stems of the sentences with their counts (no stop words, no one-letter tokens)."""
+    bag: Counter[str] = Counter()
+    for sentence in sentences:
+        a = analyser(sentence)
+        bag.update(stem for stem, stop in zip(a.stems, a.stopped) if not stop and len(stem) > 1)
+    return bag
 
 
 def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[list[str]]:
@@ -114,7 +93,7 @@ def article_texts(articles: Sequence[Article], facts: Sequence[Fact]) -> list[li
     return [[text for _, text in sorted(set(pairs))] for pairs in found]
 
 
-def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language: str) -> sparse.csr_matrix:
+def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], analyser: Analyser) -> sparse.csr_matrix:
     """Rows of unit length: sublinear tf (1 + log tf) times smooth idf, title words weighted.
 
     A title that several articles of the day share ("Morning briefing", "Live updates") is a
@@ -122,14 +101,13 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], language:
     text anyway. An article with no cleaned sentence (all boilerplate) is represented by its
     own title.
     """
-    terms = _Terms(language)
     titles = [" ".join(a.title.casefold().split()) for a in articles]
     uses = Counter(titles)
     bags = []
     for article, title, sentences in zip(articles, titles, texts):
-        bag = terms(" ".join(sentences))
+        bag = terms(analyser, sentences)
         if not article.generated_title and (uses[title] == 1 or not bag):
-            for term, n in terms(article.title).items():
+            for term, n in terms(analyser, [article.title]).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)
     return sparse.csr_matrix(tfidf_rows(count_matrix(bags)))
@@ -331,7 +309,9 @@ def cluster_articles(
     unit_of = _groups(n, a[copy], b[copy])
     units, unit_of = np.unique(unit_of, return_inverse=True)
     members = sparse.csr_matrix((np.ones(n), (unit_of, np.arange(n))), shape=(len(units), n))
-    summed = (members @ vectors).tocsr()
+    # A unit's sum keeps the terms its copies share: each copy's edited words would grow it
+    # with the number of copies and weigh almost nothing in any mean.
+    summed = _top_per_row((members @ vectors).tocsr(), 2 * STRONGEST_TERMS)
     unit_size = np.asarray(members.sum(axis=1)).ravel()
     unit_thin = thin[units]  # a thin article is a unit of its own (never a copy)
     unit_time = times[units]  # its first member's: copies are published close together
@@ -443,6 +423,7 @@ def headline(
     texts: Sequence[Sequence[str]],
     closeness: np.ndarray,
     config: Config,
+    analyser: Analyser | None = None,
 ) -> str:
     """A story's headline: the real title of the article closest to the story's centroid
     (``centrality``) that is no boilerplate.
@@ -457,12 +438,12 @@ def headline(
         if not article.generated_title and len(words(article.title)) >= 3 \
                 and not is_boilerplate(article.title, config, title=True):
             return article.title
-    sentence = central_sentence([members[k] for k in order], texts, config)
+    sentence = central_sentence([members[k] for k in order], texts, config, analyser)
     return sentence if sentence is not None else articles[members[order[0]]].title
 
 
 def central_sentence(
-    ranked: Sequence[int], texts: Sequence[Sequence[str]], config: Config
+    ranked: Sequence[int], texts: Sequence[Sequence[str]], config: Config, analyser: Analyser | None = None,
 ) -> str | None:
     """The sentence that best says what the story's articles share, short enough for a headline.
 
@@ -476,10 +457,10 @@ def central_sentence(
     short, the shortest whole sentence among them; None when there is none at all. A
     final full stop is dropped, as headlines have none; nothing else is cut.
     """
-    terms = _Terms(config.language)
+    analyser = analyser or Analyser(config.language)
     share: Counter[str] = Counter()
     for i in ranked:
-        share.update(set(terms(" ".join(texts[i]))))
+        share.update(set(terms(analyser, texts[i])))
     whole: list[tuple[tuple, str]] = []
     for rank, i in enumerate(ranked[:HEADLINE_ARTICLES]):
         for position, sentence in enumerate(texts[i][:HEADLINE_LEADS]):
@@ -488,7 +469,7 @@ def central_sentence(
             if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config) \
                     or mentions_furniture(text):  # "... on the FDA's website at: http://..."
                 continue
-            stems = set(terms(text))
+            stems = set(terms(analyser, [text]))
             score = sum(share[t] for t in stems) / (len(ranked) * math.sqrt(n)) * (LEAD_WEIGHT if position == 0 else 1)
             whole.append(((n > HEADLINE_WORDS, n if n > HEADLINE_WORDS else -round(score, 9), rank, position), text))
     if not whole:
@@ -525,6 +506,7 @@ def cluster_stories(
     facts: Sequence[Fact],
     config: Config,
     threshold: float = SIMILARITY,
+    analyser: Analyser | None = None,
 ) -> list[Story]:
     """The day's stories, most important first.
 
@@ -532,6 +514,7 @@ def cluster_stories(
         articles: every article of the day, indexed by ``Article.id``.
         facts: the deduplicated facts; each goes to the story of its representative.
         threshold: cosine similarity at which articles are one story.
+        analyser: the run's one text analysis (one is made if omitted).
 
     Returns:
         Stories covering every article exactly once, ordered by ``importance``.
@@ -539,7 +522,8 @@ def cluster_stories(
     if not articles:
         return []
     texts = article_texts(articles, facts)
-    vectors = tfidf(articles, texts, config.language)
+    analyser = analyser or Analyser(config.language)
+    vectors = tfidf(articles, texts, analyser)
     clusters = cluster_articles(vectors, _timestamps(articles), threshold)
     story_of = np.empty(len(articles), dtype=np.int64)
     for k, members in enumerate(clusters):
@@ -553,7 +537,7 @@ def cluster_stories(
         times = [articles[i].published for i in members if articles[i].published]
         stories.append(
             Story(
-                title=headline(members, articles, texts, closeness, config),
+                title=headline(members, articles, texts, closeness, config, analyser),
                 articles=tuple(members),
                 facts=tuple(found),
                 outlets=outlet_count(members, articles),
@@ -562,11 +546,6 @@ def cluster_stories(
         )
     stories.sort(key=importance)
     return stories
-
-
-def one_story(articles: Sequence[Article], facts: Sequence[Fact], config: Config) -> list[Story]:
-    """Everything in one section (the foundation's behaviour; kept for comparison)."""
-    return [Story(title="Top stories", articles=tuple(a.id for a in articles), facts=tuple(facts))]
 
 
 group_stories = cluster_stories

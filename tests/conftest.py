@@ -82,3 +82,22 @@ def write_article(tmp_path):
 
     write.folder = folder
     return write
+
+
+PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
+@pytest.fixture
+def no_proxy(monkeypatch):
+    """Requests to the tests' own servers on 127.0.0.1 go straight there, never to a proxy."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def web(no_proxy):
+    """A web server on 127.0.0.1 with routes the test sets (tests/loopback.py)."""
+    from loopback import WebServer
+
+    with WebServer() as server:
+        yield server

@@ -20,7 +20,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import PROXY_VARIABLES, ROOT, SAMPLE
 from digest.config import Config
 from digest.ingest import read_file
 
@@ -47,9 +47,9 @@ def entries(outlet_prefix: str, when: datetime, base: str) -> list[dict]:
 
 def cron(home: Path, *more: str) -> subprocess.CompletedProcess:
     """The crontab line's command: ``cd /srv/digest && digest run -q``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "http_proxy", "https_proxy"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     env.update(PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(home / "xdg-state"), XDG_CONFIG_HOME=str(home / "xdg-config"))
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+    for name in PROXY_VARIABLES:
         env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "digest", "run", "-q", *more], cwd=home, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -62,8 +62,11 @@ def test_two_feeds_one_cron_line_digest_atom_index_chat_then_304_and_nothing_rea
     now = datetime.now(timezone.utc).replace(microsecond=0)
     today = date.today()
     with WebServer() as web, WebhookReceiver() as chat:
-        web.route("/gazette.rss", rss("Harbour Gazette", entries("harbour-gazette", now - timedelta(hours=3),
-                                                                 "https://harbourgazette.example")),
+        backlog = {"title": "Harbour Gazette moves to new offices", "link": "https://harbourgazette.example/offices",
+                   "guid": "offices", "published": email.utils.format_datetime(now - timedelta(days=10), usegmt=True),
+                   "content": "<p>The Harbour Gazette moved to new offices on Quay Street ten days ago, its editor said.</p>"}
+        web.route("/gazette.rss", rss("Harbour Gazette", [*entries("harbour-gazette", now - timedelta(hours=3),
+                                                                   "https://harbourgazette.example"), backlog]),
                   content_type="application/rss+xml", etag='"g1"')
         wire = entries("northern-wire", now - timedelta(hours=3), "https://northernwire.example")
         web.route("/wire.xml", rss("NW Online", wire), content_type="application/rss+xml",
@@ -80,7 +83,7 @@ def test_two_feeds_one_cron_line_digest_atom_index_chat_then_304_and_nothing_rea
                 f'<outline text="Northern Wire" type="rss" xmlUrl="{feeds[1]}"/></outline></body></opml>')
             listing = 'opml = "subscriptions.opml"\n'
         (home / "digest.toml").write_text(
-            listing + 'formats = ["text", "html", "json", "atom"]\nout = "out"\n'
+            listing + 'formats = ["text", "html", "json", "atom"]\nout = "out"\nsince = "2d"\n'
             'site_url = "https://news.example/daily/"\n'
             '[state]\npath = "state/state.sqlite"\n'
             f'[notify]\nurls = ["{chat.base.replace("http://", "json://")}/digest"]\n')
@@ -93,7 +96,7 @@ def test_two_feeds_one_cron_line_digest_atom_index_chat_then_304_and_nothing_rea
         assert sorted(p.name for p in out.iterdir()) == sorted(
             [f"digest-{day1}.{e}" for e in ("txt", "html", "json")] + ["digest.atom", "index.html"])
         digest1 = json.loads((out / f"digest-{day1}.json").read_text())
-        assert digest1["stats"]["articles"] == 6
+        assert digest1["stats"]["articles"] == 6  # the feed's ten-day-old entry is backlog (since = "2d")
         outlets = {s["outlet"] for sec in digest1["sections"] for i in sec["items"] for s in i["sources"]}
         assert outlets == {"Harbour Gazette", "Northern Wire"}
         feed = feedparser.parse((out / "digest.atom").read_bytes())

@@ -38,16 +38,7 @@ LONG = ("The river authority opened the new flood gates at Marrow Bend on Thursd
         "two weeks ahead of the winter storm season. ")
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def web():
-    with WebServer() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 def entry(n: int, day: str = "Fri, 20 Nov 2026 06:00:00 GMT", **extra) -> dict:

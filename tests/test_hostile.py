@@ -28,6 +28,21 @@ DAY1, DAY2 = "2026-11-19", "2026-11-20"
 CONTROLS = ("\x1b", "\x07", "\x9b", "\x9d", "\u202e")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def warm(tmp_path_factory):
+    """One in-process run over every reader and format before the first fork: each case's
+    child then starts with the imports, Punkt and compiled templates in place."""
+    from digest import load_config, run
+
+    folder = articles(tmp_path_factory.mktemp("warm") / "in", "day2-northern-wire.md", "xxe-feed.xml",
+                      "escapes-dump.json", "alias-bomb.md")
+    shutil.copy(ROOT / "tests" / "fixtures" / "readers" / "harbour-bridge.html", folder)
+    out = tmp_path_factory.mktemp("warm-out")
+    config = load_config(flags={"inputs": [str(folder)], "date": DAY2, "out": str(out), "state": {"path": str(out / "s")},
+                                "formats": ["text", "html", "md", "json", "eml"]}, environ={})
+    run(config)
+
+
 def ok(run, *warnings: str) -> None:
     """Exit 0; stderr holds exactly the warnings named (one line each, each naming its file)."""
     assert run.code == 0, (run.code, run.err)
@@ -150,11 +165,9 @@ def test_2_summary_only_entries_on_a_silent_host_cost_one_timeout(tmp_path):
         run = digest(run_args(str(news), "--fetch", "--no-state", "--out", "out", "--config", "digest.toml"),
                      tmp_path, seconds=30)
     ok(run, *links)
-    assert run.seconds < 7
-    # two at a time to one host (a third may start in the moment between their two timeouts)
-    timed_out = sum("timed out after 2 s" in line for line in run.lines)
-    assert timed_out in (2, 3)
-    assert sum("127.0.0.1 let the last" in line for line in run.lines) == 10 - timed_out
+    assert run.seconds < 6
+    assert sum("timed out after 2 s" in line for line in run.lines) == 2  # two at a time to one host
+    assert sum("127.0.0.1 let the last 2 requests time out" in line for line in run.lines) == 8
 
 
 def test_2_a_slow_host_is_bounded_by_the_runs_fetch_budget(tmp_path):
@@ -222,11 +235,13 @@ def test_4_front_matter_is_plain_bounded_values(tmp_path, name, text, message):
 # --------------------------------------------------------------------------- 5. Markdown (fixed by "real")
 
 
-@pytest.mark.parametrize("body", ["*a " * 100_000, "[a " * 100_000])
+@pytest.mark.parametrize("body", ["*a " * 33_000, "[a " * 33_000])
 def test_5_pathological_markdown_takes_linear_time(tmp_path, body):
+    # 100 KB: linear work is about a second; the quadratic regex took 236 s on 300 KB, so
+    # about 26 s here, over the limit.
     news = articles(tmp_path / "news", "day2-northern-wire.md")
     (news / "stars.md").write_text("Stars everywhere\n\n" + body + "\n")
-    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, seconds=40)
+    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, seconds=20)
     assert run.code in (0, None) and run.code == 0, run.err
     assert "Traceback" not in run.err
 
@@ -257,6 +272,12 @@ def test_6_a_full_disk_for_the_state_is_73(tmp_path):
 @pytest.mark.parametrize("stdout", ["full", "closed"])
 def test_6_a_full_or_closed_stdout_is_73(tmp_path, argv, stdout):
     run = digest(argv, tmp_path, stdout=stdout)
+    failed(run, 73, "standard output: cannot write output")
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["run", "--help"]])
+def test_6_help_and_version_to_a_full_stdout_are_73(tmp_path, argv):
+    run = digest(argv, tmp_path, stdout="full")  # argparse drops a failed write and exits 0
     failed(run, 73, "standard output: cannot write output")
 
 
@@ -678,3 +699,30 @@ def test_an_output_folder_whose_name_is_not_utf8_is_written_and_remembered(tmp_p
     again = digest(run_args(str(news), "--state", "s.sqlite", "--out", out), tmp_path)
     ok(again)
     assert not [t for t in texts(digest_json(tmp_path / out)) if "four extra ferry crossings" in t]  # remembered
+
+
+@pytest.mark.parametrize("plant", ["link", "fifo"])
+def test_a_lock_file_planted_in_a_shared_folder_is_never_followed(tmp_path, plant):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (tmp_path / "out").mkdir()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("not digest's to truncate\n")
+    if plant == "link":
+        (tmp_path / "out" / ".digest.lock").symlink_to(precious)
+    else:
+        os.mkfifo(tmp_path / "out" / ".digest.lock")
+    run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, seconds=30)
+    failed(run, 73, "out/.digest.lock: cannot", out=tmp_path / "out")
+    assert precious.read_text() == "not digest's to truncate\n"
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_11_digest_config_prints_escapes_as_escapes(tmp_path, flags):
+    (tmp_path / "digest.toml").write_text('title = "News\\u009b2J \\u202edigest\\u001b]0;x\\u0007"\n')
+    run = digest(["config", "--config", "digest.toml", *flags], tmp_path)
+    assert run.code == 0 and run.err == "", run.err
+    text = run.out.decode("utf-8")
+    assert not any(c in text for c in CONTROLS) and "\\u009b" in text
+    if not flags:  # what it prints reads back as the same configuration
+        (tmp_path / "again.toml").write_text(text)
+        assert digest(["config", "--config", "again.toml"], tmp_path).out == run.out

@@ -68,28 +68,14 @@ def test_cycles_finds_a_circle_and_only_a_circle():
 def test_imports_of_reads_every_kind_of_import(tmp_path):
     module = tmp_path / "probe.py"
     module.write_text(
-        "from typing import TYPE_CHECKING\nimport numpy\nfrom .segment import words\nfrom . import terms\n"
+        "from typing import TYPE_CHECKING\nimport numpy\nfrom .segment import words\nfrom . import analysis\n"
         "import digest.stories\nfrom digest.rank import Budget\nif TYPE_CHECKING:\n    from .models import Article\n"
         "def f():\n    from .dedup import near_duplicates\n",
         encoding="utf-8",
     )
-    assert imports_of(module) == {"segment", "terms", "stories", "rank", "models", "dedup"}
-
-
-# Imports that still close a circle, each to be removed here once its circle is gone
-# (issue 15's structure items): Budget/Decision/Ranking move to models.py (rank <-> ranker),
-# Story moves to models.py (filters -> stories -> clean -> config), and config builds filters.
-PENDING = {
-    ("ranker", "rank"),
-    ("filters", "stories"),
-    ("config", "filters"),
-}
+    assert imports_of(module) == {"segment", "analysis", "stories", "rank", "models", "dedup"}
 
 
 def test_no_import_circle_in_the_package():
     graph = {p.stem: imports_of(p) for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
-    stale = sorted(edge for edge in PENDING if edge[1] not in graph.get(edge[0], ()))
-    assert not stale, f"these imports are gone: take them out of PENDING: {stale}"
-    for importer, imported in PENDING:
-        graph[importer] = graph[importer] - {imported}
-    assert cycles(graph) == [], "a new import circle"
+    assert cycles(graph) == [], "an import circle"

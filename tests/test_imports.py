@@ -63,7 +63,7 @@ def test_light_punkt_and_snowball_match_the_ordinary_nltk_import():
     code = f"""
 import json, pathlib
 from digest.segment import punkt_tokenizer, paragraphs
-from digest.terms import stemmer
+from digest.analysis import stemmer
 texts = [p for f in sorted(pathlib.Path({str(SAMPLE)!r}).glob("*.*")) for p in paragraphs(f.read_text())]
 texts += ["Dr. Smith paid $3.5 million to the U.S. Navy at 5 p.m. on Jan. 4. He left.",
           "“Will it hold?” she asked. . . . Nobody knew... The end."]

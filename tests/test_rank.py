@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.analysis import analyse
 from digest.config import Config
 from digest.models import Article, Fact, Sentence
-from digest.rank import RANKERS, SUMY_ALGORITHMS, Budget, get_ranker, reading_order, word_count
+from digest.models import Budget
+from digest.rank import RANKERS, SUMY_ALGORITHMS, get_ranker, reading_order, word_count
 from digest.ranker import RankerSettings, content_signal, corroboration, digest_ranker
 
 CONFIG = Config()
@@ -160,10 +162,8 @@ def test_one_outlet_counts_once():
     ],
 )
 def test_content_prefers_concrete_news_to_filler(filler_text, news_text):
-    from digest.segment import words
-
-    detail_f, filler_f = content_signal(filler_text, words(filler_text))
-    detail_n, filler_n = content_signal(news_text, words(news_text))
+    detail_f, filler_f = content_signal(filler_text, analyse(filler_text))
+    detail_n, filler_n = content_signal(news_text, analyse(news_text))
     assert detail_f * filler_f < detail_n * filler_n and filler_f < filler_n
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.config import Config
-from digest.dedup import analyse
+from digest.analysis import analyse
 from digest.models import Fact, History, Published, Sentence
 from digest.recall import fingerprint, published, screen
 

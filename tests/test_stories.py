@@ -12,7 +12,8 @@ from digest.models import Article, Fact, Sentence
 from digest.pipeline import build
 from digest.sections import BRIEF_TITLE, share_budget
 from digest.segment import segment
-from digest.stories import Story, cluster_articles, cluster_stories, importance
+from digest.models import Story
+from digest.stories import cluster_articles, cluster_stories, importance
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 

@@ -35,6 +35,10 @@ article title (``sections[].articles[].title``) that is a dateline (``Today : <d
 file's own name), or empty. A title that is an article's lead cut short (``… ``: made up
 for an article with no headline and no readable file name) is counted apart, as "clipped".
 
+A **furniture item** holds, anywhere in it, an e-mail address, "send us/it/your", a question
+about tips, "subscribe", "newsletter", "follow us", "click here", "sign up", or ends (or starts)
+with a slogan's slash or bar: a tip line, call to action or slogan that reached the digest.
+
 The share of fragment items is the target (0 on the fixtures); the rest are diagnostics.
 With ``--write`` the results replace the part of that file between ``<!-- fragments:start -->``
 and ``<!-- fragments:end -->``.
@@ -107,6 +111,19 @@ def fragment_faults(text: str) -> list[str]:
     return faults
 
 
+# Furniture an item must never be, looked for anywhere in it (independently of digest's own patterns).
+_FURNITURE = re.compile(
+    r"[\w.+-]+@[\w-]+\.[a-z]{2,}|\b(?:send|email|e-mail) (?:us|it|your|them)\b|\b(?:news )?tips?\b.{0,30}\?|"
+    r"\bsubscribe\b|\bnewsletter\b|\bfollow us\b|\bclick here\b|\bsign up\b|\s[/|]\s*$|^\s*[/|]",
+    re.IGNORECASE,
+)
+
+
+def furniture_faults(text: str) -> list[str]:
+    """``["furniture"]`` when an item holds a tip line, contact address, call to action or slogan mark."""
+    return ["furniture"] if _FURNITURE.search(text) else []
+
+
 def headline_faults(title: str) -> list[str]:
     faults = []
     if _CUT.search(title.strip()):
@@ -164,7 +181,8 @@ def measure(document: dict, day: str) -> dict:
         if section["title"] != "In brief":
             headlines.append({"day": day, "text": section["title"], "faults": headline_faults(section["title"])})
         for item in section["items"]:
-            items.append({"day": day, "text": item["text"], "faults": fragment_faults(item["text"])})
+            items.append({"day": day, "text": item["text"], "faults": fragment_faults(item["text"]),
+                          "furniture": furniture_faults(item["text"])})
             for source in item["sources"] + item["partial_sources"]:
                 if source["url"] in seen_sources:
                     continue
@@ -206,7 +224,8 @@ def run_multinews(jsonl: Path) -> dict[str, dict]:
 
 def run_fixtures(root: Path) -> dict[str, dict]:
     days = sorted(p for p in root.iterdir() if p.is_dir())
-    return {f"fixtures ({root}, {len(days)} folders)": merge([measure(build_json(p), p.name) for p in days])}
+    shown = root.resolve().relative_to(Path.cwd()) if root.resolve().is_relative_to(Path.cwd()) else root
+    return {f"fixtures ({shown}, {len(days)} folders)": merge([measure(build_json(p), p.name) for p in days])}
 
 
 # --------------------------------------------------------------------------- report
@@ -226,17 +245,19 @@ def report(found: dict[str, dict], command: str) -> str:
         "",
         "Definitions are in the script's docstring: a fragment item starts lower-case or with a "
         "continuation, has no sentence ending (or ends cut), ends on an abbreviation, has unbalanced "
-        "quotes or brackets, or keeps a list marker, wire dateline or editors' note.",
+        "quotes or brackets, or keeps a list marker, wire dateline or editors' note; a furniture item holds a "
+        "tip line, contact address, call to action or slogan mark.",
         "",
-        "| day | fragment items | bad headlines | bad source titles | clipped source titles | faults seen |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| day | fragment items | furniture items | bad headlines | bad source titles | clipped source titles | faults seen |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, result in found.items():
         faults = Counter(f"{kind[:-1]} {f}" for kind in ("items", "headlines", "titles") for r in result[kind]
                          for f in r["faults"])
         seen = ", ".join(f"{k} {v}" for k, v in faults.most_common()) or "none"
         clipped = sum(1 for r in result["titles"] if _CUT.search(r["text"].strip()))
-        lines.append(f"| {label} | {share(result['items'])} | {share(result['headlines'])} | "
+        furniture = [{"faults": r["furniture"]} for r in result["items"]]
+        lines.append(f"| {label} | {share(result['items'])} | {share(furniture)} | {share(result['headlines'])} | "
                      f"{share(result['titles'])} | {clipped} / {len(result['titles'])} | {seen} |")
     lines += [END]
     return "\n".join(lines) + "\n"
@@ -274,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, result in found.items():
             for kind in ("items", "headlines", "titles"):
                 for row in result[kind]:
-                    if row["faults"]:
-                        print(f"{kind[:-1]} [{row['day']}] {','.join(row['faults'])}: {row['text']}")
+                    if row["faults"] or row.get("furniture"):
+                        print(f"{kind[:-1]} [{row['day']}] {','.join(row['faults'] + row.get('furniture', []))}: {row['text']}")
     print(text)
     if args.write:
         write_section(Path(args.write), text)

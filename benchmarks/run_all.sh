@@ -15,7 +15,10 @@ python benchmarks/coverage.py --judge --write BENCHMARKS.md
 python benchmarks/reader.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/rank_speed.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/stories.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
+python benchmarks/json_stories.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
+python benchmarks/fragments.py "$DATA/multinews.jsonl" --write BENCHMARKS.md
 python benchmarks/dedup_msrp.py --msrp "$DATA/msrp" --refit
 python benchmarks/dedup_scale.py --multinews "$DATA/multinews.jsonl"
 python benchmarks/embed_speed.py --multinews "$DATA/multinews.jsonl"
 python benchmarks/embed_pairs.py --msrp "$DATA/msrp"
+PYTHONPATH=.:tests python benchmarks/feeds.py --write BENCHMARKS.md

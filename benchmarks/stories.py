@@ -148,7 +148,7 @@ def child_full(folder: str, jobs: int, truth: dict[str, str], variants: bool = T
     result = pipeline.build(config)
     built, built_cpu = time.perf_counter(), _cpu()
     for fmt in ("text", "json"):
-        render(result.digest, fmt)
+        rendered = render(result.digest, fmt)
     seconds = time.perf_counter() - start
     cpu = _cpu() - cpu
     stage_seconds["render"] = time.perf_counter() - built
@@ -157,6 +157,9 @@ def child_full(folder: str, jobs: int, truth: dict[str, str], variants: bool = T
 
     digest = result.digest
     sections = [[Path(digest.articles[i].path).name for i in s.articles] for s in digest.sections]
+    # The stories a program reading the JSON sees (its "stories" list), by file name.
+    json_stories = [[Path(a["url"].removeprefix("file://")).name for a in story["articles"]]
+                    for story in json.loads(rendered)["stories"]]
     articles, facts = captured["articles"], captured["facts"]
     return {
         "seconds": seconds,
@@ -167,6 +170,7 @@ def child_full(folder: str, jobs: int, truth: dict[str, str], variants: bool = T
         "sentences": digest.stats.sentences,
         "sections": sections,
         "stories": [[Path(articles[i].path).name for i in s.articles] for s in captured["stories"]],
+        "json_stories": json_stories,
         "brief_articles": sum(len(s.articles) for s in digest.sections if s.title == BRIEF_TITLE),
         "section_titles": [s.title for s in digest.sections],
         "items": sum(len(s.items) for s in digest.sections),
@@ -399,6 +403,8 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
         f"| stories found | {len(full['stories'])} |",
         f"| adjusted Rand index (stories vs true stories, all articles) | {ari:.3f} |",
         f"| V-measure (stories vs true stories, all articles) | {v:.3f} |",
+        "| ARI / V-measure of the JSON's `stories` list (what a program reading the digest gets) | "
+        "{:.3f} / {:.3f} |".format(*scores(full["json_stories"], truth)),
         f"| ARI / V-measure without the {len(full['thin'])} thin articles (diagnostic, see below) | "
         f"{thin_ari:.3f} / {thin_v:.3f} |",
         f"| sections (incl. \"In brief\") | {len(full['sections'])} ({full['items']} items) |",

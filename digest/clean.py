@@ -36,6 +36,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?", ()),
     ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,40}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
     ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}", ()),
+    ("newsletter", r".{0,50}\bnewsletters?\b[.!]?|.{0,80}\b(?:subscribe|subscribing|unsubscribe)\b.{0,80}", ("newsletter", "subscrib")),
     ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
     ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}", ()),
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
@@ -160,9 +161,12 @@ def is_whole_sentence(text: str) -> bool:
     not with punctuation that continues something), ends with . ! or ? (not cut, not on a
     title such as "Sen." that needs a name after it), and its quotes and brackets are balanced."""
     text = text.strip()
-    if not _WHOLE_END.search(text) or _CUT_END.search(text) or _CONTINUATION.match(text):
+    if not (text[:1].isalnum() or text[:1] in "\"'“‘«([$£€¥"):  # "| Mark Wilson/Getty Images House panel ..."
         return False
-    last = _LAST_ABBREVIATION.search(text)
+    tail = text[-24:]  # end-anchored patterns on the tail only: a search would try every position
+    if not _WHOLE_END.search(tail) or _CUT_END.search(tail) or _CONTINUATION.match(text):
+        return False
+    last = _LAST_ABBREVIATION.search(tail)
     if last and last.group(1).lower() in _TITLES:
         return False
     if text.count("“") != text.count("”") or text.count('"') % 2 or "``" in text or "''" in text:

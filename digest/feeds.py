@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .config import Config, default_opml_path
 from .errors import ConfigError, InputDataError, OutputError
+from .files import read_bounded
 from .fetch import FetchError, Fetcher, Request, Response, Validators, check_url
 from .models import Article, FeedState, ReadEntry
 from .readers import feed_articles, looks_like_feed, page_article, parse_feed
@@ -162,16 +163,7 @@ def read_opml(path: Path, max_bytes: int = 20_000_000) -> Opml:
     Raises:
         InputDataError: the file cannot be read, or is no subscription list.
     """
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputDataError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputDataError(f"{path}: cannot read: {exc.strerror}") from None
-    if len(data) > max_bytes:
-        raise InputDataError(f"{path}: over the {max_bytes}-byte limit")
-    return parse_opml(data, str(path))
+    return parse_opml(read_bounded(path, max_bytes), str(path))
 
 
 def parse_opml(data: bytes, where: str) -> Opml:

@@ -32,7 +32,9 @@ from .segment import is_heading, paragraphs, split_sentences, word_count, words
 
 # Paragraphs at the top of a file that may hold its headline, and how far down (in lines) a copy counts.
 HEADER_LINES = 8
-REPEAT_LINES = 30
+REPEAT_LINES = 20
+TOP_CHARS = 4000
+LEAD_CHARS = 400
 TITLE_WORDS = (3, 20)
 # A short first line with no sentence ending is a headline in sentence case up to this long.
 PLAIN_TITLE_WORDS = 14
@@ -48,6 +50,7 @@ _SLOGAN = re.compile(r"\s[/|]\s|^[/|](?![/|])|(?<![/|])[/|]$")
 _DECORATED = re.compile(r"^(//|==|\*\*|##|~~|--|__)(.+)\1$")
 _FILE_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}(?![a-z])")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ALNUM_START = re.compile(r"^[^\w\"“‘']+(?=[\w\"“‘'])")
 _HEXISH = re.compile(r"^(?=[0-9a-f]*\d)[0-9a-f]{6,}$", re.IGNORECASE)
 
 
@@ -87,6 +90,12 @@ def _candidate(line: str) -> tuple[str, bool] | None:
     return text, title_case
 
 
+def _top(body: str) -> str:
+    """The top of a body, where a headline or a lead is: its first lines, up to a few thousand characters."""
+    head = body[:TOP_CHARS]
+    return "\n".join(head.splitlines()[:REPEAT_LINES]) if len(head) < len(body) or head.count("\n") > REPEAT_LINES else head
+
+
 def find_title(body: str) -> tuple[str | None, str]:
     """The headline line of a body without front matter, and the body without that line.
 
@@ -97,7 +106,7 @@ def find_title(body: str) -> tuple[str | None, str]:
     lines = body.splitlines()
     stripped = [line.strip() for line in lines]
     header: list[str] = []
-    for paragraph in paragraphs(body):
+    for paragraph in paragraphs(_top(body)):
         if _is_prose(paragraph) or len(header) >= HEADER_LINES:
             break
         header.append(paragraph)
@@ -138,8 +147,9 @@ def readable_name(path: str | Path) -> str | None:
 def lead_title(body: str, language: str = "english") -> str | None:
     """The body's first sentence as a title (wire dateline removed): whole when it has at most
     ``LEAD_TITLE_WORDS`` words, else its first words and an ellipsis; None for an empty body."""
-    for paragraph in paragraphs(body)[:5]:
-        for sentence in split_sentences(paragraph, language)[:1]:
+    for paragraph in paragraphs(_top(body))[:5]:
+        # The first sentence is in the paragraph's first characters (a longer one is cut anyway).
+        for sentence in split_sentences(paragraph[:LEAD_CHARS], language)[:1]:
             text = _TRAILING_DOTS.sub("", strip_dateline(sentence)) if sentence.endswith(("...", "…")) else strip_dateline(sentence)
             if len(words(text)) < 4 or not text[:1].isalnum() and text[:1] not in "\"“‘'" \
                     or "://" in text or detector().rule(text) is not None:
@@ -157,8 +167,17 @@ def text_title(body: str, path: str | Path, language: str = "english") -> tuple[
     title, rest = find_title(body)
     if title:
         return title, rest, False
-    made = readable_name(path) or lead_title(body, language) or Path(path).stem
+    made = readable_name(path) or lead_title(body, language) or _first_words(body) or Path(path).stem
     return made, body, True
+
+
+def _first_words(body: str) -> str:
+    """The first words of the body's first paragraph that is no boilerplate (leading dots and
+    other punctuation off), when no sentence of it will do as a title."""
+    found = paragraphs(_top(body))
+    text = next((p for p in found if detector().title_rule(p) is None), found[0] if found else "")
+    tokens = _ALNUM_START.sub("", text, count=1).split()
+    return " ".join(tokens[:LEAD_TITLE_CUT]) + (" …" if len(tokens) > LEAD_TITLE_CUT else "")
 
 
 # --------------------------------------------------------------------------- outlets

@@ -140,9 +140,12 @@ _EDITORS_NOTE = re.compile(
     r"|\bpvs\b|\bwrite-?thru\b|^\W{0,3}(?:advance for|embargoed|for release)\b",
     re.IGNORECASE,
 )
+_EDITORS_NOTE_CHARS = 100
+# No heading is longer than this (is_heading allows 20 words besides small ones).
+_HEADING_CHARS = 200
 _EDITORS_DIRECTIVE = re.compile(r"^\W{0,3}(?:UPDATES|ADDS|SUBS|RECASTS|CORRECTS|REPEATS|CLARIFIES|RETRANSMITS|FIXES)\b")
 # A heading never ends on a word that needs the next one, or on a comma or hyphen.
-_OPEN_ENDING = re.compile(r"(?:[,;\-–—/&]|\b(?:a|an|and|as|at|but|by|for|from|in|into|of|on|or|the|to|with|that|who)\b)$",
+_OPEN_ENDING = re.compile(r"(?:[,;\-–—/&]|(?<![^\W\d_])(?:a|an|and|as|at|but|by|for|from|in|into|of|on|or|the|to|with|that|who)\b)$",
                           re.IGNORECASE)
 # Penn Treebank quotes (``like this'') as typographic ones.
 _PTB_OPEN = re.compile(r"``(?=\S)")
@@ -152,9 +155,22 @@ _PTB_CLOSE = re.compile(r"(?<=\S)''(?=[\s.,;:!?)\]]|$)")
 _MIN_CONTINUED_WORDS = 6
 
 
+def _is_decoration(line: str) -> bool:
+    """``_DECORATION.search(line)``, with substring tests first: prose has none of them."""
+    if line[:1].isalnum() and "...." not in line and "----" not in line and "====" not in line \
+            and "****" not in line and "____" not in line and "~~~~" not in line and "####" not in line:
+        return False
+    return bool(_DECORATION.search(line))
+
+
 def is_editors_note(line: str) -> bool:
     """An instruction to editors or a wire slug ("(Eds: ...)", "2nd graf pvs"): never news."""
-    return bool(_EDITORS_NOTE.search(line) or _EDITORS_DIRECTIVE.match(line))
+    if _EDITORS_NOTE.match(line) or _EDITORS_DIRECTIVE.match(line):
+        return True
+    # Slugs are short lines with one of these words; a long line is prose, and costly to scan.
+    if len(line) > _EDITORS_NOTE_CHARS:
+        return False
+    return bool(_EDITORS_NOTE.search(line))
 
 
 def typographic_quotes(text: str) -> str:
@@ -166,7 +182,7 @@ def typographic_quotes(text: str) -> str:
 
 
 def _ends_sentence(line: str) -> bool:
-    return bool(_SENTENCE_END.search(line))
+    return bool(_SENTENCE_END.search(line[-12:]))  # the tail only: an end-anchored search scans the whole line
 
 
 def _starts_lower(line: str) -> bool:
@@ -201,7 +217,8 @@ def paragraphs(body: str) -> list[str]:
     lines = [raw.strip() for raw in typographic_quotes(body).splitlines()]
     width = _wrap_width(lines)
     # Bullets run together on one line ("• One. • Two.") are a list, one item a line.
-    lines = [part for line in lines for part in _INLINE_BULLET.sub("\n• ", line).split("\n")]
+    if any(ch in body for ch in "•▪‣◦"):
+        lines = [part for line in lines for part in _INLINE_BULLET.sub("\n• ", line).split("\n")]
     out: list[str] = []
     current: list[str] = []
     alone = False  # ``current`` is one heading line: it takes no line that starts upper-case
@@ -220,7 +237,7 @@ def paragraphs(body: str) -> list[str]:
         marked = _LIST_MARKER.match(line)
         if marked:
             line = line[marked.end():]
-        if is_editors_note(line) or _DECORATION.search(line) or _DECORATED_LINE.search(line):
+        if is_editors_note(line) or _is_decoration(line) or _DECORATED_LINE.search(line[:3] + " … " + line[-3:]):
             flush()
             out.append(line)
             after_blank = alone = False
@@ -244,7 +261,9 @@ def paragraphs(body: str) -> list[str]:
 
 def _may_stand_alone(line: str) -> bool:
     """A line that opens a paragraph and reads as a heading (see ``_broken_by_author``)."""
-    return not (_ends_sentence(line) or _OPEN_ENDING.search(line)) and is_heading(line)
+    if len(line) > _HEADING_CHARS or _ends_sentence(line) or _OPEN_ENDING.search(line[-8:]):
+        return False
+    return is_heading(line)
 
 
 def _broken_by_author(line: str, following: str, width: int) -> bool:

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from .analysis import Analyser
-from .clean import is_boilerplate, is_whole_sentence, strip_dateline
+from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
 from .models import Article, Fact, Story
 from .ranker import tfidf_rows
@@ -309,7 +309,9 @@ def cluster_articles(
     unit_of = _groups(n, a[copy], b[copy])
     units, unit_of = np.unique(unit_of, return_inverse=True)
     members = sparse.csr_matrix((np.ones(n), (unit_of, np.arange(n))), shape=(len(units), n))
-    summed = (members @ vectors).tocsr()
+    # A unit's sum keeps the terms its copies share: each copy's edited words would grow it
+    # with the number of copies and weigh almost nothing in any mean.
+    summed = _top_per_row((members @ vectors).tocsr(), 2 * STRONGEST_TERMS)
     unit_size = np.asarray(members.sum(axis=1)).ravel()
     unit_thin = thin[units]  # a thin article is a unit of its own (never a copy)
     unit_time = times[units]  # its first member's: copies are published close together
@@ -464,7 +466,8 @@ def central_sentence(
         for position, sentence in enumerate(texts[i][:HEADLINE_LEADS]):
             text = _SOURCE_TAG.sub("", strip_dateline(sentence)).strip()
             n = len(words(text))
-            if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config):
+            if n < HEADLINE_MIN_WORDS or not is_whole_sentence(text) or is_boilerplate(text, config) \
+                    or mentions_furniture(text):  # "... on the FDA's website at: http://..."
                 continue
             stems = set(terms(analyser, [text]))
             score = sum(share[t] for t in stems) / (len(ranked) * math.sqrt(n)) * (LEAD_WEIGHT if position == 0 else 1)

@@ -10,6 +10,7 @@ from digest.errors import ConfigError
 from digest.models import Article, Sentence
 
 NEWS = [
+    "The streaming service added two million subscribers in the quarter.",
     "The council approved the budget on Tuesday by a vote of seven to two.",
     "By the end of the week, the mayor said, repairs would begin.",
     "More than 300 people attended the meeting.",
@@ -138,6 +139,8 @@ SENTENCE_BOILERPLATE = [
     ("Ana Reyes contributed to this report.", "byline"),
     ("(Eds: Updates with council vote.)", "editors' note"),
     ("Council vote, 2nd graf pvs", "editors' note"),
+    ("The most reliable harbour newsletter.", "newsletter"),
+    ("Get daily updates in your inbox + Subscribe Thank you for subscribing!", "newsletter"),
 ]
 
 
@@ -187,6 +190,8 @@ WHOLE = [
     ('"The bridge is safe. It will reopen.', False),  # a quotation never closed
     ("The reef (mapped in 2024 lies deep.", False),
     ("``The bridge is safe,'' she said.", False),  # PTB quotes left
+    ("| Jan Novak/Example Images Council votes to reopen the bridge.", False),  # a caption glued on
+    ("$40 million was set aside.", True),
 ]
 
 

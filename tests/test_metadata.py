@@ -138,3 +138,13 @@ def test_outlets_table_must_be_a_table(tmp_path: Path):
     (tmp_path / "digest.toml").write_text('outlets = ["x"]\n')
     with pytest.raises(ConfigError, match="outlets: expected a table of names"):
         load_config(tmp_path / "digest.toml", environ={})
+
+
+@pytest.mark.parametrize("body,title", [
+    # no sentence will do (a cut teaser, a dateline, a link): the first words of the first paragraph that is no boilerplate
+    ("...to the harbour three nights in a row, and insisted on joining the crew at the quay before dawn",
+     "to the harbour three nights in a row, and insisted on joining the crew …"),
+    ("Published on Aug 11, 2026\n\nHelp the harbour: http://example.org/h", "Help the harbour: http://example.org/h"),
+])
+def test_a_file_with_no_usable_sentence_is_titled_by_its_first_words(body, title):
+    assert text_title(body, "/news/00.txt") == (title, body, True)

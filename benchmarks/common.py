@@ -5,6 +5,8 @@ import json
 import re
 from pathlib import Path
 
+from digest.align import align_facts
+from digest.analysis import Analyser
 from digest.clean import remove_boilerplate
 from digest.config import Config
 from digest.dedup import near_duplicates
@@ -39,9 +41,12 @@ def articles_of(docs: list[str], first_id: int = 0) -> list[Article]:
     return articles
 
 
-def facts_of(articles: list[Article]) -> list[Fact]:
-    """What the pipeline hands a ranker: sentences, boilerplate dropped, near-duplicates merged."""
-    config = Config()
+def facts_of(articles: list[Article], config: Config | None = None) -> list[Fact]:
+    """What the pipeline hands a ranker: sentences, boilerplate dropped, near-duplicates merged,
+    and (the cluster being one story) its outlets' statements aligned."""
+    config = config or Config()
+    analyser = Analyser.of(config)
     sentences = [s for article in articles for s in segment(article, config.language)]
     kept, _ = remove_boilerplate(articles, sentences, config)
-    return list(near_duplicates(kept, config).facts)
+    facts = near_duplicates(kept, config, analyser=analyser).facts
+    return list(align_facts(facts, analyser)[0])

@@ -16,8 +16,8 @@ HTML and JSON outputs rendered, state off), so peak memory is the run's alone: t
 ``ru_maxrss`` (with ``--jobs`` also its workers'), and the parent polls the child's RSS
 from /proc and stops it past ``--max-rss-gb`` (reported as stopped, with the time and the
 memory it had reached), so a quadratic step cannot take the shared machine down. Stage
-times come from the pipeline's progress callback (read, segment, clean, dedup, recall) and
-from timing the stories stage inside the ranking part; "render" is the three outputs. The
+times come from the pipeline's progress callback (read, segment, clean, dedup, recall, align,
+rank) and from timing the stories stage inside the align part; "render" is the three outputs. The
 growth exponent between two sizes is log(t2/t1) / log(n2/n1): 1 is linear.
 
 With ``--write`` the table replaces the part of that file between ``<!-- scale:start -->``
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 START, END = "<!-- scale:start -->", "<!-- scale:end -->"
-STAGES = ("read", "segment", "clean", "dedup", "recall", "stories", "rank", "render")
+STAGES = ("read", "segment", "clean", "dedup", "recall", "stories", "align", "rank", "render")
 EDIT_SHARE = 0.03
 DATE = "2026-11-20"
 _SEPARATOR = re.compile(r"\s*\|{3,}\s*")  # Multi-News' document-boundary marks: not prose
@@ -145,9 +145,9 @@ def child(folder: str, jobs: int) -> dict:
     rendered, rendered_cpu = time.perf_counter(), _cpu()
     sizes = {fmt: len(render_output(result.digest, fmt, config)) for fmt in ("text", "html", "json")}
     seconds["render"], cpu_seconds["render"] = time.perf_counter() - rendered, _cpu() - rendered_cpu
-    # The pipeline's "rank" mark covers the stories stage and the sections.
-    seconds["rank"] -= seconds.get("stories", 0.0)
-    cpu_seconds["rank"] -= cpu_seconds.get("stories", 0.0)
+    # The pipeline's "align" mark covers the stories stage and the alignment.
+    seconds["align"] -= seconds.get("stories", 0.0)
+    cpu_seconds["align"] -= cpu_seconds.get("stories", 0.0)
     wall = time.perf_counter() - started
     digest = result.digest
     return {

@@ -21,9 +21,9 @@ linked fact with a detail of its own stays an item of its own, each crediting th
 outlets as partial sources. Facts whose figures disagree are never
 linked; they come back as conflicts, so the digest shows that outlets differ.
 
-Work per story: all pairs of its facts up to ``MAX_PAIRWISE`` facts, else each fact's
-``NEIGHBOURS`` closest in meaning; stories are a day's small parts, so the day costs
-linear time in its number of stories.
+Work per story: only the pairs sharing a figure, or alike in meaning (cosines computed in
+blocks of rows, so memory stays linear); a figure in more than ``MAX_FIGURE_FACTS`` facts
+pins nothing down and pairs nothing.
 """
 from __future__ import annotations
 
@@ -55,9 +55,8 @@ UNIT_COSINE = 0.5
 # A linked outlet is a full source only when its wording, besides stating every number and
 # name of the shown one, is this close to it in meaning: sharing a figure is sharing a part.
 FULL_COSINE = 0.7
-# Stories with more facts than this compare each fact with its NEIGHBOURS closest only.
-MAX_PAIRWISE = 1500
-NEIGHBOURS = 30
+# A figure stated by more facts of one story than this is its subject, never an anchor.
+MAX_FIGURE_FACTS = 50
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def align_facts(
     anchors = statement_figures(info, held)
     links: list[list[tuple[int, float]]] = [[] for _ in range(n)]
     found: list[Conflict] = []
-    for i, j in _candidates(vectors):
+    for i, j in _candidates(vectors, info, anchors):
         if held[i] & held[j]:
             continue  # one article never says a thing twice as two outlets
         c = float(vectors[i] @ vectors[j])
@@ -316,17 +315,30 @@ def _year(value: str) -> bool:
     return number == int(number) and 1900 <= number <= 2100
 
 
-def _candidates(vectors: np.ndarray) -> list[tuple[int, int]]:
-    """Pairs (i < j) to judge: all of them in a small story, else each fact's nearest in meaning."""
+def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozenset[str]) -> list[tuple[int, int]]:
+    """Pairs (i < j) worth judging: those sharing a figure that pins a statement down, and
+    those alike enough in meaning to be one statement or a conflict about one.
+
+    The cosines come in blocks of rows, so memory stays linear in the story's size; a figure
+    in more than ``MAX_FIGURE_FACTS`` facts is not indexed (it pins nothing down).
+    """
     n = len(vectors)
-    if n <= MAX_PAIRWISE:
-        return [(i, j) for i in range(n) for j in range(i + 1, n)]
     pairs: set[tuple[int, int]] = set()
-    for start in range(0, n, 512):  # in blocks: never an n x n matrix
-        block = vectors[start:start + 512] @ vectors.T
-        nearest = np.argpartition(-block, NEIGHBOURS, axis=1)[:, :NEIGHBOURS + 1]
-        for row, found in enumerate(nearest.tolist(), start):
-            pairs.update((min(row, j), max(row, j)) for j in found if j != row)
+    holders: dict[str, list[int]] = {}
+    for k, a in enumerate(info):
+        for value in a.numbers & anchors:
+            if not _tiny(value):
+                holders.setdefault(value, []).append(k)
+    for found in holders.values():
+        if len(found) <= MAX_FIGURE_FACTS:
+            pairs.update((i, j) for x, i in enumerate(found) for j in found[x + 1:])
+    least = min(MEANING_COSINE, CONFLICT_COSINE)
+    for start in range(0, n, 256):
+        block = vectors[start:start + 256] @ vectors.T
+        rows, cols = np.nonzero(block >= least)
+        rows += start
+        keep = cols > rows
+        pairs.update(zip(rows[keep].tolist(), cols[keep].tolist()))
     return sorted(pairs)
 
 

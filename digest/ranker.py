@@ -142,11 +142,16 @@ def _matrix(rows: list[list[str]]) -> sparse.csr_matrix:
     return matrix
 
 
-def tfidf_rows(counts: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Sublinear TF times smoothed IDF, rows scaled to unit length (empty rows stay zero)."""
+def tfidf_rows(counts: sparse.csr_matrix, prior: float = 0.0) -> sparse.csr_matrix:
+    """Sublinear TF times smoothed IDF, rows scaled to unit length (empty rows stay zero).
+
+    ``prior``: documents assumed beside the rows that contain none of their terms, so that
+    on a small collection (a day of one story) the words its documents share still weigh
+    as what sets them apart from the rest of the news, not as everyday words.
+    """
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    idf = np.log((1.0 + n + prior) / (1.0 + df)) + 1.0
     x = counts.copy()
     x.data = (1.0 + np.log(x.data)) * idf[x.indices]
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())

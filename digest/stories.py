@@ -38,6 +38,12 @@ from .segment import words
 # one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
 # unrelated news articles score well under 0.1, articles on one story mostly over 0.3.
 SIMILARITY = 0.2
+# Words are weighed as if the day had at least this many articles, the others on other news
+# (``tfidf_rows``' prior): on a day of one story its five reports share its words, which must
+# not weigh as everyday words. A day this big or bigger is weighed as it is. 10 is enough to
+# keep the five paraphrasing reports of tests/fixtures/coverage/rail-vote one story; from 30,
+# a day of eleven unrelated briefs (tests/test_stories.py) starts joining two of them.
+PRIOR_DOCUMENTS = 20
 # Title words are the densest statement of what an article is about.
 TITLE_WEIGHT = 3
 # Articles published further apart than this are never one story (when both times are known).
@@ -110,7 +116,7 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], analyser:
             for term, n in terms(analyser, [article.title]).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)
-    return sparse.csr_matrix(tfidf_rows(count_matrix(bags)))
+    return sparse.csr_matrix(tfidf_rows(count_matrix(bags), prior=max(0, PRIOR_DOCUMENTS - len(articles))))
 
 
 def count_matrix(bags: Sequence[Counter[str]]) -> sparse.csr_matrix:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
+from typing import Iterable, Mapping
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,17 @@ class Article:
     outlets: tuple[str, ...] = ()  # every outlet that carried this very article (same text twice)
     summary_only: bool = False  # the body is a feed entry's summary: its page has the full text
     generated_title: bool = False  # the title was made up (from the file name or the lead): no source gave it
+
+
+def independent_outlets(articles: Iterable[Article]) -> int:
+    """How many outlets carry these articles: each outlet once, an article of no known outlet once."""
+    known: set[str] = set()
+    unknown = 0
+    for a in articles:
+        named = {o.casefold() for o in (a.outlet, *a.outlets) if o}
+        known |= named
+        unknown += not named
+    return len(known) + unknown
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .errors import ConfigError, DigestError
 from .files import read_bounded, shown
 from .sanitise import CONTROL
-from .models import Article, Digest
+from .models import Article, Digest, independent_outlets
 
 # "eml" is not a template: digest.email builds the MIME message (text + HTML parts); nor is
 # "atom": digest.archive writes the rolling feed of the folder's digests (out/digest.atom).
@@ -198,6 +198,7 @@ def contract(digest: Digest) -> dict[str, Any]:
                         "note": item.note,
                         "note_sources": [_source(articles[i]) for i in item.noted],
                         "story": story_of.get(item.fact.sentence.article),
+                        "outlets": independent_outlets(articles[i] for i in (*item.fact.sources, *item.fact.partial)),
                     }
                     for item in section.items
                 ],

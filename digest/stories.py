@@ -30,7 +30,7 @@ from scipy import sparse
 from .analysis import Analyser
 from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
-from .models import Article, Fact, Story
+from .models import Article, Fact, Story, independent_outlets
 from .ranker import tfidf_rows
 from .segment import words
 
@@ -487,20 +487,6 @@ def central_sentence(
 # --------------------------------------------------------------------------- stories
 
 
-def outlet_count(members: Sequence[int], articles: Sequence[Article]) -> int:
-    """Independent outlets carrying these articles; an article of unknown outlet counts once."""
-    known: set[str] = set()
-    unknown = 0
-    for i in members:
-        a = articles[i]
-        named = {o for o in (a.outlet, *a.outlets) if o}
-        if named:
-            known |= {o.casefold() for o in named}
-        else:
-            unknown += 1
-    return len(known) + unknown
-
-
 def importance(story: Story) -> tuple:
     """Sort key, most important first: outlets, then recency, then size, then first article."""
     latest = story.latest.timestamp() if story.latest else -math.inf
@@ -546,7 +532,7 @@ def cluster_stories(
                 title=headline(members, articles, texts, closeness, config, analyser),
                 articles=tuple(members),
                 facts=tuple(found),
-                outlets=outlet_count(members, articles),
+                outlets=independent_outlets(articles[i] for i in members),
                 latest=max(times) if times else None,
             )
         )

@@ -16,6 +16,8 @@ NEWS = [
     "More than 300 people attended the meeting.",
     "The photo exhibition opens on Friday in the old harbour hall.",
     "Readers who follow the council closely were not surprised.",
+    "Rescuers came here by helicopter after the road was cut.",
+    "The trial of the former mayor opens on Monday.",
 ]
 BOILERPLATE = [
     ("Join us on WhatsApp", "call to action"),
@@ -34,6 +36,10 @@ BOILERPLATE = [
     ("Photo: A crane at the port. (Credit: Jan Novak/Example Images)", "caption"),
     ("Your browser does not support the audio element.", "media fallback"),
     ("Harbour plan approved", "headline copy"),
+    # regression (issue 13's coverage fixtures): a paywall offer and a pointer to the page
+    ("Start your free 14-day trial today.", "paywall"),
+    ("Gazette Plus subscribers can read every council vote in our tracker.", "paywall"),
+    ("Readers can download the full results table here.", "call to action"),
 ]
 
 

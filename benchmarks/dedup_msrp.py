@@ -86,8 +86,7 @@ class Split:
         self.gap = both[:, -1]
         self.exact = np.array([x.norm == y.norm for x, y in an])
         self.conflict = np.array([bool(dedup.conflicts(x, y)) for x, y in an])
-        self.gated = np.array([not dedup.comparable(x, y) or (
-            x.negated != y.negated and dedup._word_dice(x, y) >= dedup.NEGATION_DICE) for x, y in an])
+        self.gated = np.array([not dedup.comparable(x, y) or x.negated != y.negated for x, y in an])
         self.subsumed = np.array([dedup.subsumes(x, y) or dedup.subsumes(y, x) for x, y in an])
         self.cosine: np.ndarray | None = None
 

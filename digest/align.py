@@ -104,6 +104,8 @@ def align_facts(
     for i, j in _candidates(vectors, info, anchors):
         if held[i] & held[j]:
             continue  # one article never says a thing twice as two outlets
+        if info[i].negated != info[j].negated:
+            continue  # "is under surveillance" / "does not have cameras": alike in words, opposite in sense
         c = float(vectors[i] @ vectors[j])
         differences = disagreements(info[i], info[j], analyser)
         if differences:

@@ -53,7 +53,9 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("tip line", r"(?:please\s+)?(?:send|submit|email|e-mail)\s+(?:us\s+)?(?:it|them|your\s+\w+|news|tips?|a tip|a story|stories|photos?|videos?)\b.{0,40}\b(?:to|at|via)\b.{0,80}", ()),
     ("contact", r".{0,120}\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b.{0,60}", ("@",)),
     ("paywall", r"(?:start|begin|try|get|claim)\s+(?:your|a|our)\s+(?:free\s+)?(?:\d+[- ]day\s+)?(?:free\s+)?trial\b.{0,60}"
-                r"|.{0,60}\b(?:pro|premium|plus|digital|print)\s+subscribers?\s+(?:can|get|may)\b.{0,100}", ("trial", "subscriber")),
+                r"|.{0,60}\b(?:pro|premium|plus|digital|print)\s+subscribers?\s+(?:can|get|may)\b.{0,100}"
+                r"|.{0,60}\b(?:unlimited|full|digital) access\b.{0,40}\bfor\s+[$€£¥]?\d[\d.,]*\s*(?:[a-z]+\s+)?(?:a|per|each) (?:week|month|year)\b.{0,30}",
+     ("trial", "subscriber", "access")),
     ("call to action", r".{0,80}\b(?:download|see|view|find|get|read)\b.{0,60}\bhere\s*[.!:]?", ("here",)),
 )
 

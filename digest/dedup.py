@@ -74,10 +74,6 @@ MIN_SUBSUMED_WORDING = 80
 # A stem in more of the day's leading wordings than this is not indexed (it is counted
 # when a pair is checked): fixed, so candidates grow with the day's size, never its square.
 MAX_DF = 128
-# Where one side is negated and the two share this much of their wording (token Dice), they
-# say opposite things ("approved" / "did not approve"); worded apart, the negation may be the
-# paraphrase ("would not have agreed" / "would have denied"), and the score decides.
-NEGATION_DICE = 0.5
 # MinHash bands x rows for near copies: a unit pair with 85% of its tokens in common
 # shares a band with probability 0.9995, one with 30% with probability 0.2.
 BANDS, ROWS = 8, 3
@@ -140,14 +136,16 @@ def decide(
     """The merge rule shared by all scorers, given their 0-100 ``score``.
 
     Exact text merges; a pair failing the gate (``comparable``) never does, nor one where
-    only one side is negated in much the same wording ("approved" / "did not approve"); a sentence whose content
-    stems are all in the other, which has more, is "subsumed"; otherwise the score decides
+    only one side is negated ("approved" / "did not approve", "is under video surveillance" /
+    "does not have surveillance cameras"; a negation reworded is rarely worth that risk); a
+    sentence whose content stems are all in the other, which has more, is "subsumed";
+    otherwise the score decides
     (``rule`` names how the pair was found). Conflicting numbers or names veto any merge,
     and are reported for pairs that would otherwise merge.
     """
     if a.norm == b.norm:
         return Match(100.0, EXACT)
-    if not comparable(a, b) or (a.negated != b.negated and _word_dice(a, b) >= NEGATION_DICE):
+    if not comparable(a, b) or a.negated != b.negated:
         return Match(score, None)
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
     if subsumes(large, small, wording):
@@ -158,11 +156,6 @@ def decide(
         return Match(score, None)
     found = conflicts(a, b)
     return Match(score, None, found) if found else Match(score, found_rule)
-
-
-def _word_dice(a: Analysis, b: Analysis) -> float:
-    x, y = set(a.tokens), set(b.tokens)
-    return 2 * len(x & y) / (len(x) + len(y)) if x or y else 1.0
 
 
 def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:

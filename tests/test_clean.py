@@ -18,6 +18,7 @@ NEWS = [
     "Readers who follow the council closely were not surprised.",
     "Rescuers came here by helicopter after the road was cut.",
     "The trial of the former mayor opens on Monday.",
+    "The ruling gives police full access to the records for a year.",
 ]
 BOILERPLATE = [
     ("Join us on WhatsApp", "call to action"),
@@ -39,6 +40,7 @@ BOILERPLATE = [
     # regression (issue 13's coverage fixtures): a paywall offer and a pointer to the page
     ("Start your free 14-day trial today.", "paywall"),
     ("Gazette Plus subscribers can read every council vote in our tracker.", "paywall"),
+    ("Gazette Premium: get unlimited access for 2 crowns a week.", "paywall"),
     ("Readers can download the full results table here.", "call to action"),
 ]
 

@@ -191,8 +191,11 @@ def clustering_variants(articles, facts, config, truth: dict[str, str]) -> dict:
         ids = subset if subset is not None else list(range(len(articles)))
         return [[Path(articles[ids[i]].path).name for i in c] for c in clusters]
 
+    from digest.analysis import Analyser
+
+    analyser = Analyser.of(config)
     texts = stories.article_texts(articles, facts)
-    vectors = stories.tfidf(articles, texts, config.language)
+    vectors = stories.tfidf(articles, texts, analyser)
     times = stories._timestamps(articles)
     sizes = np.diff(vectors.indptr)
     thin_below = min(stories.MIN_TERMS, int(np.median(sizes)) // 2)
@@ -210,7 +213,7 @@ def clustering_variants(articles, facts, config, truth: dict[str, str]) -> dict:
         for k, keep in enumerate((lambda t: t in first, lambda t: t not in first)):
             subset = [i for i, a in enumerate(articles) if keep(truth[Path(a.path).name])]
             sub_articles = [articles[i] for i in subset]
-            sub_vectors = stories.tfidf(sub_articles, [texts[i] for i in subset], config.language)
+            sub_vectors = stories.tfidf(sub_articles, [texts[i] for i in subset], analyser)
             clusters = stories.cluster_articles(sub_vectors, stories._timestamps(sub_articles))
             halves.append({"seed": seed, "half": "ab"[k], "stories": names(clusters, subset)})
     # Ceiling of any clustering of these vectors that links only pairs scoring at least t:
@@ -237,7 +240,7 @@ def clustering_variants(articles, facts, config, truth: dict[str, str]) -> dict:
         "ratios": ratios,
         "halves": halves,
         "thin": [Path(articles[i].path).name for i in np.flatnonzero(sizes < thin_below).tolist()],
-        "alternatives": alternatives(articles, texts, vectors, times, thin_below, config.language, names),
+        "alternatives": alternatives(articles, texts, vectors, times, thin_below, analyser, names),
         "default_threshold": stories.SIMILARITY,
         "default_ratio": stories.ATTACH_RATIO,
     }
@@ -481,7 +484,7 @@ DEFAULT_REPRESENTATION = "stemmed TF-IDF (default: sublinear tf, title words x3)
 ALT_SWEEP = (0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
 
-def alternatives(articles, texts, vectors, times, thin_below: int, language: str, names) -> dict:
+def alternatives(articles, texts, vectors, times, thin_below: int, analyser, names) -> dict:
     """Other article representations, each clustered by the stories stage at every ``ALT_SWEEP`` threshold.
 
     Everything but the representation is the default (average linkage, attachment, thin
@@ -493,18 +496,16 @@ def alternatives(articles, texts, vectors, times, thin_below: int, language: str
     from scipy import sparse
 
     from digest import stories
-    from digest.ranker import tfidf_rows
-
-    terms = stories._Terms(language)
+    from digest.matrix import term_matrix, tfidf_rows, unit_rows
 
     def weighted(bags, binary_idf_squared=False):
-        m = stories.count_matrix(bags)
+        m, _ = term_matrix([list(bag) for bag in bags], [list(bag.values()) for bag in bags])
         if not binary_idf_squared:
             return sparse.csr_matrix(tfidf_rows(m))
         m.data[:] = 1.0
         x = tfidf_rows(m)  # binary tf times idf, unit rows: square the idf, then renormalise
         idf = np.log((1.0 + m.shape[0]) / (1.0 + np.bincount(m.indices, minlength=m.shape[1]))) + 1.0
-        return _unit(sparse.csr_matrix(x @ sparse.diags(idf)))
+        return unit_rows(sparse.csr_matrix(x @ sparse.diags(idf)))
 
     def strongest(x, k):
         x = x.tolil()
@@ -512,21 +513,21 @@ def alternatives(articles, texts, vectors, times, thin_below: int, language: str
             if len(data) > k:
                 keep = sorted(np.argsort(-np.asarray(data), kind="stable")[:k])
                 row[:], data[:] = [row[j] for j in keep], [data[j] for j in keep]
-        return _unit(sparse.csr_matrix(x))
+        return unit_rows(sparse.csr_matrix(x))
 
     def with_bigrams(sentences):
         bag = Counter()
         for sentence in sentences:
-            stems = [terms.stem(t) for t in stories._TOKEN.findall(sentence.lower())]
-            stems = [t for t in stems if t]
+            a = analyser(sentence)
+            stems = [stem for stem, stop in zip(a.stems, a.stopped) if not stop and len(stem) > 1]
             bag.update(stems)
             bag.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
         return bag
 
-    bags = [terms(" ".join(s)) for s in texts]
+    bags = [stories.terms(analyser, s) for s in texts]
     candidates = {
         DEFAULT_REPRESENTATION: vectors,
-        "the same, first 10 sentences of each article only": weighted([terms(" ".join(s[:10])) for s in texts]),
+        "the same, first 10 sentences of each article only": weighted([stories.terms(analyser, s[:10]) for s in texts]),
         "the same, each article's 100 strongest terms only": strongest(vectors, 100),
         "stems and stem bigrams": weighted([with_bigrams(s) for s in texts]),
         "binary tf, idf squared": weighted(bags, binary_idf_squared=True),
@@ -545,15 +546,6 @@ def alternatives(articles, texts, vectors, times, thin_below: int, language: str
                 for t in ALT_SWEEP}
         for label, x in candidates.items()
     }
-
-
-def _unit(x):
-    import numpy as np
-    from scipy import sparse
-
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
 
 
 def _lead_embeddings(texts, articles):

@@ -41,6 +41,7 @@ from scipy import sparse
 from .analysis import Analyser
 from .config import Config
 from .errors import ConfigError
+from .matrix import incidence, term_matrix
 from .models import Analysis, Conflict, Difference, Fact, Merge, Sentence
 
 __all__ = [
@@ -427,15 +428,6 @@ def _token_sets(norms: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_mat
     return incidence(owner, flat, len(norms)), incidence(owner[starts], trigram.ravel(), len(norms))
 
 
-def incidence(rows: np.ndarray, cols: np.ndarray, n: int, width: int | None = None) -> sparse.csr_matrix:
-    """The binary n x width matrix with a 1 at each (row, col), repeats counted once, indices sorted."""
-    width = int(cols.max(initial=-1)) + 1 if width is None else width
-    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, width))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
-
-
 def _shared(sets: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> tuple[np.ndarray, ...]:
     """(intersection, size of a, size of b) of the sets in the given rows."""
     sizes = np.diff(sets.indptr)
@@ -602,11 +594,8 @@ def _verify_units(pairs: np.ndarray, info: Sequence[Analysis], scorer: Scorer, v
 
 def content_matrix(contents: Sequence[frozenset[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Binary sentence x stem matrix (sorted indices) and each stem's document frequency."""
-    vocab: dict[str, int] = {}
-    cols = np.array([vocab.setdefault(t, len(vocab)) for content in contents for t in content], dtype=np.int64)
-    rows = np.repeat(np.arange(len(contents)), [len(c) for c in contents])
-    matrix = incidence(rows, cols, len(contents), len(vocab))
-    return matrix, np.bincount(matrix.indices, minlength=len(vocab))
+    matrix, vocabulary = term_matrix(contents, binary=True)
+    return matrix, np.bincount(matrix.indices, minlength=len(vocabulary))
 
 
 def candidate_pairs(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence
 
@@ -123,10 +122,11 @@ class WordLlamaEmbedder:
         import numpy as np
         from scipy import sparse
 
+        from .matrix import term_matrix
+
         texts = _check_texts(texts)
         # The tokenizer's mark for a space is one in a text too, as for WordLlama's normaliser.
-        vocab: dict[str, int] = {}
-        words = [[vocab.setdefault(w, len(vocab)) for w in text.replace(SPACE_MARK, " ").split()] for text in texts]
+        text_words, vocab = term_matrix([text.replace(SPACE_MARK, " ").split() for text in texts], dtype=np.float32)
         # Thousands of distinct words a call, each its own pre-token (word_ids says whose token is
         # whose): few calls, and each call's Encoding (~300 bytes a token) stays small.
         distinct, word_of, token = list(vocab), [], []
@@ -139,22 +139,10 @@ class WordLlamaEmbedder:
         word_tokens = sparse.csr_matrix(
             (np.ones(len(token_all), dtype=np.float32), (word_of_all, token_all)), shape=(len(vocab), len(self._table))
         )
-        text_tokens = _counts(words, len(vocab)) @ word_tokens
+        text_tokens = text_words @ word_tokens
         text_tokens.sum_duplicates()  # sorted token ids: each row summed in an order of its own
         # The mean's division by the token count is left out: normalising removes it.
         return _unit_rows(np.asarray(text_tokens @ self._table, dtype=np.float32).reshape(len(texts), self.dim))
-
-
-def _counts(rows: Sequence[Sequence[int]], width: int):
-    """A sparse float32 matrix counting each row's ids (row k has a 1 per entry of rows[k])."""
-    import numpy as np
-    from scipy import sparse
-
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(indptr[-1]))
-    return sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr), shape=(len(rows), width))
 
 
 @functools.cache

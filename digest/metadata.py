@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .clean import detector, is_dateline, is_whole_sentence, normal, strip_dateline
+from .clean import detector, is_dateline, normal, strip_dateline
 from .config import Config
 from .models import Article
 from .segment import is_heading, paragraphs, split_sentences, word_count, words

@@ -34,6 +34,7 @@ from scipy import sparse
 from .analysis import Analyser
 from .clean import mentions_furniture
 from .config import Config
+from .matrix import term_matrix, tfidf_rows
 from .models import Analysis, Article, Budget, Decision, Fact, Item, Ranking
 from .segment import word_count, words
 
@@ -129,36 +130,6 @@ def concept_terms(analysis: Analysis) -> tuple[list[str], list[str]]:
     return content, content + bigrams
 
 
-def _matrix(rows: list[list[str]]) -> sparse.csr_matrix:
-    """Term-count matrix (one row per fact) over the terms seen, in first-seen order."""
-    flat = [term for row in rows for term in row]
-    index = {term: i for i, term in enumerate(dict.fromkeys(flat))}
-    indices = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(row) for row in rows], out=indptr[1:])
-    data = np.ones(len(flat), dtype=np.float64)
-    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(index)))
-    matrix.sum_duplicates()
-    return matrix
-
-
-def tfidf_rows(counts: sparse.csr_matrix, prior: float = 0.0) -> sparse.csr_matrix:
-    """Sublinear TF times smoothed IDF, rows scaled to unit length (empty rows stay zero).
-
-    ``prior``: documents assumed beside the rows that contain none of their terms, so that
-    on a small collection (a day of one story) the words its documents share still weigh
-    as what sets them apart from the rest of the news, not as everyday words.
-    """
-    n = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1.0 + n + prior) / (1.0 + df)) + 1.0
-    x = counts.copy()
-    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.diags(1.0 / norms) @ x
-
-
 def lexrank(x: sparse.csr_matrix, damping: float, iterations: int = 100, tolerance: float = 1e-10) -> np.ndarray:
     """Continuous LexRank scores (sum to 1) of the cosine graph x·xᵀ without self-loops, never materialised."""
     n = x.shape[0]
@@ -249,8 +220,8 @@ def _rank(
     by_id = {a.id: a for a in articles}
     analyses = [analyser(f.text) for f in facts]
     analysed = [concept_terms(a) for a in analyses]
-    x = tfidf_rows(_matrix([content for content, _ in analysed]))
-    concepts = _matrix([c for _, c in analysed])
+    x = tfidf_rows(term_matrix([content for content, _ in analysed])[0])
+    concepts = term_matrix([c for _, c in analysed])[0]
     concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
     n = len(facts)
 

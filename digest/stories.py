@@ -30,8 +30,8 @@ from scipy import sparse
 from .analysis import Analyser
 from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
+from .matrix import term_matrix, tfidf_rows, unit_rows
 from .models import Article, Fact, Story, independent_outlets
-from .ranker import tfidf_rows
 from .segment import words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
@@ -116,22 +116,9 @@ def tfidf(articles: Sequence[Article], texts: Sequence[Sequence[str]], analyser:
             for term, n in terms(analyser, [article.title]).items():
                 bag[term] += TITLE_WEIGHT * n
         bags.append(bag)
-    return sparse.csr_matrix(tfidf_rows(count_matrix(bags), prior=max(0, PRIOR_DOCUMENTS - len(articles))))
-
-
-def count_matrix(bags: Sequence[Counter[str]]) -> sparse.csr_matrix:
-    """One row of term counts per bag; columns in the order terms first appear (each bag's alphabetically)."""
-    vocab: dict[str, int] = {}
-    indptr, indices, counts = [0], [], []
-    for bag in bags:
-        for term, n in sorted(bag.items()):
-            indices.append(vocab.setdefault(term, len(vocab)))
-            counts.append(n)
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.asarray(counts, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(bags), len(vocab)),
-    )
+    rows = [sorted(bag.items()) for bag in bags]
+    counts, _ = term_matrix([[t for t, _ in row] for row in rows], [[n for _, n in row] for row in rows])
+    return tfidf_rows(counts, prior=max(0, PRIOR_DOCUMENTS - len(articles)))
 
 
 # --------------------------------------------------------------------------- clustering
@@ -307,7 +294,7 @@ def cluster_articles(
     if min_terms is None:  # thin for this day: a day of short briefs has no thin article
         min_terms = min(MIN_TERMS, int(np.median(sizes)) // 2) if n else 0
     thin = sizes < min_terms
-    vectors = _unit_rows(_top_per_row(vectors, STRONGEST_TERMS))
+    vectors = unit_rows(_top_per_row(vectors, STRONGEST_TERMS))
     # Copies: candidate pairs of articles, near-identical ones joined.
     a, b = candidate_pairs(vectors)
     sims = pair_dots(vectors, a, b)
@@ -321,7 +308,7 @@ def cluster_articles(
     unit_size = np.asarray(members.sum(axis=1)).ravel()
     unit_thin = thin[units]  # a thin article is a unit of its own (never a copy)
     unit_time = times[units]  # its first member's: copies are published close together
-    ua, ub = candidate_pairs(_unit_rows(summed))
+    ua, ub = candidate_pairs(unit_rows(summed))
     weight = pair_dots(summed, ua, ub)
     weight[(unit_thin[ua] & unit_thin[ub]) | _apart(unit_time[ua], unit_time[ub], window)] = 0.0
     label = average_linkage(unit_size, ua, ub, weight, threshold)
@@ -331,13 +318,6 @@ def cluster_articles(
     clusters.sort(key=lambda c: c[0])
     assert sum(len(c) for c in clusters) == n
     return clusters
-
-
-def _unit_rows(x: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Rows scaled to unit length (for blocking: a group of copies ranks terms as one article)."""
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return (sparse.diags(1.0 / norms) @ x).tocsr()
 
 
 def _clusters(label: np.ndarray) -> list[list[int]]:

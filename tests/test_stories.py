@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from digest.config import Config
-from digest.models import Article, Fact, Sentence
+from digest.models import Article, Fact, Story
 from digest.pipeline import build
 from digest.sections import BRIEF_TITLE, share_budget
 from digest.segment import segment
-from digest.models import Story
 from digest.stories import cluster_articles, cluster_stories, importance
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)

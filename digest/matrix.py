@@ -1,0 +1,71 @@
+"""Sparse term matrices: the one builder behind dedup, recall, stories, ranking and embedding.
+
+Rows are documents (sentences, articles, texts), columns the terms seen, numbered in the
+order they first appear, so a matrix depends only on its input's order. Indices are sorted
+within each row, so every row sum runs in one order and results are the same run to run.
+"""
+from __future__ import annotations
+
+from itertools import chain
+from typing import Hashable, Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+
+def term_matrix(
+    rows: Sequence[Iterable[Hashable]],
+    weights: Sequence[Iterable[float]] | None = None,
+    *,
+    binary: bool = False,
+    dtype=np.float64,
+) -> tuple[sparse.csr_matrix, dict[Hashable, int]]:
+    """(matrix, vocabulary): entry (k, v) sums the weights (default 1) of term v in ``rows[k]``.
+
+    ``binary``: 1 wherever a row has the term, however often.
+    """
+    rows = [r if isinstance(r, (list, tuple)) else list(r) for r in rows]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)), out=indptr[1:])
+    total = int(indptr[-1])
+    vocabulary: dict[Hashable, int] = {}
+    indices = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in chain.from_iterable(rows)),
+                          dtype=np.int64, count=total)
+    data = (np.ones(total, dtype=dtype) if weights is None or binary
+            else np.fromiter(chain.from_iterable(weights), dtype=dtype, count=total))
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
+    matrix.sum_duplicates()
+    if binary:
+        matrix.data[:] = 1
+    return matrix, vocabulary
+
+
+def incidence(rows: np.ndarray, cols: np.ndarray, n: int, width: int | None = None) -> sparse.csr_matrix:
+    """The binary n x width matrix with a 1 at each (row, col), repeats counted once, indices sorted."""
+    width = int(cols.max(initial=-1)) + 1 if width is None else width
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, width))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def tfidf_rows(counts: sparse.csr_matrix, prior: float = 0.0) -> sparse.csr_matrix:
+    """Sublinear TF times smoothed IDF, rows scaled to unit length (empty rows stay zero).
+
+    ``prior``: documents assumed beside the rows that contain none of their terms, so that
+    on a small collection (a day of one story) the words its documents share still weigh
+    as what sets them apart from the rest of the news, not as everyday words.
+    """
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1.0 + n + prior) / (1.0 + df)) + 1.0
+    x = counts.copy()
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
+    return unit_rows(x)
+
+
+def unit_rows(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Each row scaled to unit length; empty rows stay zero."""
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)

@@ -124,8 +124,8 @@ def child_full(folder: str, jobs: int, truth: dict[str, str], variants: bool = T
                 stage_cpu[name] = stage_cpu.get(name, 0.0) + _cpu() - cpu
         return wrapper
 
-    def capture(articles, facts, config):
-        found = group(articles, facts, config)
+    def capture(articles, facts, config, **kwargs):
+        found = group(articles, facts, config, **kwargs)
         captured.update(articles=articles, facts=facts, stories=found)
         return found
 
@@ -273,7 +273,9 @@ def run_child(mode: str, folder: Path, jobs: int, truth_file: Path) -> dict:
     """Run one measurement in a fresh interpreter; its peak memory is its own."""
     cmd = [sys.executable, __file__, "--child", mode, str(folder), "--jobs", str(jobs), "--truth", str(truth_file)]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode:
+        sys.exit(f"{mode} child failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout)
 
 

@@ -54,7 +54,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-START, END = "<!-- fragments:start -->", "<!-- fragments:end -->"
 
 _OPENERS = "\"'“‘«([{`*_ "
 _CLOSERS = "\"'”’»)]} "
@@ -238,7 +237,6 @@ def share(rows: list[dict]) -> str:
 
 def report(found: dict[str, dict], command: str) -> str:
     lines = [
-        START,
         "## Fragments: digest items that are not whole sentences (issue 14)",
         "",
         f"Command: `{command}`",
@@ -259,19 +257,7 @@ def report(found: dict[str, dict], command: str) -> str:
         furniture = [{"faults": r["furniture"]} for r in result["items"]]
         lines.append(f"| {label} | {share(result['items'])} | {share(furniture)} | {share(result['headlines'])} | "
                      f"{share(result['titles'])} | {clipped} / {len(result['titles'])} | {seen} |")
-    lines += [END]
-    return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    path.write_text(text, encoding="utf-8")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"{kind[:-1]} [{row['day']}] {','.join(row['faults'] + row.get('furniture', []))}: {row['text']}")
     print(text)
     if args.write:
-        write_section(Path(args.write), text)
+        from benchmarks.report import write_section
+
+        write_section(Path(args.write), "fragments", text)
     return 0
 
 

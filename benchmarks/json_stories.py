@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-START, END = "<!-- json-stories:start -->", "<!-- json-stories:end -->"
 
 
 def make_day(rows: list[dict], folder: Path) -> dict[str, str]:
@@ -65,21 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     for label, chosen in ((f"every cluster ({len(rows)})", rows), (f"the {args.largest} largest clusters", largest)):
         with tempfile.TemporaryDirectory() as tmp:
             found[label] = measure(Path(tmp), make_day(chosen, Path(tmp)))
-    lines = [START, "## The JSON's `stories` (issue 14)", "",
+    lines = ["## The JSON's `stories` (issue 14)", "",
              f"Command: `PYTHONPATH=. python benchmarks/json_stories.py {args.multinews}`", "",
              "| day (Multi-News) | readable articles | true stories | JSON stories (with a section) | ARI | V-measure |",
              "| --- | --- | --- | --- | --- | --- |"]
     for label, r in found.items():
         lines.append(f"| {label} | {r['articles']} | {r['true']} | {r['stories']} ({r['shown']}) | "
                      f"{r['ari']:.3f} | {r['v']:.3f} |")
-    lines.append(END)
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines)
     print(text)
     if args.write:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from fragments import write_section
+        from benchmarks.report import write_section
 
-        write_section(Path(args.write), text)
+        write_section(Path(args.write), "json-stories", text)
     return 0
 
 

@@ -40,7 +40,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-START, END = "<!-- scale:start -->", "<!-- scale:end -->"
 STAGES = ("read", "segment", "clean", "dedup", "recall", "stories", "align", "rank", "render")
 EDIT_SHARE = 0.03
 DATE = "2026-11-20"
@@ -223,7 +222,6 @@ def exponent(a: dict, b: dict, key: str) -> float | None:
 
 def report(data: Path, sizes: list[int], results: list[dict], jobs: int, command: str) -> str:
     lines = [
-        START,
         "## Scale: the whole run on days of near-copy articles",
         "",
         f"Command: `{command}`",
@@ -260,18 +258,7 @@ def report(data: Path, sizes: list[int], results: list[dict], jobs: int, command
             per_stage.append(f"{math.log(y / x) / math.log(rb['articles'] / ra['articles']):.2f}" if x > 0.01 and y > 0
                              else "")
         lines.append(f"| {a:,} → {b:,} | {wall:.2f} | {cpu:.2f} | {memory:.2f} | " + " | ".join(per_stage) + " |")
-    lines += ["", END]
-    return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -308,7 +295,9 @@ def main() -> int:
     section = report(data, sizes, results, args.jobs, command)
     print(section)
     if args.write:
-        write_section(Path(args.write), section)
+        from benchmarks.report import write_section
+
+        write_section(Path(args.write), "scale", section)
     return 0
 
 

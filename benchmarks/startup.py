@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-START, END = "<!-- startup:start -->", "<!-- startup:end -->"
 WATCHED = ("digest.pipeline", "digest.dedup", "digest.segment", "digest.stories", "nltk", "scipy.stats",
            "scipy.cluster.hierarchy", "numpy",
            "trafilatura", "feedparser", "sumy.utils", "jinja2", "rapidfuzz", "frontmatter", "nltk.pathsec")
@@ -69,7 +68,7 @@ def measure(checkouts: dict[str, Path], runs: int) -> dict[str, dict]:
 
 def report(results: dict[str, dict], command: str) -> str:
     load = os.getloadavg()
-    lines = [START, "## Start-up: `digest run input/` on the 10-file sample", "", f"Command: `{command}`", "",
+    lines = ["## Start-up: `digest run input/` on the 10-file sample", "", f"Command: `{command}`", "",
              f"Each run a fresh process; medians of {len(next(iter(results.values()))['wall'])} runs, checkouts "
              f"alternating; load average (1, 5, 15 min) at the end: {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} "
              "on 2 cores, so wall times carry other work's share; CPU time (user + system) is steadier.", "",
@@ -85,7 +84,7 @@ def report(results: dict[str, dict], command: str) -> str:
             seen = [costs[module] for costs in r["imports"] if module in costs]
             cells.append(f"{statistics.median(seen):.0f}" if seen else "")
         lines.append(f"| {module} | " + " | ".join(cells) + " |")
-    return "\n".join(lines + ["", END]) + "\n"
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -102,14 +101,9 @@ def main() -> int:
     section = report(measure(checkouts, args.runs), command)
     print(section)
     if args.write:
-        path = Path(args.write)
-        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        if START in text and END in text:
-            before, rest = text.split(START, 1)
-            text = before + section.rstrip("\n") + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        path.write_text(text, encoding="utf-8")
+        from benchmarks.report import write_section
+
+        write_section(Path(args.write), "startup", section)
     return 0
 
 

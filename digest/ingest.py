@@ -45,7 +45,7 @@ from .readers import (
     read_jsonl_dump,
     read_url_list,
 )
-from .sanitise import CONTROL, clean_article, printable
+from .sanitise import clean_article, printable, without_controls
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -169,7 +169,7 @@ def _bounded_yaml(raw: str, path: Path) -> Any:
 
 def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .txt or .md article with optional YAML front matter."""
-    text = CONTROL.sub(" ", decode(data, path))  # terminal escapes, NULs: never into a digest
+    text = without_controls(decode(data, path))  # terminal escapes, NULs: never into a digest
     meta, body = front_matter(text, path)
     if path.suffix.lower() in (".md", ".markdown"):
         body = markdown_to_text(body)

@@ -37,7 +37,7 @@ def independent_outlets(articles: Iterable[Article]) -> int:
     return len(known) + unknown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands a day: no instance dict
 class Sentence:
     """A sentence with its origin: provenance is kept from the moment of splitting."""
 
@@ -47,7 +47,7 @@ class Sentence:
     position: int  # sentence index within the article (0 = lead)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """A number as a sentence states it, with what it counts."""
 
@@ -55,7 +55,7 @@ class Quantity:
     unit: str  # "$", "%", or the stem of the word it counts ("vote"); "" when unknown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per distinct sentence of the day: no instance dict
 class Analysis:
     """One sentence as every stage compares it (``digest.analysis.Analyser``)."""
 

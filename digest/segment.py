@@ -91,12 +91,24 @@ def word_count(text: str, limit: int | None = None) -> int:
     return sum(1 for _ in islice(_WORD.finditer(text), limit))
 
 
+_DECORATION_RUN = re.compile(r"[-=*_~#]{4}")
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _decorated(line: str) -> bool:
+    """``_DECORATION.search(line)`` for a stripped line, each part tested on its own: a
+    search for the alternation steps through every character of a long paragraph."""
+    return "...." in line or _DECORATION_RUN.search(line) is not None or (
+        not line[:1].isalnum() and _NOT_WORDS.fullmatch(line) is not None)
+
+
+@lru_cache(maxsize=1 << 15)  # a line is asked about while paragraphs form, then as a paragraph
 def is_heading(line: str) -> bool:
     """A headline or section-heading line: no sentence ending, mostly capitalised words."""
     line = line.strip()
     if not line:
         return False
-    if _DECORATION.search(line):
+    if _decorated(line):
         return True
     if line.endswith(_TERMINAL[:3]) or line.endswith(("…", '."', '.”')):
         return False
@@ -418,11 +430,23 @@ def _piece(text: str, span: tuple[int, int, str, str]) -> str:
     return before + piece
 
 
+# Paragraphs whose sentences are remembered: a day repeats paragraphs across articles (wire
+# copy, near-copies, furniture), the copies of one story a few thousand articles apart.
+_REMEMBERED = 1 << 15
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _pieces(paragraph: str, language: str) -> tuple[str, ...]:
+    """The sentences of one paragraph; a heading or editors' note is one."""
+    if is_heading(paragraph) or is_editors_note(paragraph):
+        return (paragraph,)
+    return tuple(split_sentences(paragraph, language))
+
+
 def segment(article: Article, language: str = "english") -> list[Sentence]:
     """Split an article into sentences that remember their paragraph and position."""
     sentences: list[Sentence] = []
     for p, paragraph in enumerate(paragraphs(article.body)):
-        pieces = [paragraph] if is_heading(paragraph) or is_editors_note(paragraph) else split_sentences(paragraph, language)
-        for text in pieces:
+        for text in _pieces(paragraph, language):
             sentences.append(Sentence(text=text, article=article.id, paragraph=p, position=len(sentences)))
     return sentences

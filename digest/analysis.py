@@ -126,7 +126,6 @@ _NONE: frozenset[str] = frozenset()
 _NOTHING_SHOWN: dict[str, str] = {}  # read-only
 
 
-
 def _format_number(value: float) -> str:
     if value == int(value):
         return str(int(value))

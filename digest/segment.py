@@ -17,7 +17,6 @@ from .nltk_parts import punkt
 
 _TERMINAL = tuple('.!?:;"”’)…')
 _WORD = re.compile(r"[^\W_]+(?:[-'’.&][^\W_]+)*\.?", re.UNICODE)
-_DECORATION = re.compile(r"^[\W_]+$|\.{4,}|[-=*_~#]{4,}")
 _SPACES = re.compile(r"\s+")
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into of on or over the to up via vs with".split()
@@ -96,8 +95,9 @@ _NOT_WORDS = re.compile(r"[\W_]+")
 
 
 def _decorated(line: str) -> bool:
-    """``_DECORATION.search(line)`` for a stripped line, each part tested on its own: a
-    search for the alternation steps through every character of a long paragraph."""
+    """A rule or ornament: a run of four dots, dashes or the like, or no word at all. Each
+    part is tested on its own: one alternation searched would step through every character
+    of a long paragraph."""
     return "...." in line or _DECORATION_RUN.search(line) is not None or (
         not line[:1].isalnum() and _NOT_WORDS.fullmatch(line) is not None)
 
@@ -165,14 +165,6 @@ _PTB_CLOSE = re.compile(r"(?<=\S)''(?=[\s.,;:!?)\]]|$)")
 # A blank line only ends a paragraph whose last line says this much, when the next one
 # starts in lower case: a scrape's stray break inside a sentence, not a list of short items.
 _MIN_CONTINUED_WORDS = 6
-
-
-def _is_decoration(line: str) -> bool:
-    """``_DECORATION.search(line)``, with substring tests first: prose has none of them."""
-    if line[:1].isalnum() and "...." not in line and "----" not in line and "====" not in line \
-            and "****" not in line and "____" not in line and "~~~~" not in line and "####" not in line:
-        return False
-    return bool(_DECORATION.search(line))
 
 
 def is_editors_note(line: str) -> bool:
@@ -249,7 +241,7 @@ def paragraphs(body: str) -> list[str]:
         marked = _LIST_MARKER.match(line)
         if marked:
             line = line[marked.end():]
-        if is_editors_note(line) or _is_decoration(line) or _DECORATED_LINE.search(line[:3] + " … " + line[-3:]):
+        if is_editors_note(line) or _decorated(line) or _DECORATED_LINE.search(line[:3] + " … " + line[-3:]):
             flush()
             out.append(line)
             after_blank = alone = False

@@ -33,8 +33,11 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?", ()),
     ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}", ()),
     ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}", ()),
+    ("call to action", r"never miss (?:a|another|any) (?:story|update|headline|thing)\b.{0,80}"
+                       r"|(?:sign up|subscribe|register|opt in) (?:to|for) .{0,40}\b(?:alerts?|notifications?|updates)\b.{0,40}"
+                       r"|(?:please\s+)?donate (?:to|now|today|here)\b.{0,120}", ()),
     ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?", ()),
-    ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,40}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
+    ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,60}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
     ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}", ()),
     ("newsletter", r".{0,50}\bnewsletters?\b[.!]?|.{0,80}\b(?:subscribe|subscribing|unsubscribe)\b.{0,80}", ("newsletter", "subscrib")),
     ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
@@ -47,15 +50,20 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("caption", r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}", ()),
     ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
     ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?", ()),
-    ("furniture", r"advertisement|sponsored(?: content)?|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?", ()),
+    ("furniture", r"advertisement|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?", ()),
     ("caption", r"file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
     ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
     ("tip line", r"(?:please\s+)?(?:send|submit|email|e-mail)\s+(?:us\s+)?(?:it|them|your\s+\w+|news|tips?|a tip|a story|stories|photos?|videos?)\b.{0,40}\b(?:to|at|via)\b.{0,80}", ()),
     ("contact", r".{0,120}\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b.{0,60}", ("@",)),
-    ("paywall", r"(?:start|begin|try|get|claim)\s+(?:your|a|our)\s+(?:free\s+)?(?:\d+[- ]day\s+)?(?:free\s+)?trial\b.{0,60}"
+    ("paywall", r"(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive) (?:to|for) (?:our )?(?:\w+ )?subscribers\b.{0,80}"
+                r"|(?:start|begin|try|get|claim)\s+(?:your|a|our)\s+(?:free\s+)?(?:\d+[- ]day\s+)?(?:free\s+)?trial\b.{0,60}"
                 r"|.{0,60}\b(?:pro|premium|plus|digital|print)\s+subscribers?\s+(?:can|get|may)\b.{0,100}"
                 r"|.{0,60}\b(?:unlimited|full|digital) access\b.{0,40}\bfor\s+[$€£¥]?\d[\d.,]*\s*(?:[a-z]+\s+)?(?:a|per|each) (?:week|month|year)\b.{0,30}",
      ("trial", "subscriber", "access")),
+    ("paywall", r"(?:you have|you've got|you've)\s+(?:\d+|no|one|two|three|four|five)\s+(?:more\s+)?(?:free\s+)?(?:articles?|stories|reads)"
+                r"\s+(?:left|remaining)\b.{0,40}"
+                r"|(?:this is )?your (?:last|final) free (?:article|story)\b.{0,60}"
+                r"|you(?:'ve| have) (?:reached|used up|used) (?:your|all(?: of)? your|the) .{0,20}free (?:articles?|stories)\b.{0,60}", ()),
     ("call to action", r".{0,80}\b(?:download|see|view|find|get|read)\b.{0,60}\bhere\s*[.!:]?", ("here",)),
 )
 
@@ -263,7 +271,7 @@ class Boilerplate:
 
 
 # Words ``Boilerplate.rule`` counts of a sentence: past 40 it is no headline copy (a
-# title of 40 words or more is counted on its own).
+# title of more than 40 words is counted on its own).
 _COUNTED = 41
 
 

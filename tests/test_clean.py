@@ -19,6 +19,9 @@ NEWS = [
     "Rescuers came here by helicopter after the road was cut.",
     "The trial of the former mayor opens on Monday.",
     "The ruling gives police full access to the records for a year.",
+    "Residents have two weeks left to object to the plan.",
+    "Residents can sign up for flood alerts at the town hall.",
+    "The charity asked people to donate to the appeal.",
 ]
 BOILERPLATE = [
     ("Join us on WhatsApp", "call to action"),
@@ -42,6 +45,14 @@ BOILERPLATE = [
     ("Gazette Plus subscribers can read every council vote in our tracker.", "paywall"),
     ("Gazette Premium: get unlimited access for 2 crowns a week.", "paywall"),
     ("Readers can download the full results table here.", "call to action"),
+    ("You have 2 free articles left this month.", "paywall"),
+    ("You've reached your limit of free articles.", "paywall"),
+    ("This article is available to subscribers.", "paywall"),
+    ("Never miss a story: get Gazette alerts on your phone.", "call to action"),
+    ("Sign up to the Gazette's breaking news alerts.", "call to action"),
+    ("Donate to our flood appeal: every penny goes to families who lost their homes.", "call to action"),
+    ("Sign up for Gazette Money, our weekly personal finance newsletter.", "newsletter"),
+    ("Our Standards: The Gazette Trust Principles.", "furniture"),
 ]
 
 

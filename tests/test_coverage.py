@@ -188,6 +188,14 @@ def test_no_boilerplate_in_the_digest(reports, name):
     assert [report.items[n].text for n, _ in report.boilerplate] == []
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_no_boilerplate_however_long_the_digest(name):
+    """Every line of page furniture is dropped, not merely ranked below the budget."""
+    s = story(name)
+    report = check(s, shown_items(digest_json(s, max_words=20000)))
+    assert [report.items[n].text for n, _ in report.boilerplate] == []
+
+
 @pytest.mark.parametrize("name", stories_for("no_redundant_items"))
 def test_no_two_items_say_the_same_thing(reports, name):
     assert reports[name].redundant == []

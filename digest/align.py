@@ -13,13 +13,14 @@ statement by what pins a statement down:
 
 A linked fact whose every figure and name the other states too joins it (leader
 clustering, most informative first: each fact joins the best leader it is linked to
-directly, never through a chain) and is shown in the leader's wording, which says the
-most; a joined outlet whose wording states every number and name of it and is close in
-meaning (``FULL_COSINE``) is a full source, any other says part of it: a partial source,
-never credited with the rest. A
-linked fact with a detail of its own stays an item of its own, each crediting the other's
-outlets as partial sources. Facts whose figures disagree are never
-linked; they come back as conflicts, so the digest shows that outlets differ.
+directly, never through a chain). Of the group's wordings that state every figure of the
+leader, the one the most articles say in full (``dedup.says_all``) is shown: an outlet's
+extra clause is its own detail, not a reason to credit the others in part, and no figure
+is lost. An outlet whose wording says all of the shown one is a full source, any other
+says part of it: a partial source, never credited with the rest. A linked fact with a
+detail of its own stays an item of its own, each crediting the other's outlets as partial
+sources. Facts whose figures disagree are never linked; they come back as conflicts, so
+the digest shows that outlets differ.
 
 Work per story: only the pairs sharing a figure, or alike in meaning (cosines computed in
 blocks of rows, so memory stays linear); a figure in more than ``MAX_FIGURE_FACTS`` facts
@@ -34,7 +35,7 @@ import numpy as np
 
 from .analysis import Analyser
 from .config import Config
-from .dedup import _rounds_to_any, carries
+from .dedup import _rounds_to_any, carries, says_all
 from .models import Analysis, Conflict, Difference, Fact, Merge, Story
 
 __all__ = ["Alignment", "align_stories", "align_facts", "linked", "disagreements", "statement_figures", "PARAPHRASE", "PART"]
@@ -52,9 +53,6 @@ CONFLICT_COSINE = 0.5
 MEANING_COSINE = 0.75
 # Units alike: two unit words at least this close in meaning ("homes" / "houses").
 UNIT_COSINE = 0.5
-# A linked outlet is a full source only when its wording, besides stating every number and
-# name of the shown one, is this close to it in meaning: sharing a figure is sharing a part.
-FULL_COSINE = 0.7
 # A figure stated by more facts of one story than this is its subject, never an anchor.
 MAX_FIGURE_FACTS = 50
 
@@ -169,21 +167,15 @@ def align_facts(
                                linked=linked_to[lead]))
             continue
         wordings = [lead, *(i for i, _ in members[lead])]
-        # The leader's wording is shown: every joined fact states only figures and names it
-        # states too, so it says the most. A joined wording that states all of it and is close
-        # in meaning credits its outlets in full; one joined by a shared figure only is a part.
-        shown = lead
-        close = {k for k in wordings if k == shown or float(vectors[k] @ vectors[shown]) >= FULL_COSINE}
-        full = set().union(*(facts[k].sources for k in close if carries(info[shown], info[k])))
+        shown, full = _shown(wordings, facts, info, analyser)
         every = set().union(*((*facts[k].sources, *facts[k].partial) for k in wordings)) | supported.get(lead, set())
         group = [m for k in wordings for m in facts[k].members]
         kept = facts[shown].sentence
-        closeness = dict(members[lead])
         for k in wordings:
             if k == shown:
                 continue
-            c = closeness.get(k, closeness.get(shown, 1.0))
-            rule = PARAPHRASE if k in close and carries(info[shown], info[k]) else PART
+            c = float(vectors[k] @ vectors[shown])
+            rule = PARAPHRASE if says_all(info[shown], info[k], analyser) else PART
             merges.append(Merge(dropped=facts[k].sentence, kept=kept, score=round(100 * c, 2), rule=rule))
         out.append(Fact(
             sentence=kept,
@@ -194,6 +186,29 @@ def align_facts(
         ))
     merges.sort(key=lambda m: _place(m.dropped))
     return tuple(out), merges, found
+
+
+def _shown(
+    wordings: Sequence[int], facts: Sequence[Fact], info: Sequence[Analysis], analyser: Analyser,
+) -> tuple[int, set[int]]:
+    """Of a group's wordings, the one shown and the articles that say it in full.
+
+    Only a wording stating every figure of the leader (the most informative) may be shown,
+    so no figure is lost; of those, the one the most articles say in full, then the leader.
+    An outlet's extra clause ("after a debate that ran late into the evening") is its own
+    detail, not a reason to credit the others only in part.
+    """
+    lead = wordings[0]
+    best: tuple | None = None
+    for k in wordings:
+        if info[k].numbers != info[lead].numbers:
+            continue
+        full = set().union(*(facts[m].sources for m in wordings
+                             if m == k or says_all(info[k], info[m], analyser)))
+        key = (-len(full), k != lead, _where(facts[k]))
+        if best is None or key < best[0]:
+            best = (key, k, full)
+    return best[1], best[2]
 
 
 def statement_figures(info: Sequence[Analysis], held: Sequence[frozenset[int]]) -> frozenset[str]:

@@ -240,9 +240,9 @@ def carries(statement: Analysis, other: Analysis) -> bool:
 # A full source leaves less than this share of the statement's content words unsaid (never a number
 # or name), in words of its own: "aboard the vessel" / "the vessel's expedition".
 MAX_UNSAID = 0.2
-# ... and less than this share where the two name the same names: "Minister Edda Varga
-# promised that diggers would be on site by next spring" / "Edda Varga, the transport
-# minister, said work would begin next spring".
+# ... and less than this share, in words of its own, where both state the same figures and
+# names: "Minister Edda Varga promised that diggers would be on site by next spring" /
+# "Edda Varga, the transport minister, said work would begin next spring".
 MAX_UNSAID_NAMED = 0.5
 # Two words are one in meaning from this cosine of their vectors ("homes" / "houses",
 # "killed" / "dead"); antonyms ("rose" / "fell") and mere neighbours ("buried" / "destroyed")
@@ -253,23 +253,22 @@ SAME_WORD = 0.6
 def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" = None) -> bool:
     """Whether ``other`` says the whole of ``statement``, so that its article is a full source.
 
-    It must state every number and name of it (``carries``), and the more details the two
-    share exactly, the more of the rest may be worded apart. The same figures and names both
-    ways, a figure among them, is one statement in two wordings (a figure pins down what is
-    claimed); otherwise ``other`` leaves less than a share of the statement's content words
-    unsaid (the same stem, or with the analyser's vectors a word of the same meaning):
-    ``MAX_UNSAID_NAMED`` when the two name the same names (who, but not what), else
-    ``MAX_UNSAID``. So a clause ``other`` never wrote ("after a debate that ran past
-    midnight") is not credited to it, nor is "... is paying for the additional protection"
-    to an outlet naming the same association for something else.
+    It must state every number and name of it (``carries``) and leave less than
+    ``MAX_UNSAID`` of its content words unsaid (the same stem, or with the analyser's
+    vectors a word of the same meaning). Where the two state the same figures and names
+    both ways (who and how many are pinned down), up to ``MAX_UNSAID_NAMED`` may be worded
+    apart, each word past ``MAX_UNSAID`` matched by a word of ``other``'s own in its place:
+    worded apart, not left out. So a clause ``other`` never wrote ("after a debate that ran
+    past midnight") is not credited to it, nor is "... is paying for the additional
+    protection" to an outlet naming the same association for something else.
     """
     if not carries(statement, other):
         return False
     same_details = carries(other, statement)
-    if same_details and statement.numbers:
-        return True
     unsaid = statement.content - other.content
-    allowed = (MAX_UNSAID_NAMED if same_details and statement.names else MAX_UNSAID) * len(statement.content)
+    allowed = MAX_UNSAID * len(statement.content)
+    if same_details and (statement.names or statement.numbers):
+        allowed = min(MAX_UNSAID_NAMED * len(statement.content), allowed + len(other.content - statement.content))
     if len(unsaid) < allowed:
         return True
     if analyser is None or analyser.embedder is None:

@@ -459,6 +459,12 @@ def test_meaning_features_add_the_cosine_and_a_capped_length_gap():
     # The same figures and names both ways: worded apart, still one statement.
     ("The National Assembly approved the Northern Rail Act by 212 votes to 148.",
      "Lawmakers passed the Northern Rail Act 212 to 148 in the National Assembly.", True),
+    # The same figures and names, but a clause the other leaves out: worded apart is not left out.
+    ("The assembly approved the Harbour Bridge Bill by 301 votes to 122 after a debate that ran past midnight.",
+     "The assembly approved the Harbour Bridge Bill by 301 votes to 122.", False),
+    # The same figure, something else said of it.
+    ("The defence ministry said 300 soldiers, along with sniffer dogs and heavy diggers, had been sent to the valley.",
+     "Some 300 troops joined firefighters and volunteers at the site by midday.", False),
 ])
 def test_a_full_source_says_the_whole_statement(statement, other, full):
     from digest.analysis import Analyser

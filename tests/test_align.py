@@ -1,0 +1,78 @@
+"""Alignment: one statement told by several outlets in their own words becomes one item that
+credits, in full, exactly the outlets whose own sentence says all of it."""
+from __future__ import annotations
+
+import pytest
+
+from digest.align import align_facts
+from digest.analysis import Analyser
+from digest.config import Config
+from digest.models import Fact, Sentence
+
+ANALYSER = Analyser.of(Config())
+
+
+def facts(*texts: str) -> list[Fact]:
+    """One fact per text, each from an article (outlet) of its own, each its article's lead."""
+    out = []
+    for article, text in enumerate(texts):
+        s = Sentence(text=text, article=article, paragraph=0, position=0)
+        out.append(Fact(sentence=s, members=(s,), sources=(article,)))
+    return out
+
+
+def item_saying(found: tuple[Fact, ...], word: str) -> Fact:
+    [item] = [f for f in found if word in f.sentence.text]
+    return item
+
+
+def test_the_wording_most_outlets_say_in_full_is_shown():
+    # The first wording has a clause of its own; the other two say the bare statement,
+    # which the first says too: showing the bare one credits all three in full.
+    found, _, _ = align_facts(facts(
+        "The assembly approved the Harbour Bridge Bill by 301 votes to 122 after a debate that ran past midnight.",
+        "The assembly approved the Harbour Bridge Bill by 301 votes to 122.",
+        "By 301 votes to 122, the assembly approved the Harbour Bridge Bill.",
+    ), ANALYSER)
+    item = item_saying(found, "301")
+    assert "midnight" not in item.sentence.text
+    assert item.sources == (0, 1, 2)
+    assert item.partial == ()
+
+
+def test_a_figure_is_never_dropped_to_credit_more_outlets():
+    # Only the first gives the abstentions: it is shown, and the others say only part of it.
+    found, _, _ = align_facts(facts(
+        "The assembly approved the Harbour Bridge Bill by 301 votes to 122, with 15 members abstaining.",
+        "The assembly approved the Harbour Bridge Bill by 301 votes to 122.",
+        "By 301 votes to 122, the assembly approved the Harbour Bridge Bill.",
+    ), ANALYSER)
+    item = item_saying(found, "301")
+    assert "15" in item.sentence.text
+    assert item.sources == (0,)
+    assert item.partial == (1, 2)
+
+
+def test_an_outlet_sharing_only_the_figure_is_a_partial_source():
+    # Both give 300 soldiers; only the first says who sent them with dogs and diggers.
+    found, _, _ = align_facts(facts(
+        "The defence ministry said 300 soldiers, along with sniffer dogs and heavy diggers, had been sent to the valley.",
+        "Some 300 troops joined firefighters and volunteers at the site by midday.",
+    ), ANALYSER)
+    for item in found:
+        assert len(item.sources) == 1
+        assert set(item.sources) | set(item.partial) == {0, 1}
+
+
+@pytest.mark.parametrize("texts", [
+    # Opposite in sense: never one statement.
+    ("The museum will reopen to visitors on 14 June after a 27-month renovation.",
+     "The museum will not reopen to visitors on 14 June, despite the 27-month renovation."),
+    # The same figure told differently: a conflict, never one item.
+    ("Floods forced 1,200 people from their homes in the Arlen valley on Sunday.",
+     "Floods forced 1,500 people from their homes in the Arlen valley on Sunday."),
+])
+def test_statements_that_differ_are_never_merged(texts):
+    found, merges, _ = align_facts(facts(*texts), ANALYSER)
+    assert merges == []
+    assert all(item.sources == (k,) for k, item in enumerate(sorted(found, key=lambda f: f.sentence.article)))

@@ -93,7 +93,7 @@ class WordLlamaEmbedder:
         """``table``: the (vocabulary, dim) token vectors; ``tokenizer``: its ``tokenizers.Tokenizer``."""
         import numpy as np
 
-        self._table = np.ascontiguousarray(table, dtype=np.float32)
+        self._table = np.asarray(table)  # as stored (float16 in the wheel): rows are widened when used
         self._tokenizer = tokenizer
         self.dim = int(self._table.shape[1])
 
@@ -136,13 +136,16 @@ class WordLlamaEmbedder:
             token.append(np.asarray(tokens.ids, dtype=np.int64))
         word_of_all = np.concatenate(word_of) if word_of else np.empty(0, dtype=np.int64)
         token_all = np.concatenate(token) if token else np.empty(0, dtype=np.int64)
+        # Only the batch's own tokens, in id order: a few thousand rows of the 32,000 made float32.
+        used, column = np.unique(token_all, return_inverse=True)
         word_tokens = sparse.csr_matrix(
-            (np.ones(len(token_all), dtype=np.float32), (word_of_all, token_all)), shape=(len(vocab), len(self._table))
+            (np.ones(len(token_all), dtype=np.float32), (word_of_all, column)), shape=(len(vocab), len(used))
         )
         text_tokens = text_words @ word_tokens
         text_tokens.sum_duplicates()  # sorted token ids: each row summed in an order of its own
         # The mean's division by the token count is left out: normalising removes it.
-        return _unit_rows(np.asarray(text_tokens @ self._table, dtype=np.float32).reshape(len(texts), self.dim))
+        rows = self._table[used].astype(np.float32)
+        return _unit_rows(np.asarray(text_tokens @ rows, dtype=np.float32).reshape(len(texts), self.dim))
 
 
 @functools.cache

@@ -13,10 +13,10 @@ statement by what pins a statement down:
 
 A linked fact whose every figure and name the other states too joins it (leader
 clustering, most informative first: each fact joins the best leader it is linked to
-directly, never through a chain). Of the group's wordings that state every figure of the
-leader, the one the most articles say in full (``dedup.says_all``) is shown: an outlet's
-extra clause is its own detail, not a reason to credit the others in part, and no figure
-is lost. An outlet whose wording says all of the shown one is a full source, any other
+directly, never through a chain). Of the group's wordings that state every figure and
+name of the leader, the one the most articles say in full (``dedup.says_all``) is shown:
+an outlet's extra clause is its own detail, not a reason to credit the others in part,
+and no figure or name is lost. An outlet whose wording says all of the shown one is a full source, any other
 says part of it: a partial source, never credited with the rest. A linked fact with a
 detail of its own stays an item of its own, each crediting the other's outlets as partial
 sources. Facts whose figures disagree are never linked; they come back as conflicts, so
@@ -193,15 +193,16 @@ def _shown(
 ) -> tuple[int, set[int]]:
     """Of a group's wordings, the one shown and the articles that say it in full.
 
-    Only a wording stating every figure of the leader (the most informative) may be shown,
-    so no figure is lost; of those, the one the most articles say in full, then the leader.
+    Only a wording stating every figure and name of the leader (the most informative) may be
+    shown, so no detail a reader looks for is lost; of those, the one the most articles say
+    in full, then the leader.
     An outlet's extra clause ("after a debate that ran late into the evening") is its own
     detail, not a reason to credit the others only in part.
     """
     lead = wordings[0]
     best: tuple | None = None
     for k in wordings:
-        if info[k].numbers != info[lead].numbers:
+        if not carries(info[lead], info[k]):
             continue
         full = set().union(*(facts[m].sources for m in wordings
                              if m == k or says_all(info[k], info[m], analyser)))

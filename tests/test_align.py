@@ -53,6 +53,17 @@ def test_a_figure_is_never_dropped_to_credit_more_outlets():
     assert item.partial == (1, 2)
 
 
+def test_a_name_is_never_dropped_to_credit_more_outlets():
+    found, _, _ = align_facts(facts(
+        "Transport Minister Edda Varga said work on the 310-kilometre line would start next spring.",
+        "The minister said work on the 310-kilometre line would start next spring.",
+        "Work on the 310-kilometre line will start next spring, the minister said.",
+    ), ANALYSER)
+    item = item_saying(found, "310")
+    assert "Edda Varga" in item.sentence.text
+    assert item.sources == (0,)
+
+
 def test_an_outlet_sharing_only_the_figure_is_a_partial_source():
     # Both give 300 soldiers; only the first says who sent them with dogs and diggers.
     found, _, _ = align_facts(facts(

@@ -103,10 +103,19 @@ class WebServer(_Running):
 
     def _answer(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         seen = Seen(handler.path, dict(handler.headers.items()))
+        flying = [True]
         with self._lock:
             self.requests.append(seen)
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+        def land() -> None:
+            # No longer in flight once the answer starts: the client may send its next request
+            # as soon as it has read this one, before this thread runs again.
+            with self._lock:
+                if flying:
+                    flying.clear()
+                    self.in_flight -= 1
         try:
             route = self.routes.get(handler.path.split("?")[0], Route(404, "text/plain", b"not found"))
             if route.delay:
@@ -123,6 +132,7 @@ class WebServer(_Running):
                 body = gzip.compress(body)
                 headers["Content-Encoding"] = "gzip"
             seen.status = status
+            land()
             handler.send_response(status)
             if status in (301, 302, 303, 307, 308):
                 handler.send_header("Location", route.body.decode())
@@ -140,8 +150,7 @@ class WebServer(_Running):
         except OSError:  # the client gave up
             pass
         finally:
-            with self._lock:
-                self.in_flight -= 1
+            land()
 
 
 class SlowServer(_Running):

@@ -16,10 +16,10 @@ clustering, most informative first: each fact joins the best leader it is linked
 directly, never through a chain). Of the group's wordings that state every figure and
 name of the leader, the one the most articles say in full (``dedup.says_all``) is shown:
 an outlet's extra clause is its own detail, not a reason to credit the others in part,
-and no figure or name is lost. An outlet whose wording says all of the shown one is a full source, any other
-says part of it: a partial source, never credited with the rest. A linked fact with a
-detail of its own stays an item of its own, each crediting the other's outlets as partial
-sources. Facts whose figures disagree are never linked; they come back as conflicts, so
+and no figure or name is lost. An outlet whose wording says all of the shown one is a
+full source, any other says part of it: a partial source, never credited with the rest.
+A linked fact with a detail of its own stays an item of its own, each crediting the
+other's outlets as partial sources. Facts whose figures disagree are never linked; they come back as conflicts, so
 the digest shows that outlets differ.
 
 Work per story: only the pairs sharing a figure, or alike in meaning (cosines computed in
@@ -167,7 +167,8 @@ def align_facts(
                                linked=linked_to[lead]))
             continue
         wordings = [lead, *(i for i, _ in members[lead])]
-        shown, full = _shown(wordings, facts, info, analyser)
+        shown, saying = _shown(wordings, facts, info, analyser)
+        full = set().union(*(facts[k].sources for k in saying))
         every = set().union(*((*facts[k].sources, *facts[k].partial) for k in wordings)) | supported.get(lead, set())
         group = [m for k in wordings for m in facts[k].members]
         kept = facts[shown].sentence
@@ -175,7 +176,7 @@ def align_facts(
             if k == shown:
                 continue
             c = float(vectors[k] @ vectors[shown])
-            rule = PARAPHRASE if says_all(info[shown], info[k], analyser) else PART
+            rule = PARAPHRASE if k in saying else PART
             merges.append(Merge(dropped=facts[k].sentence, kept=kept, score=round(100 * c, 2), rule=rule))
         out.append(Fact(
             sentence=kept,
@@ -191,24 +192,22 @@ def align_facts(
 def _shown(
     wordings: Sequence[int], facts: Sequence[Fact], info: Sequence[Analysis], analyser: Analyser,
 ) -> tuple[int, set[int]]:
-    """Of a group's wordings, the one shown and the articles that say it in full.
+    """Of a group's wordings, the one shown and the wordings that say it in full (itself too).
 
     Only a wording stating every figure and name of the leader (the most informative) may be
-    shown, so no detail a reader looks for is lost; of those, the one the most articles say
-    in full, then the leader.
-    An outlet's extra clause ("after a debate that ran late into the evening") is its own
-    detail, not a reason to credit the others only in part.
+    shown, so no detail a reader looks for is lost; of those, the one whose full sayers span
+    the most articles, then the leader. An outlet's extra clause ("after a debate that ran
+    late into the evening") is its own detail, not a reason to credit the others in part.
     """
     lead = wordings[0]
     best: tuple | None = None
     for k in wordings:
         if not carries(info[lead], info[k]):
             continue
-        full = set().union(*(facts[m].sources for m in wordings
-                             if m == k or says_all(info[k], info[m], analyser)))
-        key = (-len(full), k != lead, _where(facts[k]))
+        saying = {m for m in wordings if m == k or says_all(info[k], info[m], analyser)}
+        key = (-len(set().union(*(facts[m].sources for m in saying))), k != lead, _where(facts[k]))
         if best is None or key < best[0]:
-            best = (key, k, full)
+            best = (key, k, saying)
     return best[1], best[2]
 
 

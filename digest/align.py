@@ -19,8 +19,8 @@ an outlet's extra clause is its own detail, not a reason to credit the others in
 and no figure or name is lost. An outlet whose wording says all of the shown one is a
 full source, any other says part of it: a partial source, never credited with the rest.
 A linked fact with a detail of its own stays an item of its own, each crediting the
-other's outlets as partial sources. Facts whose figures disagree are never linked; they come back as conflicts, so
-the digest shows that outlets differ.
+other's outlets as partial sources. Facts whose figures disagree are never linked; they
+come back as conflicts, so the digest shows that outlets differ.
 
 Work per story: only the pairs sharing a figure, or alike in meaning (cosines computed in
 blocks of rows, so memory stays linear); a figure in more than ``MAX_FIGURE_FACTS`` facts

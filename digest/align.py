@@ -33,7 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import Analyser
+from .analysis import Analyser, tallies
 from .config import Config
 from .dedup import _rounds_to_any, carries, says_all
 from .models import Analysis, Conflict, Difference, Fact, Merge, Story
@@ -107,7 +107,7 @@ def align_facts(
         c = float(vectors[i] @ vectors[j])
         differences = disagreements(info[i], info[j], analyser)
         if differences:
-            if c >= CONFLICT_COSINE:  # one statement, its figures told differently: shown as such
+            if c >= min(CONFLICT_COSINE, _pinned(info[i], info[j], anchors)):  # one statement told differently
                 a, b = sorted((i, j), key=lambda k: _where(facts[k]))
                 d = differences if a == i else tuple(x.swapped() for x in differences)
                 found.append(Conflict(a=facts[a].sentence, b=facts[b].sentence, score=round(100 * c, 2), differences=d))
@@ -243,6 +243,17 @@ def linked(
     return bool(a.names & b.names) or len(a.content & b.content) >= 2
 
 
+def _pinned(a: Analysis, b: Analysis, anchors: frozenset[str]) -> float:
+    """The meaning two facts need to be one statement by the figures they both state (1.0 for none):
+    "voted 213 to 148" and "212 votes to 148" disagree on one side of the tally they share."""
+    shared = a.numbers & b.numbers & anchors
+    if any(_specific(v) for v in shared):
+        return SPECIFIC_FIGURE_COSINE
+    if any(not _tiny(v) for v in shared):
+        return SMALL_FIGURE_COSINE
+    return 1.0
+
+
 def disagreements(a: Analysis, b: Analysis, analyser: Analyser) -> tuple[Difference, ...]:
     """Figures of the two that count the same thing (a word about them in common) with other
     values, neither a rounding of the other: "14 people dead" / "nine people killed"."""
@@ -270,8 +281,11 @@ def _shared_figures(a: Analysis, b: Analysis, analyser: Analyser) -> list[str]:
 
 def _counted(a: Analysis) -> dict[str, set[str]]:
     """Each figure with the words about it: its unit and the next content words ("22 people were
-    still missing": people, missing), as written."""
+    still missing": people, missing), as written, and the other side of its tally ("~148" for
+    212 in "212-148", a sign: it agrees only with itself)."""
     out: dict[str, set[str]] = {q.value: ({q.unit} if not q.unit.isalpha() and q.unit else set()) for q in a.quantities}
+    for value, others in tallies(a).items():
+        out.setdefault(value, set()).update("~" + other for other in others)
     for k, token in enumerate(a.tokens):
         if token not in out:
             continue

@@ -18,7 +18,7 @@ from .embed import Embedder, get_embedder
 from .models import Analysis, Quantity
 
 __all__ = [
-    "Analyser", "analyse", "stemmer", "stop_words", "words_language",
+    "Analyser", "analyse", "stemmer", "stop_words", "tallies", "words_language",
     "CALENDAR_WORDS", "FILLER", "NEGATIONS",
 ]
 
@@ -403,6 +403,38 @@ def _quantities(words: list[_Word]) -> tuple[Quantity, ...]:
                     break
         out.append(Quantity(w.text, unit or ""))
     return tuple(out)
+
+
+# What may stand between the two figures of a tally or a range: "212-148", "213 to 148",
+# "212 votes to 148", "6 against 3".
+_TALLY_JOINS = frozenset({"to", "against", "vs", "versus"})
+
+
+def tallies(a: Analysis) -> dict[str, set[str]]:
+    """Each figure stated as one side of a tally or range with the figure on its other side.
+
+    "212 votes to 148" and "213 to 148" count the same thing though no word follows 213:
+    each side of a tally is what its partner is not, so one side told alike and the other
+    differently is a disagreement, not a shared detail.
+    """
+    tokens = a.tokens
+    numbers = {v for v in a.numbers if not _year(v)}  # "March 10, 2027, 14 people": no tally
+    out: dict[str, set[str]] = {}
+    for k, token in enumerate(tokens):
+        if token not in numbers:
+            continue
+        j = next((j for j in range(k + 1, min(k + 4, len(tokens))) if tokens[j] in numbers), None)
+        if j is None or tokens[j] == token:
+            continue
+        between = tokens[k + 1:j]
+        if not between or between[-1] in _TALLY_JOINS:
+            out.setdefault(token, set()).add(tokens[j])
+            out.setdefault(tokens[j], set()).add(token)
+    return out
+
+
+def _year(value: str) -> bool:
+    return len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2100
 
 
 # Phrases with a negation word that negate nothing: "no less than five times".

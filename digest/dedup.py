@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from scipy import sparse
 
-from .analysis import Analyser
+from .analysis import Analyser, tallies
 from .config import Config
 from .errors import ConfigError
 from .matrix import incidence, term_matrix
@@ -217,6 +217,8 @@ def _units(a: Analysis) -> dict[str, set[str]]:
     for q in a.quantities:
         if q.unit:
             units.setdefault(q.value, set()).add(q.unit)
+    for value, others in tallies(a).items():  # "213 to 148" / "212-148": 213 and 212 count one thing
+        units.setdefault(value, set()).update("~" + other for other in others)
     return units
 
 

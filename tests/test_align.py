@@ -82,3 +82,19 @@ def test_statements_that_differ_are_never_merged(texts):
     found, merges, _ = align_facts(facts(*texts), ANALYSER)
     assert merges == []
     assert all(item.sources == (k,) for k, item in enumerate(sorted(found, key=lambda f: f.sentence.article)))
+
+
+def test_a_tally_told_differently_is_a_conflict_not_a_partial_source():
+    # All three share 148; the third gives 213 where the others give 212. No word follows 213,
+    # so only the tally says it counts what 212 counts.
+    found, merges, conflicts = align_facts(facts(
+        "The assembly approved the Harbour Bridge Bill by 212 votes to 148 after a long debate.",
+        "Deputies backed the Harbour Bridge Bill 212-148.",
+        "The assembly voted 213 to 148 on Wednesday in favour of the bridge, with 19 members abstaining.",
+    ), ANALYSER)
+    for item in found:
+        if "212" in item.sentence.text:
+            assert 2 not in (*item.sources, *item.partial)
+    assert {frozenset((c.a.article, c.b.article)) for c in conflicts} >= {frozenset((0, 2)), frozenset((1, 2))}
+    assert all(d.a != d.b for c in conflicts for d in c.differences)
+    assert {m.dropped.article for m in merges} <= {0, 1}

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from digest.analysis import analyse
+from digest.analysis import analyse, tallies
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.dedup import (
@@ -223,6 +223,18 @@ def test_numbers_are_digits_and_initialisms_undotted():
     found = analyse("The U.N. sent twenty-one trucks and 1,000 tents.")
     assert found.numbers == {"21", "1000"}
     assert "un" in found.norm.split()
+
+
+@pytest.mark.parametrize("text, pairs", [
+    ("Deputies backed the bill 212-148.", {"212": {"148"}, "148": {"212"}}),
+    ("The assembly voted 213 to 148.", {"213": {"148"}, "148": {"213"}}),
+    ("It passed by 212 votes to 148 after a debate.", {"212": {"148"}, "148": {"212"}}),
+    # Figures with words of their own between them, or a year beside a figure, are no tally.
+    ("Some 40 homes were buried and 12 people are missing.", {}),
+    ("On March 10, 2027, 14 people died.", {}),
+])
+def test_tallies_pair_the_two_sides_of_a_vote(text, pairs):
+    assert tallies(analyse(text)) == pairs
 
 
 # ------------------------------------------------------------------ scorer and explain

@@ -36,12 +36,11 @@ from typing import Callable, Mapping, Protocol, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from scipy import sparse
 
 from .analysis import Analyser, tallies
 from .config import Config
 from .errors import ConfigError
-from .matrix import incidence, term_matrix
+from .matrix import incidence, sparse, term_matrix
 from .models import Analysis, Conflict, Difference, Fact, Merge, Sentence
 
 __all__ = [

@@ -120,9 +120,7 @@ class WordLlamaEmbedder:
 
     def encode(self, texts: Sequence[str]) -> "np.ndarray":
         import numpy as np
-        from scipy import sparse
-
-        from .matrix import term_matrix
+        from .matrix import sparse, term_matrix
 
         texts = _check_texts(texts)
         # The tokenizer's mark for a space is one in a text too, as for WordLlama's normaliser.

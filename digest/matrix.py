@@ -6,11 +6,37 @@ within each row, so every row sum runs in one order and results are the same run
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
 from itertools import chain
 from typing import Hashable, Iterable, Sequence
 
 import numpy as np
-from scipy import sparse
+
+# numpy loads these on first use; scipy 1.17's ``scipy.sparse`` reads every numpy attribute
+# (``array_api_compat.clone_module``), which would import all of them (~100 ms of a 0.9 s
+# start). The run uses none: registered as lazy modules, each loads if something uses it.
+_UNUSED_NUMPY = ("f2py", "testing", "ma", "polynomial")
+
+
+def _lazy_numpy_submodules() -> None:
+    for name in _UNUSED_NUMPY:
+        full = f"numpy.{name}"
+        if full in sys.modules or name in vars(np):  # hasattr would import it
+            continue
+        spec = importlib.util.find_spec(full)
+        if spec is None or spec.loader is None:
+            continue
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[full] = module
+        spec.loader.exec_module(module)
+        setattr(np, name, module)  # numpy's own __getattr__ would import it again
+
+
+if "scipy.sparse" not in sys.modules:
+    _lazy_numpy_submodules()
+from scipy import sparse  # noqa: E402 - after the lazy registration
 
 
 def term_matrix(

@@ -12,7 +12,6 @@ import os
 import re
 import stat
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
@@ -270,6 +269,8 @@ def workers(jobs: int) -> Iterator[Callable[[Callable, Sequence], list]]:
     if jobs <= 1:
         yield lambda fn, items: list(map(fn, items))
         return
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for --jobs
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield lambda fn, items: list(pool.map(fn, items, chunksize=max(1, len(items) // (jobs * 4))))
 

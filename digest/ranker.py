@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from .analysis import Analyser
 from .clean import mentions_furniture
 from .config import Config
-from .matrix import term_matrix, tfidf_rows
+from .matrix import sparse, term_matrix, tfidf_rows
 from .models import Analysis, Article, Budget, Decision, Fact, Item, Ranking
 from .segment import word_count, words
 

@@ -25,12 +25,11 @@ from datetime import timedelta
 from typing import Sequence
 
 import numpy as np
-from scipy import sparse
 
 from .analysis import Analyser
 from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
-from .matrix import term_matrix, tfidf_rows, unit_rows
+from .matrix import sparse, term_matrix, tfidf_rows, unit_rows
 from .models import Article, Fact, Story, independent_outlets
 from .segment import words
 

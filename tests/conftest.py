@@ -23,6 +23,7 @@ settings.load_profile("digest")
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="digest-tests-home-"))
 os.environ["XDG_STATE_HOME"] = str(_SESSION_HOME / "state")
 os.environ["XDG_CONFIG_HOME"] = str(_SESSION_HOME / "config")
+os.environ["XDG_CACHE_HOME"] = str(_SESSION_HOME / "cache")  # compiled templates, shared by the session
 for _name in [n for n in os.environ if n.startswith("DIGEST_")]:
     del os.environ[_name]
 atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)

@@ -40,6 +40,15 @@ def test_plain_run_imports_no_reader_ranker_or_nltk_package_it_does_not_use(tmp_
     assert (tmp_path / f"digest-{SAMPLE_DATE}.json").exists()
 
 
+def test_numpy_tools_scipy_would_import_are_loaded_only_when_used():
+    # scipy.sparse reads every numpy attribute; the run uses none of these modules.
+    unused = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "numpy.ma.core", "numpy.polynomial.polynomial")
+    code = "import digest.pipeline, scipy.sparse"
+    assert sorted(modules_after(code) & set(unused)) == []
+    assert "numpy.testing._private.utils" in modules_after(
+        f"{code}\nimport numpy\nnumpy.testing.assert_array_equal(numpy.arange(3), [0, 1, 2])")
+
+
 @pytest.mark.parametrize(
     "fixture, flags, needed",
     [

@@ -181,3 +181,53 @@ def test_md_filter_keeps_any_text_literal(text):
     url = environment().filters["md_url"]
     page = commonmark(f"- [t](<{url('https://e.org/' + expected)}>)\n")
     assert len(page.links) == 1
+
+
+# ------------------------------------------------------------------ compiled templates
+
+
+def _count_compiles(monkeypatch) -> list[str]:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    compiled: list[str] = []
+    original = SandboxedEnvironment.compile
+
+    def counting(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return original(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(SandboxedEnvironment, "compile", counting)
+    return compiled
+
+
+def test_compiled_templates_are_kept_between_runs_and_an_edit_is_compiled_again(tmp_path, monkeypatch):
+    from conftest import SAMPLE, SAMPLE_DATE
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    compiled = _count_compiles(monkeypatch)
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    (mine / "text.j2").write_text("first {{ digest.date }}\n", encoding="utf-8")
+    digest = build_digest(load_config(flags={"inputs": [str(SAMPLE)], "date": SAMPLE_DATE}, environ={}))
+
+    def fresh_render() -> str:  # as a new process would: no environment in memory
+        environment.cache_clear()
+        return render(digest, "text", str(mine))
+
+    assert fresh_render() == f"first {SAMPLE_DATE}\n"
+    assert compiled == ["text.j2"] and list((tmp_path / "cache" / "digest" / "templates").iterdir())
+    assert fresh_render() == f"first {SAMPLE_DATE}\n"
+    assert compiled == ["text.j2"]  # read from the cache
+    (mine / "text.j2").write_text("second {{ digest.date }}\n", encoding="utf-8")
+    assert fresh_render() == f"second {SAMPLE_DATE}\n"
+    assert compiled == ["text.j2", "text.j2"]
+    environment.cache_clear()
+
+
+def test_a_cache_folder_that_cannot_be_made_costs_only_the_compile(tmp_path, monkeypatch):
+    from conftest import SAMPLE, SAMPLE_DATE
+    (tmp_path / "cache").write_text("a file, not a folder", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    environment.cache_clear()
+    digest = build_digest(load_config(flags={"inputs": [str(SAMPLE)], "date": SAMPLE_DATE}, environ={}))
+    assert render(digest, "text").startswith("News digest")
+    environment.cache_clear()

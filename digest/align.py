@@ -35,7 +35,7 @@ import numpy as np
 
 from .analysis import Analyser, tallies
 from .config import Config
-from .dedup import _rounds_to_any, carries, says_all
+from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Conflict, Difference, Fact, Merge, Story
 
 __all__ = ["Alignment", "align_stories", "align_facts", "linked", "disagreements", "statement_figures", "PARAPHRASE", "PART"]
@@ -47,8 +47,13 @@ PART = "part of"  # says part of it (or it with details of its own)
 # figure (three digits or more, a decimal, money) is rarely shared by chance within a story.
 SPECIFIC_FIGURE_COSINE = 0.2
 SMALL_FIGURE_COSINE = 0.3  # under 100; a figure under ten pins nothing down
-# Two facts whose figures disagree are one statement told differently from this much meaning.
+# Two facts whose figures disagree are one statement told differently from this much meaning,
+# with at least this share of the shorter one's other content words in common.
 CONFLICT_COSINE = 0.5
+CONFLICT_OVERLAP = 0.5
+# Facts differing in more figures than this report different things ("$24 billion in savings" /
+# "$901 billion of deficit in 2013 and $575 billion in 2018").
+MAX_DIFFERENCES = 2
 # Without a shared figure: a name or two content words in common, and this much meaning.
 MEANING_COSINE = 0.75
 # Units alike: two unit words at least this close in meaning ("homes" / "houses").
@@ -107,7 +112,7 @@ def align_facts(
         c = float(vectors[i] @ vectors[j])
         differences = disagreements(info[i], info[j], analyser)
         if differences:
-            if c >= min(CONFLICT_COSINE, _pinned(info[i], info[j], anchors)):  # one statement told differently
+            if _one_statement(info[i], info[j], c, differences, anchors):  # told differently: shown as such
                 a, b = sorted((i, j), key=lambda k: _where(facts[k]))
                 d = differences if a == i else tuple(x.swapped() for x in differences)
                 found.append(Conflict(a=facts[a].sentence, b=facts[b].sentence, score=round(100 * c, 2), differences=d))
@@ -243,25 +248,56 @@ def linked(
     return bool(a.names & b.names) or len(a.content & b.content) >= 2
 
 
-def _pinned(a: Analysis, b: Analysis, anchors: frozenset[str]) -> float:
-    """The meaning two facts need to be one statement by the figures they both state (1.0 for none):
-    "voted 213 to 148" and "212 votes to 148" disagree on one side of the tally they share."""
-    shared = a.numbers & b.numbers & anchors
-    if any(_specific(v) for v in shared):
-        return SPECIFIC_FIGURE_COSINE
-    if any(not _tiny(v) for v in shared):
-        return SMALL_FIGURE_COSINE
-    return 1.0
+def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequence[Difference], anchors: frozenset[str]) -> bool:
+    """Whether two facts whose figures disagree are one statement told differently.
+
+    One side of a tally both state, the other told differently ("voted 213 to 148" / "212
+    votes to 148"), needs the likeness that side would link them by; any other pair needs
+    ``CONFLICT_COSINE`` and at least ``CONFLICT_OVERLAP`` of the shorter one's other content
+    words (sharing a figure is not enough: "1,400 feet long, 20 feet wide" / "1,400 feet;
+    the Skywalk is 69 feet"). Facts differing in more than ``MAX_DIFFERENCES`` figures are
+    different statements, each with its own figures.
+    """
+    if len(differences) > MAX_DIFFERENCES:
+        return False
+    ta, tb = tallies(a), tallies(b)
+    sides = [v for v in ta.keys() & tb.keys() & anchors if ta[v] != tb[v]]
+    if any(_specific(v) for v in sides) and cosine >= SPECIFIC_FIGURE_COSINE:
+        return True
+    if any(not _tiny(v) for v in sides) and cosine >= SMALL_FIGURE_COSINE:
+        return True
+    words_a, words_b = a.content - a.numbers, b.content - b.numbers
+    if cosine < CONFLICT_COSINE or not words_a or not words_b or _other_times(a, b):
+        return False
+    return len(words_a & words_b) >= CONFLICT_OVERLAP * min(len(words_a), len(words_b))
+
+
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+
+
+def _other_times(a: Analysis, b: Analysis) -> bool:
+    """Whether the two give their figures for other times: years or months, none in common
+    ("32 cases through July" / "50 cases as of August 2016")."""
+    for kind in (lambda x: {v for v in x.numbers if _year(v)}, lambda x: _MONTHS.intersection(x.tokens)):
+        ka, kb = kind(a), kind(b)
+        if ka and kb and not ka & kb:
+            return True
+    return False
 
 
 def disagreements(a: Analysis, b: Analysis, analyser: Analyser) -> tuple[Difference, ...]:
-    """Figures of the two that count the same thing (a word about them in common) with other
-    values, neither a rounding of the other: "14 people dead" / "nine people killed"."""
+    """Figures of the two that count the same thing (a word about them in common, or the other
+    side of their tally) with other values, neither a rounding of the other: "14 people dead"
+    / "nine people killed". A sign alone ("$", "%") says what kind of figure, not what it counts."""
     ca, cb = _counted(a), _counted(b)
     out = []
     for x in sorted(ca.keys() - cb.keys(), key=_numeric):
         for y in sorted(cb.keys() - ca.keys(), key=_numeric):
-            if _year(x) or _year(y) or _rounds_to_any(x, frozenset((y,))) or not (ca[x] & cb[y]):
+            if _year(x) or _year(y) or _rounds_to_any(x, frozenset((y,))) or rounded(x, y):
+                continue
+            common = ca[x] & cb[y]
+            signs_x, signs_y = _signs(ca[x]), _signs(cb[y])
+            if not (common - signs_x) or (signs_x and signs_y and not signs_x & signs_y):
                 continue
             out.append(Difference("number", (a.shown.get(x, x),), (b.shown.get(y, y),)))
     return tuple(out)
@@ -295,6 +331,11 @@ def _counted(a: Analysis) -> dict[str, set[str]]:
 
 
 CONTEXT_WORDS = 2  # content words after a figure that say what it counts
+
+
+def _signs(words: set[str]) -> set[str]:
+    """A figure's kind ("$", "%"), apart from its words; a tally partner ("~148") is a word."""
+    return {w for w in words if not w.isalpha() and not w.startswith("~")}
 
 
 def _alike(x: set[str], y: set[str], analyser: Analyser) -> bool:

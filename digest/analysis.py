@@ -112,7 +112,11 @@ FILLER = frozenset(
     "said says say told tell according reported report reports added adding also mr mrs ms dr "
     "just percent per cent".split()
 )
-_TITLES = frozenset("mr mrs ms dr sen rep gov gen prof st mt president".split())
+# Titles, not names, spelt out or short: "Police Supt. Eddie Johnson" / "Superintendent Eddie Johnson".
+_TITLES = frozenset(
+    "mr mrs ms dr sen rep gov gen prof st mt president senator governor professor "
+    "supt superintendent sgt sergeant det detective insp inspector capt lt lieutenant cpl corporal".split()
+)
 NEGATIONS = frozenset("not no never nor neither none nobody nothing nowhere without cannot n't".split())
 # Names that move with the calendar: "on Thursday" -> "on Friday" updates no statement (recall).
 CALENDAR_WORDS = frozenset(
@@ -411,20 +415,22 @@ _TALLY_JOINS = frozenset({"to", "against", "vs", "versus"})
 
 
 def tallies(a: Analysis) -> dict[str, set[str]]:
-    """Each figure stated as one side of a tally or range with the figure on its other side.
+    """Each count stated as one side of a tally with the count on its other side.
 
     "212 votes to 148" and "213 to 148" count the same thing though no word follows 213:
     each side of a tally is what its partner is not, so one side told alike and the other
     differently is a disagreement, not a shared detail.
     """
     tokens = a.tokens
-    numbers = {v for v in a.numbers if not _year(v)}  # "March 10, 2027, 14 people": no tally
+    # Counts as written in plain digits: never a year ("March 10, 2027, 14 people"), money,
+    # a share, a decimal or a scale ("$10 million-$12 million", "$12-billion, 10-year plan").
+    numbers = {v for v in a.numbers if v.isdigit() and v not in a.shown and not _year(v)}
     out: dict[str, set[str]] = {}
     for k, token in enumerate(tokens):
         if token not in numbers:
             continue
-        j = next((j for j in range(k + 1, min(k + 4, len(tokens))) if tokens[j] in numbers), None)
-        if j is None or tokens[j] == token:
+        j = next((j for j in range(k + 1, min(k + 4, len(tokens))) if tokens[j] in a.numbers), None)
+        if j is None or tokens[j] == token or tokens[j] not in numbers:
             continue
         between = tokens[k + 1:j]
         if not between or between[-1] in _TALLY_JOINS:

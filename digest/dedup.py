@@ -46,7 +46,7 @@ from .models import Analysis, Conflict, Difference, Fact, Merge, Sentence
 __all__ = [
     "Deduplication", "Match", "Scorer", "LogisticScorer", "SCORERS", "make_scorer",
     "near_duplicates", "near_copy_pairs", "candidate_pairs", "verify", "decide",
-    "comparable", "conflicts", "carries", "says_all", "representative", "subsumes", "pair_features", "partial_floor",
+    "comparable", "conflicts", "carries", "rounded", "says_all", "representative", "subsumes", "pair_features", "partial_floor",
     "EXACT", "NEAR_DUPLICATE", "PARAPHRASE", "SUBSUMED",
 ]
 
@@ -331,6 +331,19 @@ def _rounds_to_any(number: str, others: frozenset[str]) -> bool:
         if digits < len(long.partition(".")[2]) and _format(round(float(long), digits)) == short:
             return True
     return False
+
+
+def rounded(a: str, b: str) -> bool:
+    """Whole numbers, one the other rounded to its own significant digits: at least two, and
+    at least two zeros after them: $973,000 ~ $972,814, 4.5 billion ~ 4.54 billion (one
+    digit is another figure as often as a rounding, 50 / 47; 210 / 212 are two counts,
+    2010 / 2012 two years)."""
+    short, long = sorted((a, b), key=lambda n: len(n.rstrip("0")))
+    significant = len(short.rstrip("0"))
+    if (significant < 2 or len(short) - significant < 2 or significant >= len(long.rstrip("0"))
+            or len(short) != len(long) or any(len(n) == 4 and 1900 <= int(n) <= 2100 for n in (a, b))):
+        return False
+    return round(int(long), significant - len(long)) == int(short)
 
 
 def _format(value: float) -> str:

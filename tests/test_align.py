@@ -98,3 +98,33 @@ def test_a_tally_told_differently_is_a_conflict_not_a_partial_source():
     assert {frozenset((c.a.article, c.b.article)) for c in conflicts} >= {frozenset((0, 2)), frozenset((1, 2))}
     assert all(d.a != d.b for c in conflicts for d in c.differences)
     assert {m.dropped.article for m in merges} <= {0, 1}
+
+
+@pytest.mark.parametrize("texts", [
+    # Money is money: a sign says what kind of figure, not what it counts.
+    ("The budget details cuts that would save $24 billion next year and $520 billion over a decade.",
+     "The budget also puts forward $1.5 trillion in new taxes on families earning more than $250,000."),
+    # One figure in common; the others are other measures of the bridge.
+    ("The bridge is more than 1,400 feet long, 20 feet wide, and nearly 1,000 feet above the valley floor, "
+     "according to the tourist office.",
+     "The bridge spans more than 1,400 feet (the Skywalk in Arizona, by comparison, is only 69 feet long)."),
+    # The same count at other times.
+    ("Through July, 32 cases of the illness had been confirmed across the country this year.",
+     "As of August, health officials had confirmed 50 cases of the illness across the country."),
+    # A rounding, not a disagreement.
+    ("The firm is seeking about $973,000 in legal costs from its former partner.",
+     "The firm is seeking $972,814 in legal costs from its former partner, a court filing shows."),
+])
+def test_figures_of_different_statements_or_rounded_are_no_conflict(texts):
+    _, _, conflicts = align_facts(facts(*texts), ANALYSER)
+    assert conflicts == []
+
+
+def test_one_statement_told_with_another_figure_is_a_conflict():
+    _, merges, conflicts = align_facts(facts(
+        "At least nine people were killed when a landslide tore through the mountain village of Kessick on Tuesday.",
+        "At least 14 people are dead and 22 missing after a landslide hit the village of Kessick on Tuesday.",
+    ), ANALYSER)
+    assert merges == []
+    [conflict] = conflicts
+    assert [(d.a, d.b) for d in conflict.differences] == [(("9",), ("14",))]

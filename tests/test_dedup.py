@@ -183,6 +183,8 @@ def test_conflicting_numbers_or_names_never_merge_and_are_reported(a, b, differe
      "FTC Chairman Tim Muris said the decision was clearly incorrect."),  # short form of a name
     ("The attacks of September 11 changed airport security for good.",
      "The attacks of Sept. 11 changed airport security for good."),
+    ("Police Supt. Ellen Marsh said the officers were ambushed near the station on Sunday.",
+     "Police Superintendent Ellen Marsh said the officers were ambushed near the station on Sunday."),  # a title
 ])
 def test_different_spellings_of_one_figure_or_name_are_no_conflict(a, b):
     found = match(a, b)
@@ -232,6 +234,10 @@ def test_numbers_are_digits_and_initialisms_undotted():
     # Figures with words of their own between them, or a year beside a figure, are no tally.
     ("Some 40 homes were buried and 12 people are missing.", {}),
     ("On March 10, 2027, 14 people died.", {}),
+    # Money, shares and scales are amounts, not counts of a vote.
+    ("They hope to raise $10 million-$12 million.", {}),
+    ("He proposed a $12-billion, 10-year plan.", {}),
+    ("Unemployment fell from 8.7% to 8.3%.", {}),
 ])
 def test_tallies_pair_the_two_sides_of_a_vote(text, pairs):
     assert tallies(analyse(text)) == pairs

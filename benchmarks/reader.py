@@ -20,6 +20,9 @@ JSON rendering is what is measured, item by item:
   stop word). Also given for the credits beyond the item's own wording (the source's
   sentence is not the item's text), where a wrong credit can hide;
 * redundant pairs: pairs of items in one digest whose judge cosine is >= 0.70 (per digest);
+* "outlets differ" notes: each (item, other outlet's sentence) the digest notes as telling the
+  item's figures differently, and how many of those pairs the judge takes for one statement
+  (cosine at or above the threshold); a note on two different statements misinforms;
 * key details: numbers and names of the reference summary that two or more articles of the
   cluster carry (a name: a capitalised word after a sentence's first, not a stop word, that the
   articles never write in lower case, so "President" or "National" are no names); recall is the share of them found in the digest's text (pooled over clusters);
@@ -127,6 +130,8 @@ class Totals:
     redundant: int = 0
     details: int = 0
     details_found: int = 0
+    notes: int = 0  # "outlets differ" notes: (item, the other side's sentence) pairs
+    notes_confirmed: int = 0  # ... whose two sentences the judge takes for one statement
     rouge1: list[float] = field(default_factory=list)
     rouge2: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -174,6 +179,16 @@ def measure_cluster(cluster: dict, changes: dict[str, Any], judge, threshold: fl
             if normalise(sentence) != normalise(item.text):
                 totals.other_credits += 1
                 totals.other_honest += honest
+    for section in result.digest.sections:
+        for item in section.items:
+            if not item.note or "outlets differ" not in item.note:
+                continue
+            members = set(item.fact.members)
+            for c in result.digest.conflicts:
+                if c.a in members or c.b in members:
+                    other = c.b if c.a in members else c.a
+                    totals.notes += 1
+                    totals.notes_confirmed += judge.best_match(item.fact.sentence.text, [other.text])[1] >= threshold
     digest_text = " ".join(texts)
     details = key_details(cluster["summary"], [a.body for a in articles.values()], stop)
     totals.details += len(details)
@@ -197,8 +212,9 @@ def _ratio(a: int, b: int) -> str:
 def table(rows: dict[str, Totals]) -> str:
     lines = [
         "| variant | clusters | items | items crediting 2+ outlets | provenance precision (all credits / beyond the item's own wording) "
-        "| redundant pairs per digest | key-detail recall | ROUGE-1 | ROUGE-2 | pipeline time (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| redundant pairs per digest | key-detail recall | \"outlets differ\" notes (judge: one statement) "
+        "| ROUGE-1 | ROUGE-2 | pipeline time (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, t in rows.items():
         mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
@@ -207,6 +223,7 @@ def table(rows: dict[str, Totals]) -> str:
             f"| {_ratio(t.honest, t.credits)} of {t.credits} / {_ratio(t.other_honest, t.other_credits)} of {t.other_credits} "
             f"| {t.redundant / t.clusters if t.clusters else 0:.2f} ({t.redundant}) "
             f"| {_ratio(t.details_found, t.details)} ({t.details_found} of {t.details}) "
+            f"| {t.notes} ({t.notes_confirmed}) "
             f"| {mean(t.rouge1):.2f} | {mean(t.rouge2):.2f} | {t.seconds:.1f} |"
         )
     return "\n".join(lines)

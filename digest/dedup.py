@@ -338,6 +338,8 @@ def rounded(a: str, b: str) -> bool:
     at least two zeros after them: $973,000 ~ $972,814, 4.5 billion ~ 4.54 billion (one
     digit is another figure as often as a rounding, 50 / 47; 210 / 212 are two counts,
     2010 / 2012 two years)."""
+    if not (a.isdigit() and b.isdigit()):  # a decimal, a clock time
+        return False
     short, long = sorted((a, b), key=lambda n: len(n.rstrip("0")))
     significant = len(short.rstrip("0"))
     if (significant < 2 or len(short) - significant < 2 or significant >= len(long.rstrip("0"))

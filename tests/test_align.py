@@ -128,3 +128,13 @@ def test_one_statement_told_with_another_figure_is_a_conflict():
     assert merges == []
     [conflict] = conflicts
     assert [(d.a, d.b) for d in conflict.differences] == [(("9",), ("14",))]
+
+
+def test_clock_times_told_differently_are_a_conflict():
+    # Times and decimals are compared as they are, never rounded as whole numbers.
+    _, _, conflicts = align_facts(facts(
+        "The last polling station in the capital closed at 9:00 a.m. after 1.5 hours of delays.",
+        "The last polling station in the capital closed at 9:15 a.m. after 1.5 hours of delays.",
+    ), ANALYSER)
+    [conflict] = conflicts
+    assert len(conflict.differences) == 1

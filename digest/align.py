@@ -33,7 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import Analyser, tallies
+from .analysis import MONTHS, Analyser, tallies
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Conflict, Difference, Fact, Merge, Story
@@ -272,13 +272,10 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
     return len(words_a & words_b) >= CONFLICT_OVERLAP * min(len(words_a), len(words_b))
 
 
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
-
-
 def _other_times(a: Analysis, b: Analysis) -> bool:
     """Whether the two give their figures for other times: years or months, none in common
     ("32 cases through July" / "50 cases as of August 2016")."""
-    for kind in (lambda x: {v for v in x.numbers if _year(v)}, lambda x: _MONTHS.intersection(x.tokens)):
+    for kind in (lambda x: {v for v in x.numbers if _year(v)}, lambda x: MONTHS.intersection(x.tokens)):
         ka, kb = kind(a), kind(b)
         if ka and kb and not ka & kb:
             return True
@@ -318,7 +315,7 @@ def _shared_figures(a: Analysis, b: Analysis, analyser: Analyser) -> list[str]:
 def _counted(a: Analysis) -> dict[str, set[str]]:
     """Each figure with the words about it: its unit and the next content words ("22 people were
     still missing": people, missing), as written, and the other side of its tally ("~148" for
-    212 in "212-148", a sign: it agrees only with itself)."""
+    212 in "212-148")."""
     out: dict[str, set[str]] = {q.value: ({q.unit} if not q.unit.isalpha() and q.unit else set()) for q in a.quantities}
     for value, others in tallies(a).items():
         out.setdefault(value, set()).update("~" + other for other in others)
@@ -340,7 +337,8 @@ def _signs(words: set[str]) -> set[str]:
 
 def _alike(x: set[str], y: set[str], analyser: Analyser) -> bool:
     """Whether two figures count the same kind of thing: words in common, or words alike in
-    meaning ("homes" / "houses"); a sign ("$", "%") agrees only with itself."""
+    meaning ("homes" / "houses"); a sign ("$", "%") or a tally's other side ("~148") agrees
+    only with itself: 148 in "213 to 148" and in "212 votes to 148" count other tallies."""
     if not x or not y or x & y:
         return True
     signs_x, signs_y = {w for w in x if not w.isalpha()}, {w for w in y if not w.isalpha()}

@@ -19,7 +19,7 @@ from .models import Analysis, Quantity
 
 __all__ = [
     "Analyser", "analyse", "stemmer", "stop_words", "tallies", "words_language",
-    "CALENDAR_WORDS", "FILLER", "NEGATIONS",
+    "CALENDAR_WORDS", "FILLER", "MONTHS", "NEGATIONS",
 ]
 
 
@@ -119,9 +119,9 @@ _TITLES = frozenset(
 )
 NEGATIONS = frozenset("not no never nor neither none nobody nothing nowhere without cannot n't".split())
 # Names that move with the calendar: "on Thursday" -> "on Friday" updates no statement (recall).
-CALENDAR_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
-    "january february march april may june july august september october november december".split()
+MONTHS = frozenset("january february march april may june july august september october november december".split())
+CALENDAR_WORDS = MONTHS | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow".split()
 )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -234,6 +233,8 @@ def _present(path: Path) -> bool:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
+    import tomllib  # only a run with a config file parses TOML
+
     data = read_bounded(path, CONFIG_BYTES, ConfigError)
     try:
         return tomllib.loads(data.decode("utf-8"))

@@ -33,7 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import MONTHS, Analyser, tallies
+from .analysis import MONTHS, Analyser, is_year, tallies
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Conflict, Difference, Fact, Merge, Story
@@ -275,7 +275,7 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
 def _other_times(a: Analysis, b: Analysis) -> bool:
     """Whether the two give their figures for other times: years or months, none in common
     ("32 cases through July" / "50 cases as of August 2016")."""
-    for kind in (lambda x: {v for v in x.numbers if _year(v)}, lambda x: MONTHS.intersection(x.tokens)):
+    for kind in (lambda x: {v for v in x.numbers if is_year(v)}, lambda x: MONTHS.intersection(x.tokens)):
         ka, kb = kind(a), kind(b)
         if ka and kb and not ka & kb:
             return True
@@ -290,7 +290,7 @@ def disagreements(a: Analysis, b: Analysis, analyser: Analyser) -> tuple[Differe
     out = []
     for x in sorted(ca.keys() - cb.keys(), key=_numeric):
         for y in sorted(cb.keys() - ca.keys(), key=_numeric):
-            if _year(x) or _year(y) or _rounds_to_any(x, frozenset((y,))) or rounded(x, y):
+            if is_year(x) or is_year(y) or _rounds_to_any(x, frozenset((y,))) or rounded(x, y):
                 continue
             common = ca[x] & cb[y]
             signs_x, signs_y = _signs(ca[x]), _signs(cb[y])
@@ -305,7 +305,7 @@ def _shared_figures(a: Analysis, b: Analysis, analyser: Analyser) -> list[str]:
     ca, cb = _counted(a), _counted(b)
     out = []
     for value in ca.keys() & cb.keys():
-        if _year(value) and not (ca[value] and cb[value]):
+        if is_year(value) and not (ca[value] and cb[value]):
             continue
         if _alike(ca[value], cb[value], analyser):
             out.append(value)
@@ -375,14 +375,6 @@ def _numeric(value: str) -> tuple[float, str]:
         return (float(value), value)
     except ValueError:
         return (float("inf"), value)
-
-
-def _year(value: str) -> bool:
-    try:
-        number = float(value)
-    except ValueError:
-        return False
-    return number == int(number) and 1900 <= number <= 2100
 
 
 def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozenset[str]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from .embed import Embedder, get_embedder
 from .models import Analysis, Quantity
 
 __all__ = [
-    "Analyser", "analyse", "stemmer", "stop_words", "tallies", "words_language",
+    "Analyser", "analyse", "is_year", "stemmer", "stop_words", "tallies", "words_language",
     "CALENDAR_WORDS", "FILLER", "MONTHS", "NEGATIONS",
 ]
 
@@ -424,7 +424,7 @@ def tallies(a: Analysis) -> dict[str, set[str]]:
     tokens = a.tokens
     # Counts as written in plain digits: never a year ("March 10, 2027, 14 people"), money,
     # a share, a decimal or a scale ("$10 million-$12 million", "$12-billion, 10-year plan").
-    numbers = {v for v in a.numbers if v.isdigit() and v not in a.shown and not _year(v)}
+    numbers = {v for v in a.numbers if v.isdigit() and v not in a.shown and not is_year(v)}
     out: dict[str, set[str]] = {}
     for k, token in enumerate(tokens):
         if token not in numbers:
@@ -439,7 +439,8 @@ def tallies(a: Analysis) -> dict[str, set[str]]:
     return out
 
 
-def _year(value: str) -> bool:
+def is_year(value: str) -> bool:
+    """A figure that reads as a year: a whole number from 1900 to 2100."""
     return len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2100
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .analysis import Analyser, tallies
+from .analysis import Analyser, is_year, tallies
 from .config import Config
 from .errors import ConfigError
 from .matrix import incidence, sparse, term_matrix
@@ -343,7 +343,7 @@ def rounded(a: str, b: str) -> bool:
     short, long = sorted((a, b), key=lambda n: len(n.rstrip("0")))
     significant = len(short.rstrip("0"))
     if (significant < 2 or len(short) - significant < 2 or significant >= len(long.rstrip("0"))
-            or len(short) != len(long) or any(len(n) == 4 and 1900 <= int(n) <= 2100 for n in (a, b))):
+            or len(short) != len(long) or is_year(a) or is_year(b)):
         return False
     return round(int(long), significant - len(long)) == int(short)
 

@@ -60,6 +60,9 @@ MEANING_COSINE = 0.75
 UNIT_COSINE = 0.5
 # A figure stated by more facts of one story than this is its subject, never an anchor.
 MAX_FIGURE_FACTS = 50
+# Meaning candidates of one fact: its closest this many (a story of near-identical lines
+# would otherwise judge all pairs).
+MAX_NEIGHBOURS = 50
 
 
 @dataclass(frozen=True)
@@ -381,8 +384,9 @@ def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozense
     """Pairs (i < j) worth judging: those sharing a figure that pins a statement down, and
     those alike enough in meaning to be one statement or a conflict about one.
 
-    The cosines come in blocks of rows, so memory stays linear in the story's size; a figure
-    in more than ``MAX_FIGURE_FACTS`` facts is not indexed (it pins nothing down).
+    The cosines come in blocks of rows and each fact keeps its ``MAX_NEIGHBOURS`` closest, so
+    memory stays linear in the story's size; a figure in more than ``MAX_FIGURE_FACTS`` facts
+    is not indexed (it pins nothing down).
     """
     n = len(vectors)
     pairs: set[tuple[int, int]] = set()
@@ -397,10 +401,16 @@ def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozense
     least = min(MEANING_COSINE, CONFLICT_COSINE)
     for start in range(0, n, 256):
         block = vectors[start:start + 256] @ vectors.T
-        rows, cols = np.nonzero(block >= least)
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+        close = block >= least
+        for r in np.flatnonzero(close.sum(axis=1) > MAX_NEIGHBOURS):
+            # A sentence alike to very many is a template ("The mayor said 12 people came."):
+            # its closest stand for the rest, so pairs stay linear in the story's size.
+            close[r] = False
+            close[r, np.argsort(-block[r], kind="stable")[:MAX_NEIGHBOURS]] = True
+        rows, cols = np.nonzero(close)
         rows += start
-        keep = cols > rows
-        pairs.update(zip(rows[keep].tolist(), cols[keep].tolist()))
+        pairs.update(zip(np.minimum(rows, cols).tolist(), np.maximum(rows, cols).tolist()))
     return sorted(pairs)
 
 

@@ -943,13 +943,14 @@ def _assemble(items, units, heads, info, articles, clusters: _Clusters, groups_o
         rep = heads[shown]
         joined_as = dict(joined)
         group: list[int] = []
+        copies = set(units[shown])
         for u in [lead, *joined_as]:
             group.extend(units[u])
             m = joined_as.get(u if u != lead else shown)  # the leader is as close to the shown as it to the leader
             for k in units[u]:
                 if k == units[shown][0]:
                     continue
-                exact = k in units[shown] or items[k].text == rep.text
+                exact = k in copies or items[k].text == rep.text
                 merges.append((k, Merge(dropped=items[k], kept=rep, score=100.0 if exact or m is None else round(m.score, 2),
                                         rule=EXACT if exact or m is None else m.rule)))
         every = set().union(*(articles[u] for u in [lead, *joined_as]))

@@ -138,3 +138,28 @@ def test_clock_times_told_differently_are_a_conflict():
     ), ANALYSER)
     [conflict] = conflicts
     assert len(conflict.differences) == 1
+
+
+def test_a_story_of_template_lines_judges_a_bounded_number_of_pairs():
+    # Hundreds of lines alike in meaning ("The mayor said 12 people came."): every line may
+    # be paired with every other, so each keeps only its closest few and the pairs stay linear.
+    from digest.align import MAX_NEIGHBOURS, _candidates
+
+    texts = [f"The mayor said {7 * k + 3} people came to the hall on day {k}." for k in range(400)]
+    vectors = ANALYSER.vectors(texts)
+    info = [ANALYSER(t) for t in texts]
+    pairs = _candidates(vectors, info, frozenset())
+    assert len(pairs) <= len(texts) * MAX_NEIGHBOURS
+    assert all(i < j for i, j in pairs)
+    assert {i for pair in pairs for i in pair} == set(range(len(texts)))  # none left out
+
+
+def test_a_few_alike_lines_are_all_paired():
+    from digest.align import _candidates
+
+    texts = ["The council approved the harbour bridge on Monday.",
+             "On Monday the council approved the bridge over the harbour.",
+             "Councillors backed the harbour bridge plan on Monday."]
+    vectors = ANALYSER.vectors(texts)
+    pairs = _candidates(vectors, [ANALYSER(t) for t in texts], frozenset())
+    assert (0, 1) in pairs

@@ -42,6 +42,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from . import __version__
 from .config import Config
 from .errors import InputDataError
+from .sanitise import url_problem
 
 USER_AGENT = f"digest/{__version__} (+https://example.invalid/digest)"
 ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
@@ -119,21 +120,15 @@ def check_url(url: str) -> tuple[str, str, int]:
     Raises:
         FetchError: not an http(s) URL, or not a valid one (``http://[::1/broken``).
     """
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        host = parts.hostname
-        port = parts.port
-    except ValueError as exc:
-        raise FetchError(url, f"not a valid URL ({exc})", temporary=False) from None
+    problem = url_problem(url)
+    if problem:
+        raise FetchError(url, problem, temporary=False)
+    parts = urlsplit(url)
+    scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
     if scheme not in ("http", "https"):
         raise FetchError(url, "not an http(s) URL", temporary=False)
     if not host:
         raise FetchError(url, "not a valid URL (no host)", temporary=False)
-    try:
-        host.encode("idna")
-    except UnicodeError:
-        raise FetchError(url, "not a valid URL (bad host name)", temporary=False) from None
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 

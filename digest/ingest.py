@@ -45,7 +45,7 @@ from .readers import (
     read_jsonl_dump,
     read_url_list,
 )
-from .sanitise import clean_article, printable, without_controls
+from .sanitise import clean_article, printable, url_problem, without_controls
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -181,10 +181,14 @@ def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     outlet = meta.get("outlet") or meta.get("source")
     if not body.strip():
         raise InputDataError(f"{path}: empty article")
+    url = str(meta.get("url") or "").strip()
+    if url and (problem := url_problem(url)):
+        log.warning("%s: front matter 'url' %r is %s; read without it", printable(path), url, problem)
+        url = ""
     return [
         Article(
             id=-1,
-            url=str(meta.get("url") or path.resolve().as_uri()),
+            url=url or path.resolve().as_uri(),
             title=" ".join(title.split()),
             outlet=" ".join(str(outlet).split()) or None if outlet else None,
             published=parse_published(meta.get("published") or meta.get("date"), path),

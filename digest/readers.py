@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from .config import Config
 from .errors import InputDataError
 from .models import Article
-from .sanitise import CONTROL
+from .sanitise import CONTROL, url_scheme
 
 log = logging.getLogger("digest")
 
@@ -400,11 +400,9 @@ def web_url(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    try:
-        parts = urlsplit(value)
-    except ValueError:
+    if url_scheme(value) not in ("http", "https"):
         return None
-    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    return value if urlsplit(value).netloc else None
 
 
 def _hostname(url: str | None) -> str | None:

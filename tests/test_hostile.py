@@ -232,6 +232,19 @@ def test_4_front_matter_is_plain_bounded_values(tmp_path, name, text, message):
     ok(run, f"{name}: {message}")
 
 
+@pytest.mark.parametrize("url", ["http://[::1", "http://[zz]/", "http://ex\uff03ample.com/", "http://a:99999/",
+                                 "http://" + "x" * 70 + ".example/"])
+def test_4_a_bad_front_matter_url_is_dropped_and_the_article_kept(tmp_path, url):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (news / "bad-url.md").write_text(f"---\ntitle: Ferry back\nurl: '{url}'\n---\n"
+                                     "The harbour ferry returned to service on Friday after repairs.\n")
+    run = digest(run_args(str(news), "--no-state", "--out", "out", "--format", "html,json"), tmp_path, seconds=30)
+    ok(run, "bad-url.md: front matter 'url'")
+    assert "not a valid URL" in run.err and "read without it" in run.err
+    urls = [a["url"] for s in digest_json(tmp_path / "out")["sections"] for a in s["articles"]]
+    assert (news / "bad-url.md").resolve().as_uri() in urls
+
+
 # --------------------------------------------------------------------------- 5. Markdown (fixed by "real")
 
 

@@ -302,12 +302,14 @@ def load_config(
 
 
 # (key, lowest allowed, highest allowed, lowest itself allowed): values of the right type
-# that still make no sense. A timeout of 0 fails every request; one of inf never ends.
+# that still make no sense. A timeout of 0 fails every request; one of inf never ends. Every
+# number setting has its entry (a test checks): a bound left out is a crash further on.
 _RANGES = (
-    ("max_words", 1, None, True), ("sentences", 1, None, True), ("dedup_threshold", 0, 100, True),
-    ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, None, True), ("lock_timeout", 0, None, True),
+    ("max_words", 1, 1_000_000, True), ("sentences", 1, 100_000, True), ("dedup_threshold", 0, 100, True),
+    ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, 1_000_000, True), ("lock_timeout", 0, 86_400, True),
     ("max_file_bytes", 1, 2**40, True), ("fetch_timeout", 0, 86_400, False), ("fetch_budget", 0, 86_400, False),
-    ("fetch_per_host", 1, 100, True), ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
+    ("fetch_per_host", 1, 100, True), ("atom_entries", 1, 10_000, True),
+    ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
 )
 
 
@@ -320,9 +322,9 @@ def _check_ranges(config: Config) -> None:
             continue
         # NaN compares false with everything: "not low <= value" catches it too.
         above = low <= value if closed else low < value
-        if not above or (high is not None and not value <= high):
+        if not above or not value <= high:
             lowest = f"{'' if closed else 'more than '}{low}"
-            limits = f"from {lowest} to {high}" if high is not None else f"at least {low}"
+            limits = f"from {lowest} to {high}"
             raise ConfigError(f"{name}: expected {limits}, got {value!r}")
 
 

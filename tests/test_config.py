@@ -97,6 +97,40 @@ def test_broken_config_file(tmp_path, text, message):
     assert err.value.exit_code == 78
 
 
+@pytest.mark.parametrize("text, message", [
+    ("atom_entries = 0\n", "atom_entries: expected from 1 to 10000, got 0"),
+    ("atom_entries = -3\n", "atom_entries: expected from 1 to 10000, got -3"),
+    ("max_words = 100000000000000000000\n", "max_words: expected from 1 to 1000000"),
+    ("sentences = 100000000000000000000\n", "sentences: expected from 1 to 100000"),
+    ("boilerplate_min_repeats = 100000000000000000000\n", "boilerplate_min_repeats: expected from 2 to 1000000"),
+    ("lock_timeout = inf\n", "lock_timeout: expected from 0 to 86400, got inf"),
+])
+def test_a_number_out_of_range_is_a_config_error_naming_the_key(cli, tmp_path, text, message):
+    (tmp_path / "digest.toml").write_text(text)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The harbour bridge reopened on Friday after three weeks of repairs.\n")
+    r = cli("run", "in", "--no-state", "--format", "atom,json", "--config", "digest.toml", cwd=tmp_path)
+    assert r.returncode == 78 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("digest: error: ") and message in r.stderr
+
+
+def test_every_number_setting_is_range_checked():
+    import dataclasses
+    import typing
+
+    from digest.config import _RANGES
+
+    def numbers(cls, prefix=""):
+        for f in dataclasses.fields(cls):
+            hint = typing.get_type_hints(cls)[f.name]
+            if dataclasses.is_dataclass(hint):
+                yield from numbers(hint, f"{prefix}{f.name}.")
+            elif {int, float} & {hint, *typing.get_args(hint)}:
+                yield prefix + f.name
+
+    assert sorted(numbers(Config)) == sorted(name for name, *_ in _RANGES)
+
+
 def test_test_hook_variable_is_read_by_the_cli_alone(monkeypatch, capsys):
     monkeypatch.setenv(cli.PAUSE_ENV, "built")
     assert cli.main(["config", "--json"]) == 0  # not an unknown configuration key

@@ -48,6 +48,7 @@ USER_AGENT = f"digest/{__version__} (+https://example.invalid/digest)"
 ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
           "application/xml;q=0.9,*/*;q=0.5")
 MAX_REDIRECTS = 5
+RETRY_AFTER_MAX = 7 * 86_400  # seconds: the most a server's Retry-After can put a URL off
 MAX_CONNECTIONS = 8  # requests in flight at once, across hosts
 HOST_STRIKES = 2  # a host that let this many requests in a row time out is asked nothing more this run
 _CHUNK = 64 * 1024
@@ -109,7 +110,8 @@ class FetchError(InputDataError):
         self.url = url
         self.reason = reason
         self.status = status
-        self.retry_after = retry_after
+        # A server's Retry-After of 10**20 s would overflow the date of the next try.
+        self.retry_after = None if retry_after is None else min(retry_after, RETRY_AFTER_MAX)
         self.temporary = temporary
         self.budget = budget
 
@@ -238,11 +240,11 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() too, and float() refuses it
+        return float(value)  # inf for a long one: FetchError clamps it
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)

@@ -178,6 +178,15 @@ def test_retry_after_is_kept_with_a_503(web: WebServer) -> None:
     assert caught.value.status == 503 and caught.value.retry_after == 3600 and caught.value.temporary
 
 
+@pytest.mark.parametrize("header, seconds", [("99999999999999999999", 7 * 86_400), ("9" * 5000, 7 * 86_400),
+                                             ("Fri, 31 Dec 9999 23:59:59 GMT", 7 * 86_400), ("\u00b2", None)])
+def test_retry_after_is_at_most_a_week_and_junk_is_ignored(web: WebServer, header: str, seconds) -> None:
+    web.route("/busy", "try later", status=503, headers={"Retry-After": header})
+    with pytest.raises(FetchError) as caught:
+        fetcher().fetch(web.url("/busy"))
+    assert caught.value.status == 503 and caught.value.retry_after == seconds
+
+
 # --- the whole-transfer deadline (issue 16, cause 2) ----------------------------------------------
 
 

@@ -172,6 +172,10 @@ class _DeadlineReader(io.RawIOBase):
 
     def __init__(self, sock: socket.socket, deadline: _Deadline):
         self._sock = sock
+        # Through sock.makefile, which counts as a user of the socket: http.client closes the
+        # connection once the headers say the body ends at EOF (HTTP/1.0, no or a bad
+        # Content-Length), and a bare recv then read a closed descriptor (EBADF).
+        self._raw = sock.makefile("rb", buffering=0)
         self._deadline = deadline
 
     def readable(self) -> bool:
@@ -179,7 +183,11 @@ class _DeadlineReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:  # noqa: ANN001
         self._sock.settimeout(self._deadline.remaining())
-        return self._sock.recv_into(buffer)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 class _DeadlineSocket:
@@ -541,10 +549,10 @@ class Fetcher:
             status = response.status
             if status in _REDIRECTS or status == 304 or not 200 <= status < 300:
                 return status, response.headers, b""
-            declared = response.headers.get("Content-Length", "")
             cap = self.max_bytes
-            if declared.strip().isdigit() and int(declared) > cap:
-                raise FetchError(request.url, f"{int(declared)} bytes is over the {cap}-byte limit", temporary=False)
+            # http.client's reading of Content-Length: None when absent, negative or no number.
+            if response.length is not None and response.length > cap:
+                raise FetchError(request.url, f"{response.length} bytes is over the {cap}-byte limit", temporary=False)
             chunks: list[bytes] = []
             size = 0
             while chunk := response.read(_CHUNK):

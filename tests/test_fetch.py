@@ -187,6 +187,20 @@ def test_retry_after_is_at_most_a_week_and_junk_is_ignored(web: WebServer, heade
     assert caught.value.status == 503 and caught.value.retry_after == seconds
 
 
+@pytest.mark.parametrize("head", [b"HTTP/1.0 200 OK", b"HTTP/1.1 200 OK\r\nConnection: close",
+                                  b"HTTP/1.1 200 OK\r\nContent-Length: -1", b"HTTP/1.1 200 OK\r\nContent-Length: lots",
+                                  b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000])
+def test_a_body_that_ends_with_the_connection_is_read_to_its_end(head: bytes) -> None:
+    # No usable Content-Length: the body is what comes before the server closes (RFC 9112 6.3);
+    # reading it failed with "Bad file descriptor".
+    class Closing(SlowServer):
+        ANSWER = head + b"\r\nContent-Type: text/html\r\n\r\n<html><body><p>Harbour news.</p></body></html>"
+
+    with Closing(fast_until=len(Closing.ANSWER)) as server:
+        response = fetcher().fetch(server.url("/page"))
+    assert response.status == 200 and response.data == b"<html><body><p>Harbour news.</p></body></html>"
+
+
 # --- the whole-transfer deadline (issue 16, cause 2) ----------------------------------------------
 
 

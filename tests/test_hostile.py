@@ -512,6 +512,8 @@ def test_12_a_sent_record_that_is_no_object_counts_as_sent(tmp_path, eml, record
     ("UPDATE pending SET facts = '[[\"2026-11-19\"]]'", "a pending fact is not 6 values"),
     ("UPDATE facts SET tokens = x'00ff'", "a facts row's tokens is bytes, not text"),
     ("UPDATE facts SET text = CAST('x' AS BLOB)", "a facts row's text is bytes, not text"),
+    ("UPDATE pending SET date = '2026-11-1x'", "a pending row's date '2026-11-1x' is not a YYYY-MM-DD date"),
+    ("UPDATE facts SET date = '2026-0x-19'", "a facts row's date '2026-0x-19' is not a YYYY-MM-DD date"),
 ])
 def test_12_hand_damaged_state_rows_are_65(tmp_path, damage, message):
     news = articles(tmp_path / "news", "day1-harbour-gazette.md")

@@ -352,6 +352,13 @@ def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped |
     return path
 
 
+def is_input(path: Path, inputs: Sequence[str | Path]) -> bool:
+    """True when ``path`` is one of ``inputs``, or a file a reader takes under one of their folders."""
+    target = _resolved(path)
+    roots = [_resolved(Path(p)) for p in inputs if not is_url(p)]
+    return target in roots or (reader_for(target) is not None and any(root in target.parents for root in roots))
+
+
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
     """True when the link ``path`` leads into one of the given inputs."""
     target = _resolved(path)

@@ -27,10 +27,11 @@ from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
 from .files import kind, writing
 from .filters import Filters, counts, filter_stories, mute_outlets
-from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
+from .ingest import OUTPUT_NAME, collect, discover, input_urls, is_input, read_one
 from .lock import lock
 from .models import Article, Digest, History, Item, Result, RunExtras, Stats
-from .output import check_formats, output_paths, remove_stale_temps, render_output, write_explain, write_outputs
+from .output import (check_formats, is_explain_file, output_paths, remove_stale_temps, render_output, write_explain,
+                     write_outputs)
 from .rank import get_ranker, surface_conflicts
 from .render import FORMATS
 from .recall import published as published_records
@@ -320,8 +321,8 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
     """``--explain`` must not name a file the run writes otherwise (it would silently replace it).
 
     Raises:
-        UsageError: it names one of this run's outputs, an output of any date, the state
-            or its lock.
+        UsageError: it names one of this run's outputs, an output of any date, the state,
+            its lock or an input article.
     """
     if not config.explain:
         return
@@ -341,6 +342,8 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
         return
     if not stat.S_ISREG(mode):  # replacing /dev/full or a FIFO with a JSON file helps nobody
         raise UsageError(f"--explain {config.explain}: {kind(mode)}, not a file to write")
+    if is_input(explain, config.inputs) and not is_explain_file(explain):  # an earlier run's may be replaced
+        raise UsageError(f"--explain {config.explain}: is one of the input articles; name another file")
 
 
 def _print(output: str | bytes, stream: TextIO | None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -118,6 +119,15 @@ def _key(name: str) -> str:
     return name.rstrip("_")
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message; TOML reads 0xfff... of any length, Python prints no int
+    of more than 4300 digits."""
+    try:
+        return repr(value)
+    except ValueError:
+        return f"a number of {value.bit_length()} bits"
+
+
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     """Check ``value`` against a field's type hint, converting where the meaning is plain."""
     origin = typing.get_origin(hint)
@@ -143,7 +153,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            raise ConfigError(f"{where}: expected true or false, got {_shown(value)}")
         return value
     if hint in (int, float):
         kind = "an integer" if hint is int else "a number"
@@ -153,11 +163,11 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int,) if hint is int else (int, float)):
-            raise ConfigError(f"{where}: expected {kind}, got {value!r}")
+            raise ConfigError(f"{where}: expected {kind}, got {_shown(value)}")
         return hint(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise ConfigError(f"{where}: expected a string, got {_shown(value)}")
         return value
     raise AssertionError(f"unhandled config type {hint!r}")
 
@@ -167,7 +177,7 @@ def _feed(value: Any, where: str) -> FeedConfig:
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {value!r}")
+        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {_shown(value)}")
     feed = _apply(FeedConfig(), value, f"{where}.")
     if not feed.url.strip():
         raise ConfigError(f"{where}: a feed needs its url")
@@ -242,6 +252,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{shown(path)}: not valid TOML: not UTF-8 text (a binary file?)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
+    except ValueError:  # int() in tomllib: over sys.get_int_max_str_digits() decimal digits
+        raise ConfigError(f"{shown(path)}: a number of more than {sys.get_int_max_str_digits()} digits") from None
     except RecursionError:
         raise ConfigError(f"{shown(path)}: not valid TOML: nested too deeply") from None
 
@@ -325,7 +337,7 @@ def _check_ranges(config: Config) -> None:
         if not above or not value <= high:
             lowest = f"{'' if closed else 'more than '}{low}"
             limits = f"from {lowest} to {high}"
-            raise ConfigError(f"{name}: expected {limits}, got {value!r}")
+            raise ConfigError(f"{name}: expected {limits}, got {_shown(value)}")
 
 
 def _check_choices(config: Config) -> None:
@@ -388,7 +400,7 @@ def compile_patterns(values: Sequence[str], key: str) -> tuple[Pattern, ...]:
             try:
                 regex = re.compile(text[1:-1], re.IGNORECASE)
             except re.error as exc:
-                raise ConfigError(f"{key}: {value!r} is not a valid regular expression ({exc})") from None
+                raise ConfigError(f"{key}: {_shown(value)} is not a valid regular expression ({exc})") from None
         elif text:
             words = r"\s+".join(re.escape(w) for w in text.split())
             regex = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)

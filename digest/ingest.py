@@ -39,6 +39,8 @@ from .readers import (
     UrlList,
     decode,
     is_url_list,
+    load_json,
+    number_or_text,
     read_feed,
     read_html_article,
     read_json_dump,
@@ -90,7 +92,8 @@ def parse_published(value: Any, path: Path) -> datetime | None:
         try:
             moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            raise InputDataError(f"{path}: front matter 'published' is not a date: {value!r}") from None
+            raise InputDataError(f"{path}: front matter 'published' is not a date: {value!r} (expected YYYY-MM-DD "
+                                 "or an ISO 8601 date and time such as 2026-11-20T06:30:00+01:00)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -125,7 +128,10 @@ def front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
         raise InputDataError(f"{printable(path)}: front matter of {len(raw)} characters is over the "
                              f"{FRONT_MATTER_CHARS}-character limit")
     try:
-        meta = _bounded_yaml(raw, path) if isinstance(handler, frontmatter.YAMLHandler) else handler.load(raw)
+        if isinstance(handler, frontmatter.YAMLHandler):
+            meta = _bounded_yaml(raw, path)
+        else:  # JSON through load_json: a number of 5000 digits is text, not int-max-str-digits
+            meta = load_json(raw) if isinstance(handler, frontmatter.JSONHandler) else handler.load(raw)
     except InputDataError:
         raise
     except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
@@ -148,7 +154,26 @@ def _yaml_kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bytes: "binary data"}.get(type(value), type(value).__name__)
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, but a number too long to read or a date that does not exist (month 13,
+    offset +25:00) is kept as text: a key digest reads then says plainly what is wrong."""
+
+    def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
+        try:
+            return number_or_text(node.value, super().construct_yaml_int(node))
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:int", _YamlLoader.construct_yaml_int)
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _YamlLoader.construct_yaml_timestamp)
+_YAML_LOADER = _YamlLoader
 
 
 def _bounded_yaml(raw: str, path: Path) -> Any:

@@ -210,6 +210,25 @@ def plain_text(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
+# --- numbers --------------------------------------------------------------------------------
+
+
+def number_or_text(text: str, value: int | None = None) -> int | str:
+    """A number as written, as an int; as text when it is too long for Python to read or print
+    (sys.get_int_max_str_digits, 4300 by default): a value no article needs as a number."""
+    try:
+        number = int(text) if value is None else value
+        str(number)  # a 0x... of thousands of digits is read, but cannot be printed
+    except ValueError:
+        return text
+    return number
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` with over-long numbers kept as text (``number_or_text``)."""
+    return json.loads(text, parse_int=number_or_text)
+
+
 # --- dates ----------------------------------------------------------------------------------
 
 
@@ -623,7 +642,7 @@ def read_json_dump(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .json dump: a list of article objects (or {"articles": [...]}, or one object)."""
     text = decode(data, path)
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except RecursionError:
         raise InputDataError(f"{path}: JSON nested too deeply") from None
     except ValueError as exc:
@@ -640,7 +659,7 @@ def read_jsonl_dump(path: Path, data: bytes, config: Config) -> list[Article]:
         if not line.strip():
             continue
         try:
-            records.append((f"line-{number}", json.loads(line)))
+            records.append((f"line-{number}", load_json(line)))
         except (ValueError, RecursionError):
             bad.append(number)
     if bad and not records:

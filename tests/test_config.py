@@ -87,6 +87,8 @@ def test_default_state_path_follows_xdg(tmp_path):
     ("[state]\nenabled = 'sometimes'\n", "state.enabled: expected true or false"),
     ("state = 'x.sqlite'\n", "state: expected a table"),
     ("max_words = [\n", "not valid TOML"),
+    ("max_words = " + "9" * 5000 + "\n", "a number of more than 4300 digits"),
+    ("title = 0x" + "f" * 5000 + "\n", "title: expected a string, got a number of 20000 bits"),
 ])
 def test_broken_config_file(tmp_path, text, message):
     path = tmp_path / "digest.toml"
@@ -104,6 +106,7 @@ def test_broken_config_file(tmp_path, text, message):
     ("sentences = 100000000000000000000\n", "sentences: expected from 1 to 100000"),
     ("boilerplate_min_repeats = 100000000000000000000\n", "boilerplate_min_repeats: expected from 2 to 1000000"),
     ("lock_timeout = inf\n", "lock_timeout: expected from 0 to 86400, got inf"),
+    ("max_words = 0x" + "f" * 5000 + "\n", "max_words: expected from 1 to 1000000, got a number of 20000 bits"),
 ])
 def test_a_number_out_of_range_is_a_config_error_naming_the_key(cli, tmp_path, text, message):
     (tmp_path / "digest.toml").write_text(text)

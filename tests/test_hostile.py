@@ -221,6 +221,10 @@ def test_3_a_fifo_in_the_folder_never_hangs_the_run(tmp_path, how):
      "front matter 'title' is not a plain value (binary data)"),
     ("json-deep.md", '{\n"x": ' + "[" * 20_000 + "]" * 20_000 + "\n}\nThe bridge reopened on Friday.\n",
      "bad front matter"),
+    ("offset.md", "---\npublished: 2026-11-20T10:00:00+25:00\n---\nThe bridge reopened on Friday after repairs.\n",
+     "front matter 'published' is not a date: '2026-11-20T10:00:00+25:00' (expected YYYY-MM-DD or an ISO 8601"),
+    ("month.md", "---\npublished: 2026-13-01\n---\nThe bridge reopened on Friday after repairs.\n",
+     "front matter 'published' is not a date: '2026-13-01' (expected YYYY-MM-DD"),
 ])
 def test_4_front_matter_is_plain_bounded_values(tmp_path, name, text, message):
     news = articles(tmp_path / "news", "day2-northern-wire.md")
@@ -230,6 +234,22 @@ def test_4_front_matter_is_plain_bounded_values(tmp_path, name, text, message):
         (news / name).write_text(text)
     run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, memory=512 << 20, seconds=30)
     ok(run, f"{name}: {message}")
+
+
+def test_4_numbers_too_long_for_python_are_text(tmp_path):
+    # Over sys.get_int_max_str_digits (4300): int() refuses them, str() of a 0x... one too.
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    long, hexa = "9" * 5000, "0x" + "f" * 5000
+    (news / "yaml.md").write_text(f"---\ntitle: Ferry back\ncount: {long}\nmask: {hexa}\n---\n"
+                                  "The harbour ferry returned to service on Friday after repairs.\n")
+    (news / "json.md").write_text('{\n"title": "Pier shut", "count": ' + long + '\n}\n'
+                                  "The old pier was shut on Friday after a storm damaged it.\n")
+    (news / "dump.json").write_text(json.dumps([{"title": "Ferry fares", "text": "Ferry fares rose on Friday."}])[:-2]
+                                    + ', "views": ' + long + "}]")
+    (news / "body.txt").write_text(f"Tram count\n\nThe city said {long} trams ran on Friday after repairs.\n")
+    run = digest(run_args(str(news), "--no-state", "--out", "out", "--format", "json"), tmp_path, seconds=30)
+    ok(run)
+    assert digest_json(tmp_path / "out")["stats"]["articles"] == 5
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "http://[zz]/", "http://ex\uff03ample.com/", "http://a:99999/",

@@ -29,7 +29,7 @@ from .files import kind, writing
 from .filters import Filters, counts, filter_stories, mute_outlets
 from .ingest import OUTPUT_NAME, collect, discover, input_urls, is_input, read_one
 from .lock import lock
-from .models import Article, Digest, History, Item, Result, RunExtras, Stats
+from .models import Article, Digest, History, Item, Result, RunExtras, Stats, iso_day
 from .output import (check_formats, is_explain_file, output_paths, remove_stale_temps, render_output, write_explain,
                      write_outputs)
 from .rank import get_ranker, surface_conflicts
@@ -60,7 +60,7 @@ def digest_date(config: Config) -> date:
     if config.date is None:
         return date.today()
     try:
-        day = date.fromisoformat(config.date)
+        day = iso_day(config.date)
     except ValueError:
         raise UsageError(f"--date {config.date!r}: expected YYYY-MM-DD") from None
     if day == date.max:  # the digest covers the day up to the next midnight
@@ -189,7 +189,8 @@ def _mark_update(item, updated):
     return dataclasses.replace(item, note="update" if not item.note else f"update; {item.note}")
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)  # ASCII digits only
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
 _UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -205,10 +206,12 @@ def since_moment(value: str, now: datetime | None = None) -> datetime:
         except OverflowError:
             raise UsageError(f"--since {value!r}: further back than any date") from None
     try:
-        return datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=timezone.utc)
+        return datetime.combine(iso_day(value.strip()), time(), tzinfo=timezone.utc)
     except ValueError:
         pass
     try:
+        if not _ISO_MOMENT.match(value.strip()):  # fromisoformat also takes 20261116 and 2026-W47
+            raise ValueError
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"--since {value!r}: expected a duration (90m, 24h, 7d, 2w) or a date YYYY-MM-DD") from None

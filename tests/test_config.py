@@ -34,10 +34,19 @@ def test_since_moment(value, expected):
     assert since_moment(value, NOW) == expected
 
 
-@pytest.mark.parametrize("value", ["yesterday", "24", "h24", "2026-13-01"])
+@pytest.mark.parametrize("value", ["yesterday", "24", "h24", "2026-13-01", "\u0662\u0664h", "\u0667d", "20261116",
+                                   "20261116T0000"])
 def test_since_moment_rejects(value):
     with pytest.raises(UsageError, match="--since"):
         since_moment(value, NOW)
+
+
+@pytest.mark.parametrize("value", ["20261120", "2026-W47-5", "\u0662\u0660\u0662\u0666-11-20", "2026-11-20x"])
+def test_date_must_be_yyyy_mm_dd(cli, tmp_path, value):
+    (tmp_path / "a.txt").write_text("The harbour bridge reopened on Friday after three weeks of repairs.\n")
+    r = cli("run", str(tmp_path / "a.txt"), "--no-state", "--date", value, "--out", str(tmp_path / "out"))
+    assert r.returncode == 64 and r.stderr == f"digest: error: --date {value!r}: expected YYYY-MM-DD\n"
+
 
 
 def test_published_since_uses_front_matter_then_mtime(tmp_path):

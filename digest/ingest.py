@@ -492,16 +492,26 @@ def collect(
     if config.fetch and any(a.summary_only for a in local):
         completed = dict(zip(map(id, local), complete_summaries(local, online)))
         articles = [completed.get(id(a), a) for a in articles]
+    url_failures: list[str] = []
     for url, got in zip(urls, fetched):
         if isinstance(got, InputDataError):
-            log.warning("skipped %s", got.message)  # every message starts with the URL
+            url_failures.append(got.message)  # every message starts with the URL
         else:
             articles.extend(got)
     articles.extend(more)
     articles = [clean_article(a) for a in articles]  # whatever a reader or a fetch let through
     articles = [with_outlet(a, config) for a in articles]
+    only_urls = bool(urls) and not files and not more
+    if articles or not only_urls:  # else the error says what failed
+        for failure in url_failures:
+            log.warning("skipped %s", failure)
     if not articles:
         where = ", ".join(printable(p) for p in paths) or "feeds"
+        if only_urls:  # what failed, not which file names are read
+            if len(urls) == 1:
+                raise NoInputError(url_failures[0] if url_failures else f"{urls[0]}: no readable article")
+            raise NoInputError(f"none of the {len(urls)} URLs gave an article"
+                               + (f" (first: {url_failures[0]})" if url_failures else ""))
         why = "no article files" if not files and not urls and not more else "no readable article"
         raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
     unique, duplicates = read_once(articles)

@@ -377,6 +377,16 @@ def test_a_malformed_url_argument_is_a_usage_error(capsys: pytest.CaptureFixture
     assert err == "digest: error: http://[::1/broken: not a valid URL (Invalid IPv6 URL)\n"
 
 
+def test_a_url_input_that_fails_says_what_failed(web: WebServer, capsys: pytest.CaptureFixture) -> None:
+    web.route("/gone", "no such page", status=404)
+    assert main(["run", web.url("/gone"), "--fetch", "--no-state", "--out", "-", "--format", "json"]) == 66
+    assert capsys.readouterr().err == f"digest: error: {web.url('/gone')}: HTTP 404 Not Found\n"
+    assert main(["run", web.url("/gone"), web.url("/gone?again"), "--fetch", "--no-state", "--out", "-",
+                 "--format", "json"]) == 66
+    assert capsys.readouterr().err == (f"digest: error: none of the 2 URLs gave an article "
+                                       f"(first: {web.url('/gone')}: HTTP 404 Not Found)\n")
+
+
 def test_a_malformed_url_in_a_list_is_a_warning_and_the_run_goes_on(
     web: WebServer, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

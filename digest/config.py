@@ -5,6 +5,7 @@ Stages receive a ``Config``; none of them reads flags, files or the environment.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import sys
@@ -342,6 +343,31 @@ def _check_ranges(config: Config) -> None:
 
 def _check_choices(config: Config) -> None:
     check_embedding(config.embedding)
+    check_notify_urls(config.notify.urls)
+
+
+def check_notify_urls(urls: Sequence[str]) -> None:
+    """Every ``[notify] urls`` entry is one apprise can read (a typo is a config error, not a
+    failed delivery after the run).
+
+    Raises:
+        ConfigError: naming the URL by its scheme only (the rest may hold a token).
+    """
+    if not urls:
+        return
+    import apprise  # only a config with chat channels pays for it
+
+    for url in urls:
+        with apprise.LogCapture(level=logging.WARNING):  # apprise's own complaint: ours names the key
+            known = apprise.Apprise().add(url)
+        if not known:
+            raise ConfigError(f"notify.urls: {masked_url(url)}: not an apprise URL this apprise knows")
+
+
+def masked_url(url: str) -> str:
+    """A URL apprise could not read, shown by its scheme only (whatever follows may be a secret)."""
+    scheme, sep, _ = url.partition("://")
+    return f"{scheme}://…" if sep else "(not a URL)"
 
 
 def _feed_value(feed: FeedConfig) -> str | dict[str, str]:

@@ -7,6 +7,7 @@ is configured) a sentence vector; every stage reads that one analysis.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -147,10 +148,12 @@ def _number(token: str) -> tuple[str, str | None] | None:
             break
     t = t.replace(",", "")
     try:
-        value = float(t)
+        value = float(t) * scale
     except ValueError:
         return None
-    return _format_number(value * scale), sign
+    if value in (math.inf, -math.inf):  # over 309 digits: no float holds it, its digits name it
+        return t.lstrip("0") or "0", sign
+    return _format_number(value), sign
 
 
 def _time(token: str) -> str:

@@ -5,8 +5,10 @@ Stages receive a ``Config``; none of them reads flags, files or the environment.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -118,6 +120,15 @@ def _key(name: str) -> str:
     return name.rstrip("_")
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message; TOML reads 0xfff... of any length, Python prints no int
+    of more than 4300 digits."""
+    try:
+        return repr(value)
+    except ValueError:
+        return f"a number of {value.bit_length()} bits"
+
+
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     """Check ``value`` against a field's type hint, converting where the meaning is plain."""
     origin = typing.get_origin(hint)
@@ -143,7 +154,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            raise ConfigError(f"{where}: expected true or false, got {_shown(value)}")
         return value
     if hint in (int, float):
         kind = "an integer" if hint is int else "a number"
@@ -153,11 +164,11 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int,) if hint is int else (int, float)):
-            raise ConfigError(f"{where}: expected {kind}, got {value!r}")
+            raise ConfigError(f"{where}: expected {kind}, got {_shown(value)}")
         return hint(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise ConfigError(f"{where}: expected a string, got {_shown(value)}")
         return value
     raise AssertionError(f"unhandled config type {hint!r}")
 
@@ -167,7 +178,7 @@ def _feed(value: Any, where: str) -> FeedConfig:
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {value!r}")
+        raise ConfigError(f"{where}: expected a feed URL or a table {{url = ..., outlet = ...}}, got {_shown(value)}")
     feed = _apply(FeedConfig(), value, f"{where}.")
     if not feed.url.strip():
         raise ConfigError(f"{where}: a feed needs its url")
@@ -242,6 +253,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{shown(path)}: not valid TOML: not UTF-8 text (a binary file?)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
+    except ValueError:  # int() in tomllib: over sys.get_int_max_str_digits() decimal digits
+        raise ConfigError(f"{shown(path)}: a number of more than {sys.get_int_max_str_digits()} digits") from None
     except RecursionError:
         raise ConfigError(f"{shown(path)}: not valid TOML: nested too deeply") from None
 
@@ -302,12 +315,14 @@ def load_config(
 
 
 # (key, lowest allowed, highest allowed, lowest itself allowed): values of the right type
-# that still make no sense. A timeout of 0 fails every request; one of inf never ends.
+# that still make no sense. A timeout of 0 fails every request; one of inf never ends. Every
+# number setting has its entry (a test checks): a bound left out is a crash further on.
 _RANGES = (
-    ("max_words", 1, None, True), ("sentences", 1, None, True), ("dedup_threshold", 0, 100, True),
-    ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, None, True), ("lock_timeout", 0, None, True),
+    ("max_words", 1, 1_000_000, True), ("sentences", 1, 100_000, True), ("dedup_threshold", 0, 100, True),
+    ("jobs", 1, 1024, True), ("boilerplate_min_repeats", 2, 1_000_000, True), ("lock_timeout", 0, 86_400, True),
     ("max_file_bytes", 1, 2**40, True), ("fetch_timeout", 0, 86_400, False), ("fetch_budget", 0, 86_400, False),
-    ("fetch_per_host", 1, 100, True), ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
+    ("fetch_per_host", 1, 100, True), ("atom_entries", 1, 10_000, True),
+    ("smtp.port", 1, 65_535, True), ("smtp.timeout", 0, 86_400, False),
 )
 
 
@@ -320,14 +335,39 @@ def _check_ranges(config: Config) -> None:
             continue
         # NaN compares false with everything: "not low <= value" catches it too.
         above = low <= value if closed else low < value
-        if not above or (high is not None and not value <= high):
+        if not above or not value <= high:
             lowest = f"{'' if closed else 'more than '}{low}"
-            limits = f"from {lowest} to {high}" if high is not None else f"at least {low}"
-            raise ConfigError(f"{name}: expected {limits}, got {value!r}")
+            limits = f"from {lowest} to {high}"
+            raise ConfigError(f"{name}: expected {limits}, got {_shown(value)}")
 
 
 def _check_choices(config: Config) -> None:
     check_embedding(config.embedding)
+    check_notify_urls(config.notify.urls)
+
+
+def check_notify_urls(urls: Sequence[str]) -> None:
+    """Every ``[notify] urls`` entry is one apprise can read (a typo is a config error, not a
+    failed delivery after the run).
+
+    Raises:
+        ConfigError: naming the URL by its scheme only (the rest may hold a token).
+    """
+    if not urls:
+        return
+    import apprise  # only a config with chat channels pays for it
+
+    for url in urls:
+        with apprise.LogCapture(level=logging.WARNING):  # apprise's own complaint: ours names the key
+            known = apprise.Apprise().add(url)
+        if not known:
+            raise ConfigError(f"notify.urls: {masked_url(url)}: not an apprise URL this apprise knows")
+
+
+def masked_url(url: str) -> str:
+    """A URL apprise could not read, shown by its scheme only (whatever follows may be a secret)."""
+    scheme, sep, _ = url.partition("://")
+    return f"{scheme}://…" if sep else "(not a URL)"
 
 
 def _feed_value(feed: FeedConfig) -> str | dict[str, str]:
@@ -386,7 +426,7 @@ def compile_patterns(values: Sequence[str], key: str) -> tuple[Pattern, ...]:
             try:
                 regex = re.compile(text[1:-1], re.IGNORECASE)
             except re.error as exc:
-                raise ConfigError(f"{key}: {value!r} is not a valid regular expression ({exc})") from None
+                raise ConfigError(f"{key}: {_shown(value)} is not a valid regular expression ({exc})") from None
         elif text:
             words = r"\s+".join(re.escape(w) for w in text.split())
             regex = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)

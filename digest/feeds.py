@@ -41,7 +41,6 @@ log = logging.getLogger("digest")
 
 BACKOFF_FIRST = timedelta(minutes=30)  # after the first failure; doubled after each further one
 BACKOFF_MAX = timedelta(hours=23)  # so a daily run always tries a failing feed again
-RETRY_AFTER_MAX = timedelta(days=7)  # the most a server's Retry-After can put a feed off
 FAILING_DAYS = 3  # failing on this many days in a row: named in warnings and in `feeds list`
 FEED_ACCEPT = "application/atom+xml,application/rss+xml,application/rdf+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
 
@@ -452,7 +451,7 @@ def _failed(state: FeedState, error: FetchError, now: datetime) -> FeedState:
     failures = state.failures + 1
     wait = backoff(failures)
     if error.retry_after:
-        wait = max(wait, min(timedelta(seconds=error.retry_after), RETRY_AFTER_MAX))
+        wait = max(wait, timedelta(seconds=error.retry_after))
     return dataclasses.replace(state, last_attempt=_iso(now), failures=failures,
                                failing_since=state.failing_since or _iso(now), next_try=_iso(now + wait),
                                last_error=error.reason)

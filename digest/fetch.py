@@ -42,11 +42,13 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from . import __version__
 from .config import Config
 from .errors import InputDataError
+from .sanitise import url_problem
 
 USER_AGENT = f"digest/{__version__} (+https://example.invalid/digest)"
 ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
           "application/xml;q=0.9,*/*;q=0.5")
 MAX_REDIRECTS = 5
+RETRY_AFTER_MAX = 7 * 86_400  # seconds: the most a server's Retry-After can put a URL off
 MAX_CONNECTIONS = 8  # requests in flight at once, across hosts
 HOST_STRIKES = 2  # a host that let this many requests in a row time out is asked nothing more this run
 _CHUNK = 64 * 1024
@@ -108,7 +110,8 @@ class FetchError(InputDataError):
         self.url = url
         self.reason = reason
         self.status = status
-        self.retry_after = retry_after
+        # A server's Retry-After of 10**20 s would overflow the date of the next try.
+        self.retry_after = None if retry_after is None else min(retry_after, RETRY_AFTER_MAX)
         self.temporary = temporary
         self.budget = budget
 
@@ -119,21 +122,15 @@ def check_url(url: str) -> tuple[str, str, int]:
     Raises:
         FetchError: not an http(s) URL, or not a valid one (``http://[::1/broken``).
     """
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        host = parts.hostname
-        port = parts.port
-    except ValueError as exc:
-        raise FetchError(url, f"not a valid URL ({exc})", temporary=False) from None
+    problem = url_problem(url)
+    if problem:
+        raise FetchError(url, problem, temporary=False)
+    parts = urlsplit(url)
+    scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
     if scheme not in ("http", "https"):
         raise FetchError(url, "not an http(s) URL", temporary=False)
     if not host:
         raise FetchError(url, "not a valid URL (no host)", temporary=False)
-    try:
-        host.encode("idna")
-    except UnicodeError:
-        raise FetchError(url, "not a valid URL (bad host name)", temporary=False) from None
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
@@ -175,6 +172,10 @@ class _DeadlineReader(io.RawIOBase):
 
     def __init__(self, sock: socket.socket, deadline: _Deadline):
         self._sock = sock
+        # Through sock.makefile, which counts as a user of the socket: http.client closes the
+        # connection once the headers say the body ends at EOF (HTTP/1.0, no or a bad
+        # Content-Length), and a bare recv then read a closed descriptor (EBADF).
+        self._raw = sock.makefile("rb", buffering=0)
         self._deadline = deadline
 
     def readable(self) -> bool:
@@ -182,7 +183,11 @@ class _DeadlineReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:  # noqa: ANN001
         self._sock.settimeout(self._deadline.remaining())
-        return self._sock.recv_into(buffer)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 class _DeadlineSocket:
@@ -243,11 +248,11 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() too, and float() refuses it
+        return float(value)  # inf for a long one: FetchError clamps it
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -544,10 +549,10 @@ class Fetcher:
             status = response.status
             if status in _REDIRECTS or status == 304 or not 200 <= status < 300:
                 return status, response.headers, b""
-            declared = response.headers.get("Content-Length", "")
             cap = self.max_bytes
-            if declared.strip().isdigit() and int(declared) > cap:
-                raise FetchError(request.url, f"{int(declared)} bytes is over the {cap}-byte limit", temporary=False)
+            # http.client's reading of Content-Length: None when absent, negative or no number.
+            if response.length is not None and response.length > cap:
+                raise FetchError(request.url, f"{response.length} bytes is over the {cap}-byte limit", temporary=False)
             chunks: list[bytes] = []
             size = 0
             while chunk := response.read(_CHUNK):

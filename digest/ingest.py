@@ -39,13 +39,15 @@ from .readers import (
     UrlList,
     decode,
     is_url_list,
+    load_json,
+    number_or_text,
     read_feed,
     read_html_article,
     read_json_dump,
     read_jsonl_dump,
     read_url_list,
 )
-from .sanitise import clean_article, printable, without_controls
+from .sanitise import clean_article, printable, url_problem, without_controls
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -90,7 +92,8 @@ def parse_published(value: Any, path: Path) -> datetime | None:
         try:
             moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            raise InputDataError(f"{path}: front matter 'published' is not a date: {value!r}") from None
+            raise InputDataError(f"{path}: front matter 'published' is not a date: {value!r} (expected YYYY-MM-DD "
+                                 "or an ISO 8601 date and time such as 2026-11-20T06:30:00+01:00)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -125,7 +128,10 @@ def front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
         raise InputDataError(f"{printable(path)}: front matter of {len(raw)} characters is over the "
                              f"{FRONT_MATTER_CHARS}-character limit")
     try:
-        meta = _bounded_yaml(raw, path) if isinstance(handler, frontmatter.YAMLHandler) else handler.load(raw)
+        if isinstance(handler, frontmatter.YAMLHandler):
+            meta = _bounded_yaml(raw, path)
+        else:  # JSON through load_json: a number of 5000 digits is text, not int-max-str-digits
+            meta = load_json(raw) if isinstance(handler, frontmatter.JSONHandler) else handler.load(raw)
     except InputDataError:
         raise
     except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
@@ -148,7 +154,26 @@ def _yaml_kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bytes: "binary data"}.get(type(value), type(value).__name__)
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, but a number too long to read or a date that does not exist (month 13,
+    offset +25:00) is kept as text: a key digest reads then says plainly what is wrong."""
+
+    def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
+        try:
+            return number_or_text(node.value, super().construct_yaml_int(node))
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:int", _YamlLoader.construct_yaml_int)
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _YamlLoader.construct_yaml_timestamp)
+_YAML_LOADER = _YamlLoader
 
 
 def _bounded_yaml(raw: str, path: Path) -> Any:
@@ -181,10 +206,14 @@ def read_text_article(path: Path, data: bytes, config: Config) -> list[Article]:
     outlet = meta.get("outlet") or meta.get("source")
     if not body.strip():
         raise InputDataError(f"{path}: empty article")
+    url = str(meta.get("url") or "").strip()
+    if url and (problem := url_problem(url)):
+        log.warning("%s: front matter 'url' %r is %s; read without it", printable(path), url, problem)
+        url = ""
     return [
         Article(
             id=-1,
-            url=str(meta.get("url") or path.resolve().as_uri()),
+            url=url or path.resolve().as_uri(),
             title=" ".join(title.split()),
             outlet=" ".join(str(outlet).split()) or None if outlet else None,
             published=parse_published(meta.get("published") or meta.get("date"), path),
@@ -348,6 +377,13 @@ def _entry(path: Path, roots: Sequence[Path], own: OwnFiles) -> Path | Skipped |
     return path
 
 
+def is_input(path: Path, inputs: Sequence[str | Path]) -> bool:
+    """True when ``path`` is one of ``inputs``, or a file a reader takes under one of their folders."""
+    target = _resolved(path)
+    roots = [_resolved(Path(p)) for p in inputs if not is_url(p)]
+    return target in roots or (reader_for(target) is not None and any(root in target.parents for root in roots))
+
+
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
     """True when the link ``path`` leads into one of the given inputs."""
     target = _resolved(path)
@@ -456,16 +492,26 @@ def collect(
     if config.fetch and any(a.summary_only for a in local):
         completed = dict(zip(map(id, local), complete_summaries(local, online)))
         articles = [completed.get(id(a), a) for a in articles]
+    url_failures: list[str] = []
     for url, got in zip(urls, fetched):
         if isinstance(got, InputDataError):
-            log.warning("skipped %s", got.message)  # every message starts with the URL
+            url_failures.append(got.message)  # every message starts with the URL
         else:
             articles.extend(got)
     articles.extend(more)
     articles = [clean_article(a) for a in articles]  # whatever a reader or a fetch let through
     articles = [with_outlet(a, config) for a in articles]
+    only_urls = bool(urls) and not files and not more
+    if articles or not only_urls:  # else the error says what failed
+        for failure in url_failures:
+            log.warning("skipped %s", failure)
     if not articles:
         where = ", ".join(printable(p) for p in paths) or "feeds"
+        if only_urls:  # what failed, not which file names are read
+            if len(urls) == 1:
+                raise NoInputError(url_failures[0] if url_failures else f"{urls[0]}: no readable article")
+            raise NoInputError(f"none of the {len(urls)} URLs gave an article"
+                               + (f" (first: {url_failures[0]})" if url_failures else ""))
         why = "no article files" if not files and not urls and not more else "no readable article"
         raise NoInputError(f"{where}: {why} (looked for {', '.join(sorted(READERS))})")
     unique, duplicates = read_once(articles)

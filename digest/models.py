@@ -5,9 +5,23 @@ stage can never change what an earlier stage produced.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterable, Mapping
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_day(text: str) -> date:
+    """A YYYY-MM-DD date, ASCII digits only (date.fromisoformat also takes 20261120 and 2026-W47-5).
+
+    Raises:
+        ValueError: anything else.
+    """
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"not a YYYY-MM-DD date: {text!r}")
+    return date.fromisoformat(text)
 
 
 @dataclass(frozen=True)

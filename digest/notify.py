@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import Config
+from .config import Config, masked_url
 from .errors import TemporaryFailure
 from .models import Digest
 from .render import markdown_text
@@ -90,7 +90,7 @@ def notify(digest: Digest, config: Config, store: "Store | None" = None) -> Deli
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as said:
             added = channel.add(url)
         if not added:
-            failed.append((_masked_raw(url), "not an apprise URL this apprise knows"))
+            failed.append((masked_url(url), "not an apprise URL this apprise knows"))
             continue
         shown = channel[0].url(privacy=True).split("?", 1)[0]
         if channel_key(url) in done:
@@ -115,9 +115,3 @@ def notify(digest: Digest, config: Config, store: "Store | None" = None) -> Deli
         raise Unreached(f"the digest was written but reached none of the {len(failed)} chat channels "
                                f"([notify] urls); try again later")
     return Delivery(tuple(sent), tuple(failed), tuple(skipped))
-
-
-def _masked_raw(url: str) -> str:
-    """A URL apprise could not read, shown by its scheme only (whatever follows may be a secret)."""
-    scheme, sep, _ = url.partition("://")
-    return f"{scheme}://…" if sep else "(not a URL)"

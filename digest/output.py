@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -192,6 +193,19 @@ def write_explain(result: Result, config: Config) -> Path:
 
 def explain_json(result: Result) -> str:
     return json.dumps(explain(result), indent=2, ensure_ascii=False) + "\n"
+
+
+# How explain_json's output starts: an earlier --explain file is told from an article by it.
+_EXPLAIN_START = re.compile(rb'\{\n  "date": "[0-9]{4}-[0-9]{2}-[0-9]{2}",\n  "boilerplate": \[')
+
+
+def is_explain_file(path: Path) -> bool:
+    """True when the regular file ``path`` starts as an ``--explain`` file does."""
+    try:
+        with open(path, "rb") as file:
+            return _EXPLAIN_START.match(file.read(64)) is not None
+    except OSError:
+        return False
 
 
 def explain(result: Result) -> dict[str, Any]:

@@ -27,10 +27,11 @@ from .dedup import near_duplicates
 from .errors import NoInputError, OutputError, UsageError
 from .files import kind, writing
 from .filters import Filters, counts, filter_stories, mute_outlets
-from .ingest import OUTPUT_NAME, collect, discover, input_urls, read_one
+from .ingest import OUTPUT_NAME, collect, discover, input_urls, is_input, read_one
 from .lock import lock
-from .models import Article, Digest, History, Item, Result, RunExtras, Stats
-from .output import check_formats, output_paths, remove_stale_temps, render_output, write_explain, write_outputs
+from .models import Article, Digest, History, Item, Result, RunExtras, Stats, iso_day
+from .output import (check_formats, is_explain_file, output_paths, remove_stale_temps, render_output, write_explain,
+                     write_outputs)
 from .rank import get_ranker, surface_conflicts
 from .render import FORMATS
 from .recall import published as published_records
@@ -59,7 +60,7 @@ def digest_date(config: Config) -> date:
     if config.date is None:
         return date.today()
     try:
-        day = date.fromisoformat(config.date)
+        day = iso_day(config.date)
     except ValueError:
         raise UsageError(f"--date {config.date!r}: expected YYYY-MM-DD") from None
     if day == date.max:  # the digest covers the day up to the next midnight
@@ -188,7 +189,8 @@ def _mark_update(item, updated):
     return dataclasses.replace(item, note="update" if not item.note else f"update; {item.note}")
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)  # ASCII digits only
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
 _UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -204,10 +206,12 @@ def since_moment(value: str, now: datetime | None = None) -> datetime:
         except OverflowError:
             raise UsageError(f"--since {value!r}: further back than any date") from None
     try:
-        return datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=timezone.utc)
+        return datetime.combine(iso_day(value.strip()), time(), tzinfo=timezone.utc)
     except ValueError:
         pass
     try:
+        if not _ISO_MOMENT.match(value.strip()):  # fromisoformat also takes 20261116 and 2026-W47
+            raise ValueError
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"--since {value!r}: expected a duration (90m, 24h, 7d, 2w) or a date YYYY-MM-DD") from None
@@ -320,8 +324,8 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
     """``--explain`` must not name a file the run writes otherwise (it would silently replace it).
 
     Raises:
-        UsageError: it names one of this run's outputs, an output of any date, the state
-            or its lock.
+        UsageError: it names one of this run's outputs, an output of any date, the state,
+            its lock or an input article.
     """
     if not config.explain:
         return
@@ -341,6 +345,8 @@ def _check_explain(config: Config, day: date, lock_file: Path | None) -> None:
         return
     if not stat.S_ISREG(mode):  # replacing /dev/full or a FIFO with a JSON file helps nobody
         raise UsageError(f"--explain {config.explain}: {kind(mode)}, not a file to write")
+    if is_input(explain, config.inputs) and not is_explain_file(explain):  # an earlier run's may be replaced
+        raise UsageError(f"--explain {config.explain}: is one of the input articles; name another file")
 
 
 def _print(output: str | bytes, stream: TextIO | None) -> None:

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from .config import Config
 from .errors import InputDataError
 from .models import Article
-from .sanitise import CONTROL
+from .sanitise import CONTROL, url_scheme
 
 log = logging.getLogger("digest")
 
@@ -208,6 +208,25 @@ def plain_text(text: str) -> str:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip("\n")
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+def number_or_text(text: str, value: int | None = None) -> int | str:
+    """A number as written, as an int; as text when it is too long for Python to read or print
+    (sys.get_int_max_str_digits, 4300 by default): a value no article needs as a number."""
+    try:
+        number = int(text) if value is None else value
+        str(number)  # a 0x... of thousands of digits is read, but cannot be printed
+    except ValueError:
+        return text
+    return number
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` with over-long numbers kept as text (``number_or_text``)."""
+    return json.loads(text, parse_int=number_or_text)
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -400,11 +419,9 @@ def web_url(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    try:
-        parts = urlsplit(value)
-    except ValueError:
+    if url_scheme(value) not in ("http", "https"):
         return None
-    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    return value if urlsplit(value).netloc else None
 
 
 def _hostname(url: str | None) -> str | None:
@@ -625,7 +642,7 @@ def read_json_dump(path: Path, data: bytes, config: Config) -> list[Article]:
     """A .json dump: a list of article objects (or {"articles": [...]}, or one object)."""
     text = decode(data, path)
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except RecursionError:
         raise InputDataError(f"{path}: JSON nested too deeply") from None
     except ValueError as exc:
@@ -642,7 +659,7 @@ def read_jsonl_dump(path: Path, data: bytes, config: Config) -> list[Article]:
         if not line.strip():
             continue
         try:
-            records.append((f"line-{number}", json.loads(line)))
+            records.append((f"line-{number}", load_json(line)))
         except (ValueError, RecursionError):
             bad.append(number)
     if bad and not records:

@@ -8,7 +8,6 @@ import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 import markupsafe
@@ -16,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import ConfigError, DigestError
 from .files import read_bounded, shown
-from .sanitise import CONTROL
+from .sanitise import CONTROL, url_scheme
 from .models import Article, Digest, independent_outlets
 
 # "eml" is not a template: digest.email builds the MIME message (text + HTML parts); nor is
@@ -173,11 +172,9 @@ def markdown_destination(url: Any) -> str:
 
 
 def safe_link(url: str | None, schemes: frozenset[str] | tuple[str, ...] = LOCAL_LINK_SCHEMES) -> str | None:
-    """``url`` when its scheme may become a link, else None (shown as plain text)."""
-    if not url:
-        return None
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return url.strip() if scheme in schemes else None
+    """``url`` when it is a valid URL whose scheme may become a link, else None (shown as
+    plain text). Never raises: a template calls it on whatever an article carries."""
+    return url.strip() if url_scheme(url) in schemes else None
 
 
 def _source(article: Article) -> dict[str, Any]:
@@ -265,7 +262,7 @@ def reference_link(article: Article, schemes: frozenset[str] | tuple[str, ...]) 
     input itself (front matter, a feed) never does.
     """
     href = safe_link(article.url, schemes)
-    if href and urlsplit(href).scheme.lower() == "file" and not _own_file_uri(article):
+    if href and url_scheme(href) == "file" and not _own_file_uri(article):
         return None
     return href
 
@@ -304,8 +301,7 @@ def view(digest: Digest, link_schemes: frozenset[str] | tuple[str, ...] = LOCAL_
 
 def _reference_target(article: Article, schemes: frozenset[str] | tuple[str, ...]) -> dict[str, Any]:
     href = reference_link(article, schemes)
-    scheme = urlsplit(article.url.strip()).scheme.lower() if article.url else ""
-    return {"href": href, "shown_url": article.url if href is None and scheme == "file" else None}
+    return {"href": href, "shown_url": article.url if href is None and url_scheme(article.url) == "file" else None}
 
 
 def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any) -> str:

@@ -18,6 +18,7 @@ import dataclasses
 import html.entities
 import os
 import re
+from urllib.parse import urlsplit
 
 from .models import Article
 
@@ -103,3 +104,27 @@ def printable(text: str | os.PathLike) -> str:
         except UnicodeEncodeError:  # other lone surrogates too: the escapes below show them
             pass
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is no usable URL (urlsplit, its port or its host name's IDNA encoding
+    fails: ``http://[::1``, ``http://a:99999/``), or None when it is one."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if host:
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            return "not a valid URL (bad host name)"
+    return None
+
+
+def url_scheme(url: object) -> str:
+    """The lower-case scheme of a usable URL; "" for none, a non-string, or one ``url_problem`` refuses."""
+    if not isinstance(url, str) or url_problem(url.strip()) is not None:
+        return ""
+    return urlsplit(url.strip()).scheme.lower()

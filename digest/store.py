@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from .config import Config, default_state_path
 from .errors import DigestError, OutputError, StateError, TemporaryFailure
 from .files import file_sha256, kind, shown
-from .models import FeedState, History, Published, ReadEntry, RunExtras, StoryRecord
+from .models import FeedState, History, Published, ReadEntry, RunExtras, StoryRecord, iso_day
 
 __all__ = ["SCHEMA_VERSION", "Store", "state_path"]
 
@@ -290,7 +290,7 @@ class Store:
         return History(before, published, tuple(self.story_records([p.date for p in published])))
 
     def dates(self) -> list[str]:
-        return [self._text(r[0], "runs", "date") for r in self._select("SELECT date FROM runs ORDER BY date")]
+        return [self._day(r[0], "runs") for r in self._select("SELECT date FROM runs ORDER BY date")]
 
     def run_outputs(self, day: date) -> list[dict] | None:
         rows = self._select("SELECT outputs FROM runs WHERE date = ?", (day.isoformat(),))
@@ -354,7 +354,7 @@ class Store:
         said = []
         for day, outputs, facts, extras in self._select(
                 "SELECT date, outputs, facts, extras FROM pending ORDER BY date"):
-            day = self._text(day, "pending", "date")
+            day = self._day(day, "pending")
             files = self._files(outputs, "pending")
             noted = self._extras(extras)
             rows = [_row(self._published(row, "pending")) for row in self._json(facts, "pending", "facts", list)]
@@ -391,7 +391,7 @@ class Store:
         found: dict[tuple[str, str], str] = {}
         for feed in dict.fromkeys(feeds):
             for key, day in self._select("SELECT key, date FROM entries WHERE feed = ?", (feed,)):
-                found[(feed, self._text(key, "entries", "key"))] = self._text(day, "entries", "date")
+                found[(feed, self._text(key, "entries", "key"))] = self._day(day, "entries")
         return found
 
     def entries_read_on(self, day: date) -> list[ReadEntry]:
@@ -409,7 +409,7 @@ class Store:
                     "SELECT date, position, title, fingerprints FROM stories WHERE date = ? ORDER BY position", (day,)):
                 if not isinstance(position, int):
                     raise _broken(self.path, "a stories row holds a position that is not a number")
-                out.append(StoryRecord(self._text(d, "stories", "date"), position, self._text(title, "stories", "title"),
+                out.append(StoryRecord(self._day(d, "stories"), position, self._text(title, "stories", "title"),
                                        tuple(self._text(prints, "stories", "fingerprints").split())))
         return out
 
@@ -456,6 +456,15 @@ class Store:
             raise _broken(self.path, f"a {table} row's {column} is {type(value).__name__}, not text")
         return value
 
+    def _day(self, value: Any, table: str) -> str:
+        """A row's date column, which later stages parse: YYYY-MM-DD text."""
+        text = self._text(value, table, "date")
+        try:
+            iso_day(text)
+        except ValueError:
+            raise _broken(self.path, f"a {table} row's date {text[:40]!r} is not a YYYY-MM-DD date") from None
+        return text
+
     def _json(self, value: Any, table: str, column: str, kind: type) -> Any:
         try:
             data = json.loads(self._text(value, table, column))
@@ -477,7 +486,7 @@ class Store:
         if not isinstance(row, (list, tuple)) or len(row) != len(FACT_COLUMNS):
             raise _broken(self.path, f"a {table} fact is not {len(FACT_COLUMNS)} values")
         d, fp, text, tokens, numbers, names = (self._text(v, table, c) for v, c in zip(row, FACT_COLUMNS))
-        return Published(d, fp, text, frozenset(tokens.split()), frozenset(numbers.split()), frozenset(names.split()))
+        return Published(self._day(d, table), fp, text, frozenset(tokens.split()), frozenset(numbers.split()), frozenset(names.split()))
 
 
 def _statements(*scripts: str) -> list[str]:

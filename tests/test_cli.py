@@ -114,6 +114,34 @@ def test_explain_file(cli, tmp_path):
     assert any(r["chosen"] for r in data["ranking"])
 
 
+@pytest.mark.parametrize("given, explain, in_config", [
+    ("articles/a.md", "articles/a.md", False),  # an input file itself
+    ("articles", "articles/b.txt", False),  # an article in an input folder
+    ("articles", "articles/b.txt", True),  # explain = ... in digest.toml
+])
+def test_explain_never_replaces_an_input_article(cli, write_article, tmp_path, given, explain, in_config):
+    write_article("a.md", "---\ntitle: Bridge\n---\nThe harbour bridge reopened on Friday after repairs.\n")
+    write_article("b.txt", "Ferry back\n\nThe harbour ferry returned to service on Friday after repairs.\n")
+    before = {p.name: p.read_bytes() for p in write_article.folder.iterdir()}
+    flags = ["--explain", explain]
+    if in_config:
+        (tmp_path / "digest.toml").write_text(f'explain = "{explain}"\n')
+        flags = ["--config", "digest.toml"]
+    r = cli("run", given, "--no-state", "--date", SAMPLE_DATE, "--out", "out", *flags, cwd=tmp_path)
+    assert r.returncode == 64 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr == f"digest: error: --explain {explain}: is one of the input articles; name another file\n"
+    assert {p.name: p.read_bytes() for p in write_article.folder.iterdir()} == before and not (tmp_path / "out").exists()
+
+
+def test_an_earlier_explain_file_in_an_input_folder_is_replaced(cli, write_article, tmp_path):
+    write_article("b.txt", "Ferry back\n\nThe harbour ferry returned to service on Friday after repairs.\n")
+    for _ in range(2):
+        r = cli("run", "articles", "--no-state", "--date", SAMPLE_DATE, "--out", "out", "--explain", "articles/why.json",
+                cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    assert json.loads((write_article.folder / "why.json").read_text())["date"] == SAMPLE_DATE
+
+
 def test_outputs_follow_the_umask(cli, tmp_path):
     import os
     import stat

@@ -34,10 +34,19 @@ def test_since_moment(value, expected):
     assert since_moment(value, NOW) == expected
 
 
-@pytest.mark.parametrize("value", ["yesterday", "24", "h24", "2026-13-01"])
+@pytest.mark.parametrize("value", ["yesterday", "24", "h24", "2026-13-01", "\u0662\u0664h", "\u0667d", "20261116",
+                                   "20261116T0000"])
 def test_since_moment_rejects(value):
     with pytest.raises(UsageError, match="--since"):
         since_moment(value, NOW)
+
+
+@pytest.mark.parametrize("value", ["20261120", "2026-W47-5", "\u0662\u0660\u0662\u0666-11-20", "2026-11-20x"])
+def test_date_must_be_yyyy_mm_dd(cli, tmp_path, value):
+    (tmp_path / "a.txt").write_text("The harbour bridge reopened on Friday after three weeks of repairs.\n")
+    r = cli("run", str(tmp_path / "a.txt"), "--no-state", "--date", value, "--out", str(tmp_path / "out"))
+    assert r.returncode == 64 and r.stderr == f"digest: error: --date {value!r}: expected YYYY-MM-DD\n"
+
 
 
 def test_published_since_uses_front_matter_then_mtime(tmp_path):
@@ -87,6 +96,8 @@ def test_default_state_path_follows_xdg(tmp_path):
     ("[state]\nenabled = 'sometimes'\n", "state.enabled: expected true or false"),
     ("state = 'x.sqlite'\n", "state: expected a table"),
     ("max_words = [\n", "not valid TOML"),
+    ("max_words = " + "9" * 5000 + "\n", "a number of more than 4300 digits"),
+    ("title = 0x" + "f" * 5000 + "\n", "title: expected a string, got a number of 20000 bits"),
 ])
 def test_broken_config_file(tmp_path, text, message):
     path = tmp_path / "digest.toml"
@@ -95,6 +106,41 @@ def test_broken_config_file(tmp_path, text, message):
         load_config(path, environ={})
     assert message in err.value.message and str(path) in err.value.message
     assert err.value.exit_code == 78
+
+
+@pytest.mark.parametrize("text, message", [
+    ("atom_entries = 0\n", "atom_entries: expected from 1 to 10000, got 0"),
+    ("atom_entries = -3\n", "atom_entries: expected from 1 to 10000, got -3"),
+    ("max_words = 100000000000000000000\n", "max_words: expected from 1 to 1000000"),
+    ("sentences = 100000000000000000000\n", "sentences: expected from 1 to 100000"),
+    ("boilerplate_min_repeats = 100000000000000000000\n", "boilerplate_min_repeats: expected from 2 to 1000000"),
+    ("lock_timeout = inf\n", "lock_timeout: expected from 0 to 86400, got inf"),
+    ("max_words = 0x" + "f" * 5000 + "\n", "max_words: expected from 1 to 1000000, got a number of 20000 bits"),
+])
+def test_a_number_out_of_range_is_a_config_error_naming_the_key(cli, tmp_path, text, message):
+    (tmp_path / "digest.toml").write_text(text)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The harbour bridge reopened on Friday after three weeks of repairs.\n")
+    r = cli("run", "in", "--no-state", "--format", "atom,json", "--config", "digest.toml", cwd=tmp_path)
+    assert r.returncode == 78 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("digest: error: ") and message in r.stderr
+
+
+def test_every_number_setting_is_range_checked():
+    import dataclasses
+    import typing
+
+    from digest.config import _RANGES
+
+    def numbers(cls, prefix=""):
+        for f in dataclasses.fields(cls):
+            hint = typing.get_type_hints(cls)[f.name]
+            if dataclasses.is_dataclass(hint):
+                yield from numbers(hint, f"{prefix}{f.name}.")
+            elif {int, float} & {hint, *typing.get_args(hint)}:
+                yield prefix + f.name
+
+    assert sorted(numbers(Config)) == sorted(name for name, *_ in _RANGES)
 
 
 def test_test_hook_variable_is_read_by_the_cli_alone(monkeypatch, capsys):

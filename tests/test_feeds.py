@@ -300,6 +300,14 @@ def test_retry_after_puts_a_feed_off_longer(web: WebServer, tmp_path: Path) -> N
         assert store.feed_states()[web.url("/busy.xml")].next_try == "2026-11-20T09:00:00+00:00"
 
 
+def test_a_huge_retry_after_puts_a_feed_off_a_week_at_most(web: WebServer, tmp_path: Path) -> None:
+    web.route("/busy.xml", "slow down", status=429, headers={"Retry-After": "99999999999999999999"})
+    with store_at(tmp_path) as store:
+        batch = read_feeds(subs(web, "/busy.xml"), DAY, fetcher(), store, NOW)
+        assert batch.failed == 1
+        assert store.feed_states()[web.url("/busy.xml")].next_try == (NOW + timedelta(days=7)).isoformat()
+
+
 def test_a_feed_that_is_not_a_feed_is_a_failure_naming_it(web: WebServer, tmp_path: Path, caplog) -> None:
     web.route("/page.html", "<html><body><p>Just a page.</p></body></html>")
     with store_at(tmp_path) as store, caplog.at_level(logging.WARNING, logger="digest"):

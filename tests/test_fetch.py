@@ -178,6 +178,29 @@ def test_retry_after_is_kept_with_a_503(web: WebServer) -> None:
     assert caught.value.status == 503 and caught.value.retry_after == 3600 and caught.value.temporary
 
 
+@pytest.mark.parametrize("header, seconds", [("99999999999999999999", 7 * 86_400), ("9" * 5000, 7 * 86_400),
+                                             ("Fri, 31 Dec 9999 23:59:59 GMT", 7 * 86_400), ("\u00b2", None)])
+def test_retry_after_is_at_most_a_week_and_junk_is_ignored(web: WebServer, header: str, seconds) -> None:
+    web.route("/busy", "try later", status=503, headers={"Retry-After": header})
+    with pytest.raises(FetchError) as caught:
+        fetcher().fetch(web.url("/busy"))
+    assert caught.value.status == 503 and caught.value.retry_after == seconds
+
+
+@pytest.mark.parametrize("head", [b"HTTP/1.0 200 OK", b"HTTP/1.1 200 OK\r\nConnection: close",
+                                  b"HTTP/1.1 200 OK\r\nContent-Length: -1", b"HTTP/1.1 200 OK\r\nContent-Length: lots",
+                                  b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000])
+def test_a_body_that_ends_with_the_connection_is_read_to_its_end(head: bytes) -> None:
+    # No usable Content-Length: the body is what comes before the server closes (RFC 9112 6.3);
+    # reading it failed with "Bad file descriptor".
+    class Closing(SlowServer):
+        ANSWER = head + b"\r\nContent-Type: text/html\r\n\r\n<html><body><p>Harbour news.</p></body></html>"
+
+    with Closing(fast_until=len(Closing.ANSWER)) as server:
+        response = fetcher().fetch(server.url("/page"))
+    assert response.status == 200 and response.data == b"<html><body><p>Harbour news.</p></body></html>"
+
+
 # --- the whole-transfer deadline (issue 16, cause 2) ----------------------------------------------
 
 
@@ -352,6 +375,16 @@ def test_a_malformed_url_argument_is_a_usage_error(capsys: pytest.CaptureFixture
     assert main(["run", "http://[::1/broken", "--fetch", "--no-state"]) == 64
     err = capsys.readouterr().err
     assert err == "digest: error: http://[::1/broken: not a valid URL (Invalid IPv6 URL)\n"
+
+
+def test_a_url_input_that_fails_says_what_failed(web: WebServer, capsys: pytest.CaptureFixture) -> None:
+    web.route("/gone", "no such page", status=404)
+    assert main(["run", web.url("/gone"), "--fetch", "--no-state", "--out", "-", "--format", "json"]) == 66
+    assert capsys.readouterr().err == f"digest: error: {web.url('/gone')}: HTTP 404 Not Found\n"
+    assert main(["run", web.url("/gone"), web.url("/gone?again"), "--fetch", "--no-state", "--out", "-",
+                 "--format", "json"]) == 66
+    assert capsys.readouterr().err == (f"digest: error: none of the 2 URLs gave an article "
+                                       f"(first: {web.url('/gone')}: HTTP 404 Not Found)\n")
 
 
 def test_a_malformed_url_in_a_list_is_a_warning_and_the_run_goes_on(

@@ -221,6 +221,10 @@ def test_3_a_fifo_in_the_folder_never_hangs_the_run(tmp_path, how):
      "front matter 'title' is not a plain value (binary data)"),
     ("json-deep.md", '{\n"x": ' + "[" * 20_000 + "]" * 20_000 + "\n}\nThe bridge reopened on Friday.\n",
      "bad front matter"),
+    ("offset.md", "---\npublished: 2026-11-20T10:00:00+25:00\n---\nThe bridge reopened on Friday after repairs.\n",
+     "front matter 'published' is not a date: '2026-11-20T10:00:00+25:00' (expected YYYY-MM-DD or an ISO 8601"),
+    ("month.md", "---\npublished: 2026-13-01\n---\nThe bridge reopened on Friday after repairs.\n",
+     "front matter 'published' is not a date: '2026-13-01' (expected YYYY-MM-DD"),
 ])
 def test_4_front_matter_is_plain_bounded_values(tmp_path, name, text, message):
     news = articles(tmp_path / "news", "day2-northern-wire.md")
@@ -230,6 +234,35 @@ def test_4_front_matter_is_plain_bounded_values(tmp_path, name, text, message):
         (news / name).write_text(text)
     run = digest(run_args(str(news), "--no-state", "--out", "out"), tmp_path, memory=512 << 20, seconds=30)
     ok(run, f"{name}: {message}")
+
+
+def test_4_numbers_too_long_for_python_are_text(tmp_path):
+    # Over sys.get_int_max_str_digits (4300): int() refuses them, str() of a 0x... one too.
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    long, hexa = "9" * 5000, "0x" + "f" * 5000
+    (news / "yaml.md").write_text(f"---\ntitle: Ferry back\ncount: {long}\nmask: {hexa}\n---\n"
+                                  "The harbour ferry returned to service on Friday after repairs.\n")
+    (news / "json.md").write_text('{\n"title": "Pier shut", "count": ' + long + '\n}\n'
+                                  "The old pier was shut on Friday after a storm damaged it.\n")
+    (news / "dump.json").write_text(json.dumps([{"title": "Ferry fares", "text": "Ferry fares rose on Friday."}])[:-2]
+                                    + ', "views": ' + long + "}]")
+    (news / "body.txt").write_text(f"Tram count\n\nThe city said {long} trams ran on Friday after repairs.\n")
+    run = digest(run_args(str(news), "--no-state", "--out", "out", "--format", "json"), tmp_path, seconds=30)
+    ok(run)
+    assert digest_json(tmp_path / "out")["stats"]["articles"] == 5
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[zz]/", "http://ex\uff03ample.com/", "http://a:99999/",
+                                 "http://" + "x" * 70 + ".example/"])
+def test_4_a_bad_front_matter_url_is_dropped_and_the_article_kept(tmp_path, url):
+    news = articles(tmp_path / "news", "day2-northern-wire.md")
+    (news / "bad-url.md").write_text(f"---\ntitle: Ferry back\nurl: '{url}'\n---\n"
+                                     "The harbour ferry returned to service on Friday after repairs.\n")
+    run = digest(run_args(str(news), "--no-state", "--out", "out", "--format", "html,json"), tmp_path, seconds=30)
+    ok(run, "bad-url.md: front matter 'url'")
+    assert "not a valid URL" in run.err and "read without it" in run.err
+    urls = [a["url"] for s in digest_json(tmp_path / "out")["sections"] for a in s["articles"]]
+    assert (news / "bad-url.md").resolve().as_uri() in urls
 
 
 # --------------------------------------------------------------------------- 5. Markdown (fixed by "real")
@@ -499,6 +532,8 @@ def test_12_a_sent_record_that_is_no_object_counts_as_sent(tmp_path, eml, record
     ("UPDATE pending SET facts = '[[\"2026-11-19\"]]'", "a pending fact is not 6 values"),
     ("UPDATE facts SET tokens = x'00ff'", "a facts row's tokens is bytes, not text"),
     ("UPDATE facts SET text = CAST('x' AS BLOB)", "a facts row's text is bytes, not text"),
+    ("UPDATE pending SET date = '2026-11-1x'", "a pending row's date '2026-11-1x' is not a YYYY-MM-DD date"),
+    ("UPDATE facts SET date = '2026-0x-19'", "a facts row's date '2026-0x-19' is not a YYYY-MM-DD date"),
 ])
 def test_12_hand_damaged_state_rows_are_65(tmp_path, damage, message):
     news = articles(tmp_path / "news", "day1-harbour-gazette.md")

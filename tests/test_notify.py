@@ -93,10 +93,14 @@ def test_one_failing_channel_is_a_warning_naming_it_without_its_secret(
     assert len(hook.posts) == 1
 
 
-def test_a_url_apprise_cannot_read_is_a_warning(hook: WebhookReceiver, tmp_path: Path, capsys) -> None:
-    assert run(write_config(tmp_path, ["nosuchservice://token-abc", hook_url(hook)])) == 0
-    assert capsys.readouterr().err == (
-        "digest: warning: notify nosuchservice://…: not an apprise URL this apprise knows\n")
+@pytest.mark.parametrize("url, shown", [("nosuchservice://token-abc", "nosuchservice://…"), ("garbage://", "garbage://…"),
+                                        ("no scheme at all", "(not a URL)")])
+def test_a_url_apprise_cannot_read_is_a_config_error_before_the_run(
+    hook: WebhookReceiver, tmp_path: Path, capsys, url: str, shown: str
+) -> None:
+    assert run(write_config(tmp_path, [url, hook_url(hook)])) == 78
+    assert capsys.readouterr().err == f"digest: error: notify.urls: {shown}: not an apprise URL this apprise knows\n"
+    assert not hook.posts and not (tmp_path / "out").exists()
 
 
 def test_every_channel_failing_is_exit_75_with_the_files_written_and_the_retry_delivers(

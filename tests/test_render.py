@@ -231,3 +231,11 @@ def test_a_cache_folder_that_cannot_be_made_costs_only_the_compile(tmp_path, mon
     digest = build_digest(load_config(flags={"inputs": [str(SAMPLE)], "date": SAMPLE_DATE}, environ={}))
     assert render(digest, "text").startswith("News digest")
     environment.cache_clear()
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[zz]/", "http://ex\uff03ample.com/", "http://a:99999/", 42])
+def test_safe_link_never_raises_and_refuses_a_url_that_does_not_parse(url):
+    from digest.render import safe_link
+
+    assert safe_link(url) is None
+    assert safe_link(" https://a.example/x ") == "https://a.example/x"

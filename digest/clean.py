@@ -19,10 +19,83 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from .analysis import MONTHS
 from .config import Config
 from .errors import ConfigError
 from .models import Article, Drop, Fact, Sentence
 from .segment import is_editors_note, is_heading, word_count, words
+
+# A photo caption in wire style: a short present-tense sentence of what a picture shows,
+# ending on the full date it was taken ("Firefighters battle the blaze near Orvale on
+# Tuesday, March 3, 2027.", "A resident walks past the market in Tessa, 4 May 2027."). News
+# gives a date its year mostly for the past, in the past tense, and a coming event's in
+# the present ("The minister leaves office on March 3, 2027."). So the rule wants a photo
+# verb in the first words, after a subject (not "the", "to", "will"); no auxiliary, modal
+# or reporting verb anywhere; and a date not after "since", "until" and the like. A verb
+# that also tells of coming events ("arrives", "holds", "speaks") counts only with a place
+# ("in", "near", "at") and the date as captions give it: after a comma or a place name, or
+# with its weekday ("in Tessa, 4 May 2027", "in Tessa May 4, 2027", "on Tuesday, March 3, 2027").
+_MONTH_NAMES = "|".join(sorted(MONTHS | {m[:3] for m in MONTHS if len(m) > 4} | {"sept"}, key=len, reverse=True))
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_FULL_DATE = (rf"(?:(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+              rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})\.?,?)\s+(?:1[89]|20)\d{{2}}\.?")
+
+
+def _not_after(words: str) -> str:
+    """Lookbehinds: the next thing does not follow one of these words (and a space)."""
+    return "".join(rf"(?<!\b{w} )" for w in words.split())
+
+
+def _verb_forms(stems: str) -> tuple[str, str]:
+    """The singular ("walks") and plural ("walk") present of these verbs, as alternations;
+    a stem "look:on|at" takes one of those words after it."""
+    singular, plural = [], []
+    for stem in stems.split():
+        stem, _, after = stem.partition(":")
+        tail = rf" (?:{after})" if after else ""
+        s = stem[:-1] + "ies" if stem.endswith("y") and stem[-2] not in "aeiou" else stem + (
+            "es" if stem.endswith(("sh", "ch", "ss")) else "s")
+        singular.append(s + tail)
+        plural.append(stem + tail)
+    return "|".join(singular), "|".join(plural)
+
+
+# Verbs of what a picture shows, and those that also tell of coming events.
+_STRONG_VERBS = _verb_forms("pose gesture wave react smile kneel embrace hug cheer chant shout weep cry "
+                            "look:on|at|out|up|down|over|toward|towards|into|through")
+_WEAK_VERBS = _verb_forms("walk stand hold battle gather speak sit wait arrive leave attend pray listen greet "
+                          "ride mourn celebrate march watch carry talk:to|with")
+_PASSIVE = r"(?:is|are) (?:seen|pictured|photographed|escorted|wheeled|carried|helped|comforted)"
+_WEAK_PASSIVE = r"(?:is|are) (?:shown|displayed)"
+
+
+def _verbs(forms: tuple[str, str], passive: str) -> str:
+    """A verb of ``forms`` after its subject: the plural only after a plural ("Firefighters battle")."""
+    singular, plural = forms
+    return (rf"(?:{singular}|{passive}"
+            rf"|(?:(?<=[a-rt-z]s )|(?<=police )|(?<=people )|(?<=children )|(?<=men )|(?<=crowd ))(?:{plural}))\b")
+
+
+_NEXT_NOT_A_VERB = (r"(?=\s+(?!(?:\w+ed|are|were|hit|struck|broke|fell|began|came|went|took|made|swept|tore|left|rose|"
+                    r"sank|ran|drew|grew|became|brought|caught|drove|flew|shook|spread|stood|threw|won|lost|put|cut|"
+                    r"hurt|ended)\b))")  # "Heavy waves battered ...": the noun of a subject, not a verb
+_CAPTION_DATE = (  # as captions give it: ", 4 May 2027", "Tessa May 4, 2027", "on Tuesday, March 3, 2027"
+    rf"(?:,\s+(?:(?:early|late)\s+)?(?:{_WEEKDAY},?\s+)?|\s(?:on\s+)?(?:(?:early|late)\s+)?{_WEEKDAY},?\s+|\s+"
+    + _not_after("on in at of near for since until before after by from through between and to the a this that last next")
+    + rf"){_FULL_DATE}")
+_CAPTION = (
+    r"(?!.{0,400}?\b(?:was|were|has|have|had|been|will|would|could|should|shall|must|might|can|cannot|"
+    r"said|says|say|told|tells|according|scheduled|expected|due|set to|plans?|planned|since|until)\b)"
+    r"(?:[^\s]+\s+){1,16}?"
+    + _not_after("the a an his her its their our your my this that these those of in on at for with to from by "
+                 "and or as is was has us plus thus news perhaps besides towards")
+    + rf"(?:{_verbs(_STRONG_VERBS, _PASSIVE)}{_NEXT_NOT_A_VERB}.{{0,240}}"
+    + _not_after("since until before after by from through between and to of") + _FULL_DATE
+    + rf"|{_verbs(_WEAK_VERBS, _WEAK_PASSIVE)}{_NEXT_NOT_A_VERB}"
+    rf"(?=.{{0,240}}\b(?:in|near|at|outside|inside|off|along|across|beside)\s).{{0,240}}{_CAPTION_DATE})"
+)
+_CAPTION_NEEDLES = tuple(sorted({m[:3] for m in MONTHS}))
+
 
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
@@ -65,6 +138,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                 r"|(?:this is )?your (?:last|final) free (?:article|story)\b.{0,60}"
                 r"|you(?:'ve| have) (?:reached|used up|used) (?:your|all(?: of)? your|the) .{0,20}free (?:articles?|stories)\b.{0,60}", ()),
     ("call to action", r".{0,80}\b(?:download|see|view|find|get|read)\b.{0,60}\bhere\s*[.!:]?", ("here",)),
+    ("caption", _CAPTION, _CAPTION_NEEDLES),
 )
 
 

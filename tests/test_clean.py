@@ -219,3 +219,58 @@ def test_is_whole_sentence(text, whole):
     from digest.clean import is_whole_sentence
 
     assert is_whole_sentence(text) is whole
+
+
+# Wire-style photo captions: what a picture shows, in the present, ending on the full date.
+CAPTIONS = [
+    "Firefighters battle the blaze near Orvale on Tuesday, March 3, 2027.",
+    "A resident walks past the flooded market in Tessa, 4 May 2027.",
+    "Mayor Ana Reyes poses with students outside the new library in Orvale, Friday, June 4, 2027.",
+    "Rescue workers look on as a crane lifts the wreck from the river in Tessa, Kelsa, Monday, Jan. 11, 2027.",
+    "A fisherman stands on the harbour wall in Orvale, Kelsa, Sept. 2, 2027.",
+    "Villagers gather at the well in Orvale, Kelsa May 4, 2027.",
+    "Prime Minister Jon Hale speaks to reporters in Tessa, Wednesday, Feb. 10, 2027.",
+    "Supporters wave flags as the motorcade passes in Orvale on 12 April 2027.",
+    "A boy cries outside the school in Tessa on March 3, 2027.",
+    "The damaged bridge is seen from the air near Orvale, Tuesday, March 3, 2027.",
+]
+# News with a full date: reporting, the past, plans and coming events told in the present.
+DATED_NEWS = [
+    "The council plans to vote on March 3, 2027.",
+    "The council will vote on March 3, 2027.",
+    "The battle for the city began on March 3, 2027.",
+    "Heavy waves battered the coast on March 3, 2027.",
+    "Peace talks with the rebels collapsed on 4 May 2027.",
+    "The minister leaves office on March 3, 2027.",
+    "The new ambassador arrives in Tessa on March 3, 2027.",
+    "The spacecraft arrives at the comet on 14 July 2027.",
+    "The last ferry leaves Tessa harbour on Friday, October 1, 2027.",
+    "The company holds its annual meeting on May 4, 2027.",
+    "Both leaders hold talks in Tessa on March 3, 2027.",
+    "Ministers gather in Orvale for the summit on 4 May 2027.",
+    "Residents gathered outside the court on Tuesday, March 3, 2027.",
+    "The trial of the former mayor opens on Monday, March 9, 2027.",
+    "The mayor was born in Orvale on June 2, 1979.",
+    "Prices have risen every month since January 1, 2026.",
+    "Her lawyers say the case stands or falls on the contract signed on March 3, 2025.",
+    "Orvale police stand by their account of the arrest on March 3, 2027.",
+    "Two crews battle the fire that started on March 3, 2027.",
+    "The witness stand collapsed during the hearing on May 15, 2027.",
+    "The rule applies to all contracts signed after January 1, 2027.",
+]
+
+
+@pytest.mark.parametrize("line", CAPTIONS)
+def test_a_photo_caption_ending_on_its_date_is_dropped(line):
+    kept, drops = _run([line])
+    assert kept == [] and [d.rule for d in drops] == ["caption"]
+
+
+def test_news_with_a_full_date_is_kept():
+    kept, drops = _run(DATED_NEWS)
+    assert [s.text for s in kept] == DATED_NEWS and drops == []
+
+
+def test_the_caption_rule_wants_the_date_at_the_end():
+    line = "A resident walks past the flooded market in Tessa, 4 May 2027, as the water rises."
+    assert _run([line])[0]

@@ -19,10 +19,84 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from .analysis import MONTHS
 from .config import Config
 from .errors import ConfigError
 from .models import Article, Drop, Fact, Sentence
 from .segment import is_editors_note, is_heading, word_count, words
+
+# A photo caption in wire style: a short present-tense sentence of what a picture shows,
+# ending on the full date it was taken ("Firefighters battle the blaze near Orvale on
+# Tuesday, March 3, 2027.", "A resident walks past the market in Tessa, 4 May 2027."). News
+# gives a date its year mostly for the past, in the past tense, and a coming event's in
+# the present ("The minister leaves office on March 3, 2027."). So the rule wants a photo
+# verb in the first words, after a subject (not "the", "to", "will"); no auxiliary, modal
+# or reporting verb anywhere; and a date not after "since", "until" and the like. A verb
+# that also tells of coming events ("arrives", "holds", "speaks") counts only with a place
+# ("in", "near", "at") and the date as captions give it: after a comma or a place name, or
+# with its weekday ("in Tessa, 4 May 2027", "in Tessa May 4, 2027", "on Tuesday, March 3, 2027").
+_MONTH_NAMES = "|".join(sorted(MONTHS | {m[:3] for m in MONTHS if len(m) > 4} | {"sept"}, key=len, reverse=True))
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_FULL_DATE = (rf"(?:(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+              rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})\.?,?)\s+(?:19|20)\d{{2}}\.?")
+
+
+def _not_after(words: str) -> str:
+    """Lookbehinds: the next thing does not follow one of these words (and a space)."""
+    return "".join(rf"(?<!\b{w} )" for w in words.split())
+
+
+def _verb_forms(stems: str) -> tuple[str, str]:
+    """The singular ("walks") and plural ("walk") present of these verbs, as alternations;
+    a stem "look:on|at" takes one of those words after it."""
+    singular, plural = [], []
+    for stem in stems.split():
+        stem, _, after = stem.partition(":")
+        tail = rf" (?:{after})" if after else ""
+        s = stem[:-1] + "ies" if stem.endswith("y") and stem[-2] not in "aeiou" else stem + (
+            "es" if stem.endswith(("sh", "ch", "ss")) else "s")
+        singular.append(s + tail)
+        plural.append(stem + tail)
+    return "|".join(singular), "|".join(plural)
+
+
+# Verbs of what a picture shows, and those that also tell of coming events.
+_STRONG_VERBS = _verb_forms("pose gesture wave react smile kneel embrace hug cheer chant shout weep cry "
+                            "look:on|at|out|up|down|over|toward|towards|into|through")
+_WEAK_VERBS = _verb_forms("walk stand hold battle gather speak sit wait arrive leave attend pray listen greet "
+                          "ride mourn celebrate march watch carry talk:to|with")
+_PASSIVE = r"(?:is|are) (?:seen|pictured|photographed|escorted|wheeled|carried|helped|comforted)"
+_WEAK_PASSIVE = r"(?:is|are) (?:shown|displayed)"
+
+
+def _verbs(forms: tuple[str, str], passive: str) -> str:
+    """A verb of ``forms`` after its subject: the plural only after a plural ("Firefighters battle")."""
+    singular, plural = forms
+    return (rf"(?:{singular}|{passive}"
+            rf"|(?:(?<=[a-rt-z]s )|(?<=police )|(?<=people )|(?<=children )|(?<=men )|(?<=crowd ))(?:{plural}))\b")
+
+
+_NEXT_NOT_A_VERB = (r"(?=\s+(?!(?:\w+ed|are|were|hit|struck|broke|fell|began|came|went|took|made|swept|tore|left|rose|"
+                    r"sank|ran|drew|grew|became|brought|caught|drove|flew|shook|spread|stood|threw|won|lost|put|cut|"
+                    r"hurt|ended)\b))")  # "Heavy waves battered ...": the noun of a subject, not a verb
+_CAPTION_DATE = (  # as captions give it: ", 4 May 2027", "Tessa May 4, 2027", "on Tuesday, March 3, 2027"
+    rf"(?:,\s+(?:(?:early|late)\s+)?(?:{_WEEKDAY},?\s+)?|\s(?:on\s+)?(?:(?:early|late)\s+)?{_WEEKDAY},?\s+|\s+"
+    + _not_after("on in at of near for since until before after by from through between and to the a this that last next")
+    + rf"){_FULL_DATE}")
+_CAPTION = (
+    r"(?=.{0,480}(?:19|20)\d\d\.?\s*$)"  # first the cheap test: the line ends on a year
+    r"(?!.{0,400}?\b(?:was|were|has|have|had|been|will|would|could|should|shall|must|might|can|cannot|"
+    r"said|says|say|told|tells|according|scheduled|expected|due|set to|plans?|planned|since|until)\b)"
+    r"(?:[^\s]+\s+){1,16}?"
+    + _not_after("the a an his her its their our your my this that these those of in on at for with to from by "
+                 "and or as is was has us plus thus news perhaps besides towards")
+    + rf"(?:{_verbs(_STRONG_VERBS, _PASSIVE)}{_NEXT_NOT_A_VERB}.{{0,240}}"
+    + _not_after("since until before after by from through between and to of") + _FULL_DATE
+    + rf"|{_verbs(_WEAK_VERBS, _WEAK_PASSIVE)}{_NEXT_NOT_A_VERB}"
+    rf"(?=.{{0,240}}\b(?:in|near|at|outside|inside|off|along|across|beside)\s).{{0,240}}{_CAPTION_DATE})"
+)
+_CAPTION_NEEDLES = ("19", "20")  # the year it ends on
+
 
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
@@ -65,6 +139,31 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                 r"|(?:this is )?your (?:last|final) free (?:article|story)\b.{0,60}"
                 r"|you(?:'ve| have) (?:reached|used up|used) (?:your|all(?: of)? your|the) .{0,20}free (?:articles?|stories)\b.{0,60}", ()),
     ("call to action", r".{0,80}\b(?:download|see|view|find|get|read)\b.{0,60}\bhere\s*[.!:]?", ("here",)),
+    ("caption", _CAPTION, _CAPTION_NEEDLES),
+    # A social network's embed widget around a post: how to embed it, the location notices.
+    ("social widget", r"(?:embed|add) this (?:tweet|post|video|status|photo|image)\b.{0,80}"
+                      r"|tweet with a location|add (?:a )?location to your tweets?\.?|when you tweet with a location\b.{0,80}"
+                      r"|you can (?:add location information to your tweets|switch location on/off)\b.{0,160}"
+                      r"|you always have the option to delete your (?:tweet )?location history\.?"
+                      r"|twitter may be over capacity\b.{0,80}", ()),
+    ("call to action", r"(?:learn|find out|read|see|discover) more\s*[.!:>»]?"
+                       r"|follow\s+.{1,60}?\s+(?:on|at|via)\s+(?:twitter|x|facebook|instagram|tiktok|youtube|linkedin|threads"
+                       r"|bluesky|mastodon|snapchat|whatsapp|telegram|google\+|(?:www\.)?(?:twitter|x|instagram|tiktok)\.com)\b.{0,120}"
+                       r"|download (?:the|our)\s+(?:[\w&'’.-]+\s+){0,4}app\b.{0,100}", ()),
+    ("log-in prompt", r"(?:please\s+)?(?:log|sign)\s*(?:in|on)(?:\s+(?:to|or|with|now|here|for)\b.{0,80}|\s*[.!]?)"
+                      r"|already (?:a (?:digital |print )?(?:subscriber|member)|subscribed|registered|have an account"
+                      r"|have a subscription)\s*\?.{0,80}", ()),
+    ("appeal", r"(?:please\s+)?(?:help\s+(?:us\s+)?)?support\s+(?:(?:our|local|independent|quality|trusted|nonprofit|non-profit"
+               r"|fact-based|public-service|community)[,\s]+(?:and\s+)?){1,3}(?:news\s+|journalism\b).{0,120}"
+               r"|(?:please\s+)?(?:become|join (?:us )?as) an? (?:[\w&'’.-]+\s+){0,3}(?:member|subscriber|supporter|patron)\b.{0,120}"
+               r"|(?:support|help)\s+(?:us|our \w+)\s+by becoming an? (?:[\w&'’.-]+\s+){0,3}(?:member|subscriber|supporter)\b.{0,80}", ()),
+    ("appeal", r".{0,100}\b(?:support|fund|funds|sustain|sustains|powers?)\s+(?:our|this)\s+(?:[\w-]+\s+){0,2}journalism\b.{0,120}"
+               r"|.{0,100}\byour (?:support|donation|subscription|contribution|gift)\b.{0,80}\bjournalism\b.{0,120}", ("journalism",)),
+    ("furniture", r"(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles)\s*[:|].{0,120}"
+                  r"|(?:this|the) (?:article|story|piece|report) is (?:free to read|free for all|free to access|available free)\b.{0,100}", ()),
+    ("outlet notice", r"(?:[\w&'’.-]+\s+){1,6}is an? (?:(?:independent|nonprofit|non-profit|nonpartisan|non-partisan"
+                      r"|reader-supported|reader-funded),?\s+(?:and\s+)?){1,3}(?:[\w-]+\s+){0,2}(?:newsroom|news (?:organi[sz]ation|site"
+                      r"|outlet|publication|service)|media (?:organi[sz]ation|outlet|company)|publication|newspaper|magazine)\b.{0,200}", ()),
 )
 
 
@@ -188,6 +287,41 @@ def is_whole_sentence(text: str) -> bool:
         return False
     first = text.lstrip("\"'“‘«([")[:2]
     return not (first[:1].islower() and not (len(first) > 1 and first[1].isupper()))  # eBay, iPhone
+
+
+# A notice about the outlet itself, opening with its name: "The Gazette is published by
+# Harbour Media.", "Valley Post is an independent, nonprofit newsroom ...", "... is part of".
+_ABOUT_OUTLET = (
+    r"\s+(?:is|are)\s+(?:"
+    r"(?:(?:wholly|proudly|independently|locally|jointly)\s+)?(?:published|owned|produced|operated|run|funded|supported|printed"
+    r"|edited|distributed|brought to you|made possible)(?:\s+(?:and|in part|in full)?\s*(?:[\w-]+\s+)?)?\s*by\b"
+    r"|an?\s+(?:[\w,'’-]+\s+){0,5}?(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
+    r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)\b"
+    r"|(?:an?\s+|the\s+)?(?:member|part|division|subsidiary|brand|publication)\s+of\b)"
+)
+# What a notice never says: an event ("agreed to sell", "on Monday", "will close").
+_NEWS_WORDS = re.compile(r"\b(?:said|says|told|announced|agreed|will|would|sold|sell|sale|bought|buy|acquired|merger|closed?|"
+                         r"cut|cuts|laid|last|yesterday|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.IGNORECASE)
+_NOTICE_WORDS = 60
+
+
+@lru_cache(maxsize=256)
+def _about(outlet: str) -> re.Pattern[str]:
+    name = re.escape(re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)).replace(r"\ ", r"\s+")
+    return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}", re.IGNORECASE)
+
+
+def about_outlet(text: str, outlet: str | None) -> bool:
+    """Whether ``text`` is a notice about the outlet ``outlet`` itself: it opens with the
+    outlet's name (with or without "The") and says who publishes or owns it, what kind of
+    newsroom it is or what it is part of ("The Gazette is published by Harbour Media.");
+    never a sentence that tells of an event ("... agreed on Monday to sell the Gazette")."""
+    outlet = (outlet or "").strip()
+    if len(outlet) < 2 or not _ALNUM.search(outlet):
+        return False
+    text = text.strip()
+    return bool(_about(outlet).match(text)) and word_count(text, _NOTICE_WORDS + 1) <= _NOTICE_WORDS \
+        and not _NEWS_WORDS.search(text)
 
 
 class Boilerplate:
@@ -323,6 +457,8 @@ def remove_boilerplate(
             rule = rule or boilerplate.rule(s.text, own)
         if rule is None and article.outlet and (article.outlet, key) in repeated:
             rule = f"repeated in {config.boilerplate_min_repeats}+ articles of {article.outlet}"
+        if rule is None and article.outlet and about_outlet(s.text, article.outlet):
+            rule = "outlet notice"
         if rule is None and k + 1 < len(sentences) and sentences[k + 1].article == s.article:
             rule = boilerplate.lead_in(s.text, sentences[k + 1].text)
         if rule is None:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .clean import detector, is_dateline, normal, strip_dateline
 from .config import Config
 from .models import Article
-from .segment import is_heading, paragraphs, split_sentences, word_count, words
+from .segment import ends_abbreviated, is_heading, paragraphs, split_sentences, word_count, words
 
 # Paragraphs at the top of a file that may hold its headline, and how far down (in lines) a copy counts.
 HEADER_LINES = 8
@@ -58,9 +58,11 @@ _HEXISH = re.compile(r"^(?=[0-9a-f]*\d)[0-9a-f]{6,}$", re.IGNORECASE)
 
 
 def undecorate(line: str) -> str:
-    """A title line without decoration: ``//Title//``, ``== Title ==``, ``# Title``, ``Title...``."""
+    """A title line without decoration: ``//Title//``, ``== Title ==``, ``# Title``, ``Title...``
+    (an abbreviation keeps its period: "Storm Closes Schools in Washington, D.C.")."""
     text = _DECORATION_EDGES.sub("", line.strip())
-    text = _TRAILING_DOTS.sub("", text)
+    if not ends_abbreviated(text):
+        text = _TRAILING_DOTS.sub("", text)
     return " ".join(text.split())
 
 
@@ -155,8 +157,9 @@ def lead_title(body: str, language: str = "english") -> str | None:
                     or "://" in text or detector().rule(text) is not None:
                 continue
             tokens = text.split()
-            if len(tokens) <= LEAD_TITLE_WORDS:
-                return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+            if len(tokens) <= LEAD_TITLE_WORDS:  # its period off, unless an abbreviation's ("in Washington, D.C.")
+                ended = text.endswith(".") and not text.endswith("..") and not ends_abbreviated(text, language)
+                return text[:-1] if ended else text
             return " ".join(tokens[:LEAD_TITLE_CUT]).rstrip(",;:") + " …"
     return None
 

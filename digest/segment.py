@@ -24,12 +24,14 @@ _SMALL_WORDS = frozenset(
 
 
 # Titles and abbreviations news writes before a name or number that the packaged English
-# model lacks: without them "said Sgt. Ana Reyes" and "was No. 2" end sentences.
+# model lacks: without them "said Sgt. Ana Reyes", "Sens. Harlow and Obi", "Mt. Tarro" and
+# "was No. 2" end sentences.
 EXTRA_ABBREVIATIONS = {
     "english": {
-        "gov", "sgt", "capt", "supt", "cmdr", "cpl", "pvt", "insp", "det", "atty", "lt. gov", "rev", "fr",
-        "no", "nos", "fig", "figs", "a.k.a", "dept", "blvd", "tex", "mass", "conn", "tenn", "penn", "colo",
-        "minn", "wis", "okla", "ore", "nev", "neb", "kan", "miss", "mich", "ind", "ill", "calif", "wash",
+        "gov", "govs", "sens", "pres", "sgt", "capt", "supt", "cmdr", "cpl", "pvt", "insp", "det", "atty", "lt. gov",
+        "rev", "fr", "mt", "no", "nos", "fig", "figs", "a.k.a", "e.g", "i.e", "dept", "blvd", "tex", "mass", "conn",
+        "tenn", "penn", "colo", "minn", "wis", "okla", "ore", "nev", "neb", "kan", "miss", "mich", "ind", "ill",
+        "calif", "wash", "ark", "md", "mont", "wyo",
     },
 }
 
@@ -70,8 +72,8 @@ def languages() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def punkt_tokenizer(language: str = "english"):
-    """NLTK's Punkt loaded from the packaged punkt_tab parameters (no nltk.download).
+def _loaded_model(language: str):
+    """``_model(language)``, read once.
 
     Raises:
         ConfigError: no model for ``language``.
@@ -79,9 +81,50 @@ def punkt_tokenizer(language: str = "english"):
     model = _model(language)
     if model is None:
         raise ConfigError(f"language: no sentence splitter for {language!r}; choose from {', '.join(languages())}")
+    return model
+
+
+@lru_cache(maxsize=None)
+def abbreviations(language: str = "english") -> frozenset[str]:
+    """The abbreviations the splitter of ``language`` knows, lower-case without their last
+    period ("u.s", "sen", "mt"): Punkt's and ``EXTRA_ABBREVIATIONS``.
+
+    Raises:
+        ConfigError: no model for ``language``.
+    """
+    extra = EXTRA_ABBREVIATIONS.get(language.partition("_")[0], set())
+    return frozenset(_loaded_model(language).ABBREV_TYPES) | frozenset(extra)
+
+
+# The last word of a text and its period: "D.C." in "... in Washington, D.C."
+_LAST_WORD = re.compile(r"(?:^|[\s(\[\"'“‘])([^\W\d_][\w.'’-]{0,20})\.$")
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+
+
+def ends_abbreviated(text: str, language: str = "english") -> bool:
+    """Whether ``text`` ends on an abbreviation whose period is its own as well as the
+    sentence's: initials ("D.C.", "U.S.") or a known abbreviation written capitalised
+    ("Ark.", "Md."). A lower-case word ("no.", "ill.") is a word ending the sentence."""
+    found = _LAST_WORD.search(text.rstrip()[-24:])
+    if not found:
+        return False
+    word = found.group(1)
+    if _INITIALS.fullmatch(word):
+        return True
+    return word[:1].isupper() and word.lower() in abbreviations(language)
+
+
+@lru_cache(maxsize=None)
+def punkt_tokenizer(language: str = "english"):
+    """NLTK's Punkt loaded from the packaged punkt_tab parameters (no nltk.download).
+
+    Raises:
+        ConfigError: no model for ``language``.
+    """
+    model = _loaded_model(language)
     nltk_punkt = punkt()
     params = nltk_punkt.PunktParameters()
-    params.abbrev_types = set(model.ABBREV_TYPES) | EXTRA_ABBREVIATIONS.get(language.partition("_")[0], set())
+    params.abbrev_types = set(abbreviations(language))
     params.collocations = set(model.COLLOCATIONS)
     params.sent_starters = set(model.SENT_STARTERS)
     for word, flags in model.ORTHO_CONTEXT.items():

@@ -31,7 +31,7 @@ from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_
 from .config import Config
 from .matrix import sparse, term_matrix, tfidf_rows, unit_rows
 from .models import Article, Fact, Story, independent_outlets
-from .segment import words
+from .segment import ends_abbreviated, words
 
 # Cosine similarity at which two articles (or, on average, two groups of articles) are
 # one story. Chosen from the plateau of the benchmark's threshold sweep (BENCHMARKS.md):
@@ -441,7 +441,8 @@ def central_sentence(
     words, summed, over the square root of its length), a lead counting ``LEAD_WEIGHT``
     times; the best wins (earlier articles and sentences on a tie). With no candidate that
     short, the shortest whole sentence among them; None when there is none at all. A
-    final full stop is dropped, as headlines have none; nothing else is cut.
+    final full stop is dropped, as headlines have none (an abbreviation's stays: "D.C.");
+    nothing else is cut.
     """
     analyser = analyser or Analyser.of(config)
     share: Counter[str] = Counter()
@@ -461,7 +462,8 @@ def central_sentence(
     if not whole:
         return None
     text = min(whole, key=lambda pair: pair[0])[1]
-    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+    ended = text.endswith(".") and not text.endswith("..") and not ends_abbreviated(text, config.language)
+    return text[:-1] if ended else text
 
 
 # --------------------------------------------------------------------------- stories

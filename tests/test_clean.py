@@ -219,3 +219,162 @@ def test_is_whole_sentence(text, whole):
     from digest.clean import is_whole_sentence
 
     assert is_whole_sentence(text) is whole
+
+
+# Wire-style photo captions: what a picture shows, in the present, ending on the full date.
+CAPTIONS = [
+    "Firefighters battle the blaze near Orvale on Tuesday, March 3, 2027.",
+    "A resident walks past the flooded market in Tessa, 4 May 2027.",
+    "Mayor Ana Reyes poses with students outside the new library in Orvale, Friday, June 4, 2027.",
+    "Rescue workers look on as a crane lifts the wreck from the river in Tessa, Kelsa, Monday, Jan. 11, 2027.",
+    "A fisherman stands on the harbour wall in Orvale, Kelsa, Sept. 2, 2027.",
+    "Villagers gather at the well in Orvale, Kelsa May 4, 2027.",
+    "Prime Minister Jon Hale speaks to reporters in Tessa, Wednesday, Feb. 10, 2027.",
+    "Supporters wave flags as the motorcade passes in Orvale on 12 April 2027.",
+    "A boy cries outside the school in Tessa on March 3, 2027.",
+    "The damaged bridge is seen from the air near Orvale, Tuesday, March 3, 2027.",
+]
+# News with a full date: reporting, the past, plans and coming events told in the present.
+DATED_NEWS = [
+    "The council plans to vote on March 3, 2027.",
+    "The council will vote on March 3, 2027.",
+    "The battle for the city began on March 3, 2027.",
+    "Heavy waves battered the coast on March 3, 2027.",
+    "Peace talks with the rebels collapsed on 4 May 2027.",
+    "The minister leaves office on March 3, 2027.",
+    "The new ambassador arrives in Tessa on March 3, 2027.",
+    "The spacecraft arrives at the comet on 14 July 2027.",
+    "The last ferry leaves Tessa harbour on Friday, October 1, 2027.",
+    "The company holds its annual meeting on May 4, 2027.",
+    "Both leaders hold talks in Tessa on March 3, 2027.",
+    "Ministers gather in Orvale for the summit on 4 May 2027.",
+    "Residents gathered outside the court on Tuesday, March 3, 2027.",
+    "The trial of the former mayor opens on Monday, March 9, 2027.",
+    "The mayor was born in Orvale on June 2, 1979.",
+    "Prices have risen every month since January 1, 2026.",
+    "Her lawyers say the case stands or falls on the contract signed on March 3, 2025.",
+    "Orvale police stand by their account of the arrest on March 3, 2027.",
+    "Two crews battle the fire that started on March 3, 2027.",
+    "The witness stand collapsed during the hearing on May 15, 2027.",
+    "The rule applies to all contracts signed after January 1, 2027.",
+]
+
+
+@pytest.mark.parametrize("line", CAPTIONS)
+def test_a_photo_caption_ending_on_its_date_is_dropped(line):
+    kept, drops = _run([line])
+    assert kept == [] and [d.rule for d in drops] == ["caption"]
+
+
+def test_news_with_a_full_date_is_kept():
+    kept, drops = _run(DATED_NEWS)
+    assert [s.text for s in kept] == DATED_NEWS and drops == []
+
+
+def test_the_caption_rule_wants_the_date_at_the_end():
+    line = "A resident walks past the flooded market in Tessa, 4 May 2027, as the water rises."
+    assert _run([line])[0]
+
+
+# Page furniture around the story: social embed widgets, bare calls to action, log-in
+# prompts, appeals for support, standards pages, app pitches, notices about the outlet.
+FURNITURE = [
+    ('Embed this Tweet', 'social widget'),
+    ('Add this Tweet to your website by copying the code below.', 'social widget'),
+    ('Add this video to your website by copying the code below.', 'social widget'),
+    ('Tweet with a location', 'social widget'),
+    ('Add a location to your Tweets', 'social widget'),
+    ('When you tweet with a location, the service stores that location.', 'social widget'),
+    ('You can add location information to your Tweets, such as your city, from the web and from apps.', 'social widget'),
+    ('You always have the option to delete your Tweet location history.', 'social widget'),
+    ('Learn more', 'call to action'),
+    ('Find out more.', 'call to action'),
+    ('Read more', 'call to action'),
+    ('Read more:', 'related'),
+    ('Follow the Gazette on TikTok for short videos from the coast.', 'call to action'),
+    ('Follow the Valley Post on Instagram and Facebook.', 'call to action'),
+    ('Follow Ana Reyes on X @anareyes.', 'call to action'),
+    ('Download the Gazette app for breaking news on the go.', 'call to action'),
+    ('Download the Valley Post News app on iOS and Android.', 'call to action'),
+    ('Log in to comment.', 'log-in prompt'),
+    ('Sign in to continue reading.', 'log-in prompt'),
+    ('Log in', 'log-in prompt'),
+    ('Sign in', 'log-in prompt'),
+    ('Already a subscriber?', 'log-in prompt'),
+    ('Already have an account? Log in here.', 'log-in prompt'),
+    ('Support local journalism.', 'appeal'),
+    ('Please support independent, nonprofit journalism: give today.', 'appeal'),
+    ('Your donation helps us fund the journalism our valley relies on.', 'appeal'),
+    ('Readers like you power our journalism.', 'appeal'),
+    ('Become a Gazette member today and get the weekly print edition.', 'appeal'),
+    ('Support us by becoming a member.', 'appeal'),
+    ('Valley Post Editorial Standards: how we report, correct and source our stories.', 'furniture'),
+    ('This article is free to read.', 'furniture'),
+    ('This story is free to read because readers like you subscribe.', 'newsletter'),
+    ('Kelsa Voice is an independent, nonprofit newsroom that covers the islands.', 'outlet notice'),
+]
+# News that uses the same words: about journalism, logging in, members, apps, social networks.
+FURNITURE_WORDS_IN_NEWS = [
+    'The foundation gave $2 million to support local journalism in rural counties.',
+    'Grants will support independent journalism in the valley, the fund said.',
+    'Residents can log in to the council portal to object to the plan.',
+    'Log in problems hit the tax office on Monday.',
+    'Sign-in sheets showed that 40 people attended.',
+    'She celebrated by becoming a member of the rowing club in 2019.',
+    'Already a member of parliament since 2019, Reyes ran for mayor.',
+    'Already a subscriber to the theory, the minister said little.',
+    'The mayor asked residents to follow the council on Facebook for flood updates.',
+    'Follow-up tests on Instagram data showed no leak.',
+    'Following the ruling on Twitter, lawyers argued.',
+    'Readers can download the full results table at the library.',
+    'The app lets residents download the bus timetable.',
+    'Learn more about the plan at a meeting on Tuesday, the council said.',
+    'See more than 40 paintings at the gallery until June.',
+    'The report is free to the public, the ministry said.',
+    'Becoming a member costs 20 crowns a year, the club said.',
+    'The editorial standards of the paper were questioned at the hearing.',
+    'Embedded reporters travelled with the troops.',
+    'Add this to the list of delays, the mayor said.',
+    'Tweeting from the hall, Reyes said the vote had passed.',
+    "The paper's owner said its journalism would not change.",
+]
+
+
+@pytest.mark.parametrize("line,rule", FURNITURE)
+def test_page_furniture_is_dropped_with_its_rule(line, rule):
+    kept, drops = _run([line])
+    assert kept == [] and [d.rule for d in drops] == [rule]
+
+
+def test_news_using_the_words_of_furniture_is_kept():
+    kept, drops = _run(FURNITURE_WORDS_IN_NEWS)
+    assert [s.text for s in kept] == FURNITURE_WORDS_IN_NEWS and drops == []
+
+
+@pytest.mark.parametrize("text, outlet, about", [
+    ("The Gazette is published by Harbour Media Group.", "Gazette", True),
+    ("The Gazette is published by Harbour Media Group.", "The Gazette", True),
+    ("Gazette is owned and operated by the Coast Trust.", "The Gazette", True),
+    ("Valley Post is a reader-supported local newsroom covering the valley.", "Valley Post", True),
+    ("The Gazette is part of the Coast Media network.", "Gazette", True),
+    ("Valley Post (VP) is a member of the Local News Alliance.", "Valley Post", True),
+    ("The Courier is published by Harbour Media Group.", "Gazette", False),  # another outlet: news of it
+    ("The Gazette is owned by Harbour Media, which agreed on Monday to sell it.", "Gazette", False),
+    ("The Gazette is published by Harbour Media, the mayor said.", "Gazette", False),
+    ("The Gazette reported the leak first.", "Gazette", False),
+    ("The Gazette is published by Harbour Media Group.", None, False),
+])
+def test_about_outlet(text, outlet, about):
+    from digest.clean import about_outlet
+
+    assert about_outlet(text, outlet) is about
+
+
+def test_a_notice_about_the_articles_own_outlet_is_dropped():
+    notice = "The Gazette is published by Harbour Media Group."
+    kept, drops = _run([notice, NEWS[0]], outlet="Gazette")
+    assert [s.text for s in kept] == [NEWS[0]] and [d.rule for d in drops] == ["outlet notice"]
+    kept, drops = _run([notice, NEWS[0]], outlet="Courier")
+    assert len(kept) == 2 and drops == []
+    sale = "The Gazette is owned by Harbour Media, which agreed on Monday to sell it."
+    assert [s.text for s in _run([sale], outlet="Gazette")[0]] == [sale]

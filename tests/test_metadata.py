@@ -7,7 +7,7 @@ import pytest
 
 from digest.config import Config, load_config
 from digest.ingest import ingest
-from digest.metadata import find_title, readable_name, table_outlet, text_title, undecorate, with_outlet
+from digest.metadata import find_title, lead_title, readable_name, table_outlet, text_title, undecorate, with_outlet
 from digest.models import Article
 
 LEAD = "The Avalen Harbour Bridge was closed to all traffic on Thursday after inspectors found cracks in two beams."
@@ -60,6 +60,8 @@ def test_find_title(body, title):
     ("//Bridge Closed//", "Bridge Closed"), ("== Bridge Closed ==", "Bridge Closed"), ("# Bridge Closed", "Bridge Closed"),
     ("Bridge Closed...", "Bridge Closed"), ("Bridge Closed.", "Bridge Closed"), ("Bridge Closed …", "Bridge Closed"),
     ("U.S. Bridge Closed", "U.S. Bridge Closed"),
+    ("Storm Closes Schools in Washington, D.C.", "Storm Closes Schools in Washington, D.C."),
+    ("Storm Closes Schools in Orvale.", "Storm Closes Schools in Orvale"),
 ])
 def test_undecorate(line, clean):
     assert undecorate(line) == clean
@@ -85,6 +87,17 @@ def test_a_file_without_a_headline_or_a_readable_name_is_titled_by_its_lead_and_
     assert (title, generated) == ("Harbour bridge closed", True)
     title, _, generated = text_title("Harbour Bridge Closed\n\n" + LEAD, "/news/x.txt")
     assert (title, generated) == ("Harbour Bridge Closed", False)
+
+
+@pytest.mark.parametrize("lead, title", [
+    # the period of an abbreviation ending the lead is the abbreviation's too: it stays
+    ("Ferry workers walked out on Monday at the port of Washington, D.C.", "Ferry workers walked out on Monday at the port of Washington, D.C."),
+    ("The council voted to close the old mill in Little Rock, Ark.", "The council voted to close the old mill in Little Rock, Ark."),
+    ("Crews rescued two climbers stranded on Mt. Tarro.", "Crews rescued two climbers stranded on Mt. Tarro"),
+    ("The council voted to close the old mill.", "The council voted to close the old mill"),
+])
+def test_a_lead_made_the_title_keeps_an_abbreviations_period(lead, title):
+    assert lead_title(lead + "\n\nRepairs could take weeks.") == title
 
 
 TABLE = (("*-gazette-*.txt", "Harbour Gazette"), ("valley-courier", "Valley Courier"),

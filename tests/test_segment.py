@@ -3,7 +3,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.models import Article
-from digest.segment import is_heading, paragraphs, segment, split_sentences, word_count, words
+from digest.errors import ConfigError
+from digest.segment import (abbreviations, ends_abbreviated, is_heading, paragraphs, segment, split_sentences,
+                            word_count, words)
 
 # (text, expected sentences): each row a case a news splitter must get right.
 CASES = [
@@ -39,6 +41,24 @@ CASES = [
     ("Officials said Sgt. Ana Reyes found it. Gov. Tom Lee agreed.", ["Officials said Sgt. Ana Reyes found it.", "Gov. Tom Lee agreed."]),
     ("The ferry was No. 2 in the survey. It won.", ["The ferry was No. 2 in the survey.", "It won."]),
     ("He stood 6'2\" tall. He left.", ["He stood 6'2\" tall.", "He left."]),
+    # plural titles, Mt., e.g./i.e. and state abbreviations: no sentence ends on them
+    ("Sens. Harlow and Obi voted against it. The bill passed.", ["Sens. Harlow and Obi voted against it.", "The bill passed."]),
+    ("Govs. Reyes and Hale met on Monday. They agreed.", ["Govs. Reyes and Hale met on Monday.", "They agreed."]),
+    ("The letter went to Pres. Ana Reyes. She did not reply.", ["The letter went to Pres. Ana Reyes.", "She did not reply."]),
+    ("Crews reached Mt. Tarro at dawn. Two climbers were safe.", ["Crews reached Mt. Tarro at dawn.", "Two climbers were safe."]),
+    ("Some towns, e.g. Orvale and Tessa, voted against it. Others abstained.",
+     ["Some towns, e.g. Orvale and Tessa, voted against it.", "Others abstained."]),
+    ("The main cost, i.e. fuel, rose. Fares followed.", ["The main cost, i.e. fuel, rose.", "Fares followed."]),
+    ("Rep. Tom Lee (D-Md.) voted yes. The bill passed.", ["Rep. Tom Lee (D-Md.) voted yes.", "The bill passed."]),
+    ("The plant in Little Rock, Ark., on Monday cut 40 jobs. More cuts are due.",
+     ["The plant in Little Rock, Ark., on Monday cut 40 jobs.", "More cuts are due."]),
+    ("Police in Little Rock, Ark. Monday arrested two men. Both were released.",
+     ["Police in Little Rock, Ark. Monday arrested two men.", "Both were released."]),
+    ("A fire near Billings, Mont. Tuesday burned 40 acres. Crews from Casper, Wyo. Wednesday helped.",
+     ["A fire near Billings, Mont. Tuesday burned 40 acres.", "Crews from Casper, Wyo. Wednesday helped."]),
+    # a sentence still ends on an abbreviation when a sentence plainly starts after it
+    ("He climbed Mt. Tarro. The mayor said so.", ["He climbed Mt. Tarro.", "The mayor said so."]),
+    ("He lives in Annapolis, Md. The mayor said so.", ["He lives in Annapolis, Md.", "The mayor said so."]),
 ]
 
 
@@ -138,3 +158,27 @@ def test_segment_keeps_origin():
 def test_word_count_stops_at_its_limit_and_counts_exactly_below_it(text, limit):
     assert word_count(text) == len(words(text))
     assert word_count(text, limit=limit) == min(len(words(text)), limit)
+
+
+def test_abbreviations_are_punkts_and_the_extra_ones_read_once():
+    known = abbreviations("english")
+    assert {"u.s", "d.c", "sen", "sens", "govs", "pres", "mt", "e.g", "i.e", "ark", "md", "mont", "wyo"} <= known
+    assert "said" not in known and "bridge" not in known
+    assert abbreviations("english") is known
+    with pytest.raises(ConfigError, match="no sentence splitter"):
+        abbreviations("klingon")
+
+
+@pytest.mark.parametrize("text, abbreviated", [
+    ("The council met in Washington, D.C.", True),
+    ("Talks were held in the U.S.", True),
+    ("The plant is in Little Rock, Ark.", True),
+    ("Crews flew in from (Casper, Wyo.", True),
+    ("The council met in Orvale.", False),
+    ("The mayor said no.", False),  # "no" is an abbreviation only as "No. 2"
+    ("Two workers fell ill.", False),
+    ("Prices rose 3.5.", False),
+    ("The vote passed", False),
+])
+def test_ends_abbreviated(text, abbreviated):
+    assert ends_abbreviated(text) is abbreviated

@@ -439,3 +439,13 @@ def test_lay_out_hands_every_major_story_to_the_map_and_each_job_pickles(tmp_pat
     mapped = lay_out(stories, digest.articles, get_ranker("digest"), config, map_=recording_map)
     assert mapped == lay_out(stories, digest.articles, get_ranker("digest"), config)
     assert len(handed) == sum(1 for s in mapped[0] if s.title != BRIEF_TITLE) >= 2
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Ferry workers walked out on Monday in Washington, D.C.", "Ferry workers walked out on Monday in Washington, D.C."),
+    ("Ferry workers walked out on Monday in Orvale.", "Ferry workers walked out on Monday in Orvale"),
+])
+def test_a_sentence_made_the_headline_keeps_an_abbreviations_period(sentence, expected):
+    from digest.stories import central_sentence
+
+    assert central_sentence([0], [[sentence]], Config()) == expected

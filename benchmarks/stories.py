@@ -43,6 +43,10 @@ from pathlib import Path
 SWEEP = (0.1, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3)
 RATIOS = (0, 1.1, 1.25, 1.5, 2.0)  # 0: no attachment pass
 HALF_SEEDS = (0, 1)
+# Small days: this many days of each number of true stories (with two articles or more each).
+SMALL_SIZES = (1, 2, 3, 5)
+SMALL_DAYS = 100
+SMALL_SEED = 0
 
 
 def make_day(jsonl: Path, folder: Path) -> dict[str, str]:
@@ -215,6 +219,19 @@ def clustering_variants(articles, facts, config, truth: dict[str, str]) -> dict:
             sub_vectors = stories.tfidf(sub_articles, [texts[i] for i in subset], analyser)
             clusters = stories.cluster_articles(sub_vectors, stories._timestamps(sub_articles))
             halves.append({"seed": seed, "half": "ab"[k], "stories": names(clusters, subset)})
+    small = []
+    by_story: dict[str, list[int]] = {}
+    for i, a in enumerate(articles):
+        by_story.setdefault(truth[Path(a.path).name], []).append(i)
+    several = sorted(t for t, ids in by_story.items() if len(ids) >= 2)
+    pick = random.Random(SMALL_SEED)
+    for size in SMALL_SIZES:
+        for _ in range(SMALL_DAYS):
+            subset = sorted(i for t in pick.sample(several, size) for i in by_story[t])
+            sub_articles = [articles[i] for i in subset]
+            sub_vectors = stories.tfidf(sub_articles, [texts[i] for i in subset], analyser)
+            clusters = stories.cluster_articles(sub_vectors, stories._timestamps(sub_articles))
+            small.append({"size": size, "stories": names(clusters, subset)})
     # Ceiling of any clustering of these vectors that links only pairs scoring at least t:
     # every same-story pair at or above t linked (thin pairs apart), no other pair.
     from scipy.sparse.csgraph import connected_components
@@ -238,10 +255,12 @@ def clustering_variants(articles, facts, config, truth: dict[str, str]) -> dict:
         "sweep": sweep,
         "ratios": ratios,
         "halves": halves,
+        "small": small,
         "thin": [Path(articles[i].path).name for i in np.flatnonzero(sizes < thin_below).tolist()],
         "alternatives": alternatives(articles, texts, vectors, times, thin_below, analyser, names),
         "default_threshold": stories.SIMILARITY,
         "default_ratio": stories.ATTACH_RATIO,
+        "prior_documents": stories.PRIOR_DOCUMENTS,
     }
 
 
@@ -327,6 +346,33 @@ def story_tables(found: dict, truth: dict[str, str]) -> list[str]:
         a, v = scores(half["stories"], truth)
         lines.append(f"| {half['seed']} / {half['half']} | {len(members)} | {len({truth[n] for n in members})} | "
                      f"{len(half['stories'])} | {a:.3f} | {v:.3f} |")
+    lines += [
+        "",
+        f"Small days ({SMALL_DAYS} of each size, seed {SMALL_SEED}): true stories of two articles or more drawn "
+        "at random, each day clustered on its own (its own IDF, weighed as if it had "
+        f"{found.get('prior_documents', 20)} articles); same-story pairs of articles found (recall) and pairs "
+        "found that are one story (precision), pooled over the days, and the days whose stories are exactly the true ones:",
+        "",
+        "| true stories a day | articles a day (mean) | pair recall | pair precision | days exactly right | one-story days kept whole |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for size in SMALL_SIZES:
+        days = [d["stories"] for d in found.get("small", []) if d["size"] == size]
+        if not days:
+            continue
+        hit = found_pairs = true_pairs = exact = 0
+        for groups in days:
+            found_set = {frozenset((x, y)) for g in groups for x in g for y in g if x < y}
+            members = sorted(n for g in groups for n in g)
+            true_set = {frozenset((x, y)) for x in members for y in members if x < y and truth[x] == truth[y]}
+            hit += len(found_set & true_set)
+            found_pairs += len(found_set)
+            true_pairs += len(true_set)
+            exact += found_set == true_set
+        whole = f"{exact / len(days):.2f}" if size == 1 else "-"
+        articles_mean = statistics.mean(sum(len(g) for g in groups) for groups in days)
+        lines.append(f"| {size} | {articles_mean:.1f} | {hit / max(true_pairs, 1):.3f} | {hit / max(found_pairs, 1):.3f} | "
+                     f"{exact / len(days):.2f} | {whole} |")
     lines += [
         "",
         "Other article representations, each clustered the same way (average linkage, attachment, thin "

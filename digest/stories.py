@@ -344,9 +344,20 @@ def attach_singletons(
     over the candidate pairs of its unit (``weight``: zero across the time window and
     between two thin articles). A lone article joins its closest story when that closeness
     is at least ``floor`` and ``ratio`` times the runner-up's; two lone articles that pick
-    each other (or the same story) end up together. Every choice is made against the
-    clusters as given, so the order of the articles does not matter.
+    each other (or the same story) end up together. A lone article that is itself at least
+    ``floor`` close to that story is no runner-up: two off-beat reports of one story would
+    otherwise keep each other out of it. Every choice of a round is made against the
+    clusters as given, so the order of the articles does not matter; rounds repeat while
+    articles join (a story grown by one report may now be clearly closest for another).
     """
+    while True:
+        grown = _attach_round(clusters, unit_of, a, b, weight, unit_size, floor, ratio)
+        if len(grown) == len(clusters):
+            return clusters
+        clusters = grown
+
+
+def _attach_round(clusters, unit_of, a, b, weight, unit_size, floor, ratio) -> list[list[int]]:
     lone = [c[0] for c in clusters if len(c) == 1]
     if not lone or len(clusters) < 2 or ratio <= 0:
         return clusters
@@ -372,15 +383,19 @@ def attach_singletons(
     total = np.add.reduceat(w, starts)
     unit, story = key[starts] // len(clusters), key[starts] % len(clusters)
     closeness = total / story_size[story]
+    close = {(int(story_of_unit[u]), int(k)): float(c) for u, k, c in zip(unit, story, closeness)}
+    lone_story = story_size == 1
     picks = []
     # Per lone unit: best and runner-up story (ties: the lower story).
     by_unit = np.lexsort((story, -closeness, unit))
     first = np.flatnonzero(np.r_[True, unit[by_unit][1:] != unit[by_unit][:-1]])
-    for f, next_f in zip(first, np.r_[first[1:], len(by_unit)]):
+    for f, next_f in zip(first.tolist(), np.r_[first[1:], len(by_unit)].tolist()):
         best = by_unit[f]
-        second = closeness[by_unit[f + 1]] if f + 1 < next_f else 0.0
+        target = int(story[best])
+        second = next((closeness[k] for k in by_unit[f + 1:next_f]
+                       if not (lone_story[story[k]] and close.get((int(story[k]), target), 0.0) >= floor)), 0.0)
         if closeness[best] >= floor and closeness[best] >= ratio * max(second, 0.0):
-            picks.append((int(story_of_unit[unit[best]]), int(story[best])))
+            picks.append((int(story_of_unit[unit[best]]), target))
     if not picks:
         return clusters
     rows, cols = (np.array(x, dtype=np.int64) for x in zip(*picks))

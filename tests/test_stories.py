@@ -449,3 +449,27 @@ def test_a_sentence_made_the_headline_keeps_an_abbreviations_period(sentence, ex
     from digest.stories import central_sentence
 
     assert central_sentence([0], [[sentence]], Config()) == expected
+
+
+def _story_and_two_lone(rival_to_story: float) -> "sparse.csr_matrix":
+    # Axes: the story's (0), one of each of its three articles (1-3), one the lone articles
+    # share (4), one of each lone article's own (5, 6).
+    rows = [[1.0, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0]]
+    for a, b, own in ((0.18, 0.36, 5), (rival_to_story, 0.16 / 0.36 - 0.18 * rival_to_story / 0.36, 6)):
+        row = [a, 0.0, 0.0, 0.0, b, 0.0, 0.0]
+        row[own] = (1.0 - a * a - b * b) ** 0.5
+        rows.append(row)
+    return _unit_rows(rows)
+
+
+def test_two_off_beat_reports_of_one_story_both_join_it():
+    # Each lone report is as close to the other (0.16) as to the story (0.17): neither is a
+    # rival of the story, since both are close to it.
+    vectors = _story_and_two_lone(rival_to_story=0.18)
+    assert cluster_articles(vectors, np.full(5, np.nan), min_terms=0) == [[0, 1, 2, 3, 4]]
+
+
+def test_a_lone_article_far_from_the_story_is_still_a_rival():
+    vectors = _story_and_two_lone(rival_to_story=0.05)
+    found = cluster_articles(vectors, np.full(5, np.nan), min_terms=0)
+    assert [0, 1, 2] in found and 3 not in found[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -98,12 +98,23 @@ _CAPTION = (
 _CAPTION_NEEDLES = ("19", "20")  # the year it ends on
 
 
+# A photo credit ("Photograph: Kaja Brenn/Tribune"); a short paragraph holding one is a caption.
+_CREDIT = r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}"
+_CREDIT_LINE = re.compile(_CREDIT, re.IGNORECASE)
+CAPTION_SENTENCES = 3  # a caption paragraph's sentences, its credit included
+CAPTION_WORDS = 30
+CREDIT_WORDS = 12
+
+
+def _is_credit(text: str) -> bool:
+    return word_count(text, CREDIT_WORDS + 1) <= CREDIT_WORDS and bool(_CREDIT_LINE.fullmatch(text.strip()))
+
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
 # more than all the other patterns together; its needles are strings one of which every
 # line it matches contains (case-folded), so a line with none of them is spared it.
 PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message)\s+us\b.{0,60}", ()),
+    ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message|watch|listen to|hear)\s+us\b.{0,120}", ()),
     ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?", ()),
     ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}", ()),
     ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}", ()),
@@ -121,9 +132,15 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
     ("byline", r".{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
     ("related", r"(?:related|read more|read also|also read|see also|more|watch|listen|recommended|trending|most read)\s*[:|>»-].{0,200}", ()),
-    ("caption", r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}", ()),
+    ("caption", _CREDIT, ()),
     ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
-    ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?", ()),
+    ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?"
+                       r"|(?:this|the) (?:post|tweet|video|content|embed|media|image|graphic|map|chart)\b.{0,60}?\b(?:cannot|can't|could not|can not)"
+                       r" be (?:displayed|shown|loaded|played|viewed)"
+                       r"(?:\s+(?:here|right now|in your browser|on this (?:page|site|device|browser)|because\b.{0,120}|due to\b.{0,80}))?[\s.!]*"
+                       r"|view (?:it|this|this post|the (?:original )?post|the full post) on (?:x|twitter|instagram|facebook|youtube|tiktok|bluesky|threads)\b.{0,20}"
+                       r"|(?:[\w-]+\s+){0,3}content\s*:\s*this content is blocked\b.{0,200}"
+                       r"|manage (?:cookie|privacy|consent) (?:settings|preferences|choices)\.?", ()),
     ("furniture", r"advertisement|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?", ()),
     ("caption", r"file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
     ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
@@ -137,7 +154,12 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("paywall", r"(?:you have|you've got|you've)\s+(?:\d+|no|one|two|three|four|five)\s+(?:more\s+)?(?:free\s+)?(?:articles?|stories|reads)"
                 r"\s+(?:left|remaining)\b.{0,40}"
                 r"|(?:this is )?your (?:last|final) free (?:article|story)\b.{0,60}"
-                r"|you(?:'ve| have) (?:reached|used up|used) (?:your|all(?: of)? your|the) .{0,20}free (?:articles?|stories)\b.{0,60}", ()),
+                r"|you(?:'ve| have) (?:reached|used up|used) (?:your|all(?: of)? your|the) .{0,20}free (?:articles?|stories)\b.{0,60}"
+                r"|you(?:'ve| have) read (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:of|out of) (?:your |the |this month's )?"
+                r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) free (?:articles?|stories|reads)\b.{0,60}"
+                r"|registration is (?:free|quick|required)\b.{0,80}"
+                r"|(?:this|the) (?:content|article|page|site|section|material|information) is (?:intended|meant|only|solely|strictly)\s+"
+                r"(?:intended\s+)?for (?:[\w-]+\s+){0,3}(?:professionals|practitioners|clinicians|subscribers|members|registered users)\b.{0,60}", ()),
     ("call to action", r".{0,80}\b(?:download|see|view|find|get|read)\b.{0,60}\bhere\s*[.!:]?", ("here",)),
     ("caption", _CAPTION, _CAPTION_NEEDLES),
     # A social network's embed widget around a post: how to embed it, the location notices.
@@ -160,10 +182,16 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("appeal", r".{0,100}\b(?:support|fund|funds|sustain|sustains|powers?)\s+(?:our|this)\s+(?:[\w-]+\s+){0,2}journalism\b.{0,120}"
                r"|.{0,100}\byour (?:support|donation|subscription|contribution|gift)\b.{0,80}\bjournalism\b.{0,120}", ("journalism",)),
     ("furniture", r"(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles)\s*[:|].{0,120}"
-                  r"|(?:this|the) (?:article|story|piece|report) is (?:free to read|free for all|free to access|available free)\b.{0,100}", ()),
+                  r"|(?:this|the) (?:article|story|piece|report) is (?:free to read|free for all|free to access|available free)\b.{0,100}"
+                  r"|(?:earn|claim|record|log) (?:\d+(?:\.\d+)?|one|two|three|an?) (?:cpd|cme|ce|ceu) (?:credits?|points?|hours?)\b.{0,100}"
+                  r"|take (?:the|our|this) quiz\b.{0,60}"
+                  r"|our (?:journalists|reporters|newsroom|journalism|editors) (?:follows?|adheres? to|abides? by|(?:is|are) regulated by"
+                  r"|subscribes? to|(?:is|are) bound by) (?:the\s+)?(?:[\w&'’.-]+\s+){0,5}(?:code|codes|standards|guidelines|principles|rules)\b.{0,80}", ()),
+    ("newsletter", r".{0,60}\bour (?:free\s+)?(?:[\w-]+\s+){0,2}newsletters?\b.{0,80}", ("newsletter",)),
     ("outlet notice", r"(?:[\w&'’.-]+\s+){1,6}is an? (?:(?:independent|nonprofit|non-profit|nonpartisan|non-partisan"
                       r"|reader-supported|reader-funded),?\s+(?:and\s+)?){1,3}(?:[\w-]+\s+){0,2}(?:newsroom|news (?:organi[sz]ation|site"
-                      r"|outlet|publication|service)|media (?:organi[sz]ation|outlet|company)|publication|newspaper|magazine)\b.{0,200}", ()),
+                      r"|outlet|publication|service|agency)|media (?:organi[sz]ation|outlet|company)|publication|newspaper|magazine)\b.{0,200}"
+                      r"|about (?:us|the authors?|(?:the\s+)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,3})\s*:\s.{0,300}", ()),
 )
 
 
@@ -297,7 +325,7 @@ _ABOUT_OUTLET = (
     r"|edited|distributed|brought to you|made possible)(?:\s+(?:and|in part|in full)?\s*(?:[\w-]+\s+)?)?\s*by\b"
     r"|an?\s+(?:[\w,'’-]+\s+){0,5}?(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
     r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)\b"
-    r"|(?:an?\s+|the\s+)?(?:member|part|division|subsidiary|brand|publication)\s+of\b)"
+    r"|(?:an?\s+|the\s+)?(?:member|part|division|subsidiary|brand|publication|service|unit|project)\s+of\b)"
 )
 # What a notice never says: an event ("agreed to sell", "on Monday", "will close").
 _NEWS_WORDS = re.compile(r"\b(?:said|says|told|announced|agreed|will|would|sold|sell|sale|bought|buy|acquired|merger|closed?|"
@@ -445,6 +473,15 @@ def remove_boilerplate(
             seen[(outlet, key)].add(s.article)
     repeated = {key for key, ids in seen.items() if len(ids) >= config.boilerplate_min_repeats}
 
+    # Context: in a short paragraph ending in a short photo credit, what comes before it is
+    # the photo's caption, if short too ("The estate nearest the depot. Photograph: K. Brenn").
+    paragraphs: dict[tuple[int, int], list[Sentence]] = defaultdict(list)
+    for s in sentences:
+        paragraphs[(s.article, s.paragraph)].append(s)
+    captions = {(c.article, c.position) for group in paragraphs.values()
+                if len(group) <= CAPTION_SENTENCES and _is_credit(group[-1].text)
+                for c in group[:-1] if word_count(c.text, CAPTION_WORDS + 1) <= CAPTION_WORDS}
+
     kept: list[Sentence] = []
     drops: list[Drop] = []
     for k, (s, key) in enumerate(zip(sentences, keys)):
@@ -457,6 +494,8 @@ def remove_boilerplate(
             rule = rule or boilerplate.rule(s.text, own)
         if rule is None and article.outlet and (article.outlet, key) in repeated:
             rule = f"repeated in {config.boilerplate_min_repeats}+ articles of {article.outlet}"
+        if rule is None and (s.article, s.position) in captions:
+            rule = "caption"
         if rule is None and article.outlet and about_outlet(s.text, article.outlet):
             rule = "outlet notice"
         if rule is None and k + 1 < len(sentences) and sentences[k + 1].article == s.article:

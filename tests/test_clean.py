@@ -62,6 +62,13 @@ def _run(lines, config=Config(), outlet="Gazette", title="Harbour plan approved"
     return remove_boilerplate([article], sentences, config)
 
 
+def _run_paragraphs(paragraphs, outlet="Gazette"):
+    article = Article(0, "u", "Harbour plan approved", outlet, None, "", "p")
+    lines = [(p, t) for p, group in enumerate(paragraphs) for t in group]
+    sentences = [Sentence(t, 0, p, i) for i, (p, t) in enumerate(lines)]
+    return remove_boilerplate([article], sentences, Config())
+
+
 def test_news_is_kept():
     kept, drops = _run(NEWS)
     assert [s.text for s in kept] == NEWS and drops == []
@@ -312,6 +319,21 @@ FURNITURE = [
     ('This article is free to read.', 'furniture'),
     ('This story is free to read because readers like you subscribe.', 'newsletter'),
     ('Kelsa Voice is an independent, nonprofit newsroom that covers the islands.', 'outlet notice'),
+    ('About Fenwick Wire: Fenwick Wire is an independent news agency serving 30 newspapers.', 'outlet notice'),
+    ('About us: the Dale Courier has covered the valley since 1902.', 'outlet notice'),
+    ("You've read 3 of your 10 free articles this month.", 'paywall'),
+    ('Registration is free and takes a minute.', 'paywall'),
+    ('This content is intended for healthcare professionals only.', 'paywall'),
+    ('This post on Instagram cannot be displayed in your browser.', 'media fallback'),
+    ('The video cannot be played right now.', 'media fallback'),
+    ('View this post on Instagram', 'media fallback'),
+    ('Facebook content: this content is blocked because you have not accepted marketing cookies.', 'media fallback'),
+    ('Manage cookie preferences', 'media fallback'),
+    ('Morning Edition: our daily newsletter, in your inbox at 6am.', 'newsletter'),
+    ('Earn 1 CPD point by answering three questions on this article.', 'furniture'),
+    ('Take the quiz to test what you know.', 'furniture'),
+    ('Our journalists adhere to the Editors Code of Practice.', 'furniture'),
+    ('Watch us live on Channel 4 at 7pm.', 'call to action'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -337,6 +359,17 @@ FURNITURE_WORDS_IN_NEWS = [
     'Add this to the list of delays, the mayor said.',
     'Tweeting from the hall, Reyes said the vote had passed.',
     "The paper's owner said its journalism would not change.",
+    'About 40 people: that is how many were evacuated, the mayor said.',
+    'About the plan: critics said it was too costly.',
+    'She had read 3 of the 10 reports before the hearing.',
+    'Voter registration is free, the electoral office said on Monday.',
+    'The footage cannot be shown in court, the judge ruled on Tuesday.',
+    'This content is intended for adults, the regulator said.',
+    'Our reporters follow the story as it unfolds in the capital.',
+    'Doctors must earn 50 CPD credits a year under the new rules.',
+    'Pupils will take the quiz on Friday, the school said.',
+    'The minister said the chart cannot be displayed without the data.',
+    'Watch the vote live, the council urged residents on Monday.',
 ]
 
 
@@ -378,3 +411,18 @@ def test_a_notice_about_the_articles_own_outlet_is_dropped():
     assert len(kept) == 2 and drops == []
     sale = "The Gazette is owned by Harbour Media, which agreed on Monday to sell it."
     assert [s.text for s in _run([sale], outlet="Gazette")[0]] == [sale]
+
+
+def test_a_short_paragraph_ending_in_a_photo_credit_is_a_caption():
+    caption = "The Millbrook estate, the housing nearest the depot."
+    credit = "Photograph: Kaja Brenn/Tarsel Tribune"
+    news = ("Health officials said on Tuesday that the tower at the depot was the source of an outbreak that "
+            "has made 23 people ill and killed two, and that more cases were expected in the coming days.")
+    kept, drops = _run_paragraphs([[caption, credit], [NEWS[0]]])
+    assert [s.text for s in kept] == [NEWS[0]] and sorted(d.rule for d in drops) == ["caption", "caption"]
+    # A long news sentence with a credit after it (a scrape that glued them) is kept; so is a
+    # sentence before a credit in a long paragraph.
+    kept, _ = _run_paragraphs([[news, credit]])
+    assert [s.text for s in kept] == [news]
+    kept, _ = _run_paragraphs([[NEWS[0], NEWS[1], caption, credit]])
+    assert [s.text for s in kept] == [NEWS[0], NEWS[1], caption]

@@ -44,6 +44,9 @@ FAILING_TODAY = {
     "face-database-ruling": {"key_facts_once", "credits_every_outlet", "no_redundant_items"},
     "kessick-landslide": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
     "rail-vote": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
+    # Written blind (stop 24): 7 of 10 key facts at 200 words; the hospital and case counts
+    # change during the day, so the morning figures stand apart from the evening ones.
+    "orsby-legionnaires": {"key_facts_once", "credits_every_outlet"},
 }
 
 

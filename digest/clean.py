@@ -20,8 +20,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .analysis import MONTHS
-from .config import Config
-from .errors import ConfigError
+from .config import Config, UserRegex
 from .models import Article, Drop, Fact, Sentence
 from .segment import is_editors_note, is_heading, word_count, words
 
@@ -241,18 +240,14 @@ def _any_builtin(text: str) -> bool:
     return any(any(n in folded for n in needles) and pattern.fullmatch(text) for needles, pattern in _NEEDLED)
 
 
-def compile_patterns(extra: Sequence[str] = ()) -> list[tuple[str, re.Pattern[str]]]:
+def compile_patterns(extra: Sequence[str] = ()) -> list[tuple[str, "re.Pattern[str] | UserRegex"]]:
     """The built-in patterns and the user's, compiled to match whole sentences.
 
     Raises:
         ConfigError: a user pattern is not a regular expression.
     """
     compiled = [(rule, re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)) for rule, p, _ in PATTERNS]
-    for p in extra:
-        try:
-            compiled.append(("user pattern", re.compile(rf"\s*(?:{p})\s*", re.IGNORECASE)))
-        except re.error as exc:
-            raise ConfigError(f"boilerplate_patterns: bad regular expression {p!r}: {exc}") from None
+    compiled += [("user pattern", UserRegex(p, "boilerplate_patterns", r"\s*(?:{})\s*")) for p in extra]
     return compiled
 
 

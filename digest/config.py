@@ -403,11 +403,48 @@ def as_toml_dict(config: Config) -> dict[str, Any]:
     return out
 
 
+# Seconds a user's regular expression may take on one sentence: a pattern that backtracks
+# without end ("(a|aa)+$") stops the run with a config error instead of hanging it.
+PATTERN_SECONDS = 1.0
+
+
+class UserRegex:
+    """A regular expression from the config, matched case-insensitively under ``PATTERN_SECONDS``
+    (the ``regex`` module's timeout; ``re`` has none).
+
+    Raises:
+        ConfigError: it does not compile (here), or it runs out of time on a sentence (when matched).
+    """
+
+    def __init__(self, source: str, key: str, template: str = "{}", written: str | None = None) -> None:
+        import regex
+
+        self.source, self.key = written or source, key
+        try:
+            regex.compile(source, regex.V0)  # its own error positions, not the template's
+            self._regex = regex.compile(template.format(source), regex.IGNORECASE | regex.V0)
+        except (regex.error, ValueError, OverflowError) as exc:
+            raise ConfigError(f"{key}: {_shown(self.source)} is not a valid regular expression ({exc})") from None
+
+    def _timed(self, method, text: str):
+        try:
+            return method(text, timeout=PATTERN_SECONDS)
+        except TimeoutError:
+            raise ConfigError(f"{self.key}: {_shown(self.source)} takes over {PATTERN_SECONDS:g} s on one sentence "
+                              "(it backtracks without end); write it without nested repeats") from None
+
+    def search(self, text: str):
+        return self._timed(self._regex.search, text)
+
+    def fullmatch(self, text: str):
+        return self._timed(self._regex.fullmatch, text)
+
+
 # The include / mute lists: checked here, so a bad pattern is a config error before any run.
 @dataclass(frozen=True)
 class Pattern:
     source: str  # as written in the config
-    regex: re.Pattern[str]
+    regex: "re.Pattern[str] | UserRegex"
 
     def __call__(self, text: str) -> bool:
         return self.regex.search(text) is not None
@@ -423,10 +460,7 @@ def compile_patterns(values: Sequence[str], key: str) -> tuple[Pattern, ...]:
     for value in values:
         text = value.strip()
         if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
-            try:
-                regex = re.compile(text[1:-1], re.IGNORECASE)
-            except re.error as exc:
-                raise ConfigError(f"{key}: {_shown(value)} is not a valid regular expression ({exc})") from None
+            regex: re.Pattern[str] | UserRegex = UserRegex(text[1:-1], key, written=value)
         elif text:
             words = r"\s+".join(re.escape(w) for w in text.split())
             regex = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)

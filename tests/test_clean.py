@@ -87,8 +87,22 @@ def test_user_patterns_extend_the_table():
     assert kept == [] and drops[0].rule == "user pattern"
 
 
+@pytest.mark.parametrize("key", ["boilerplate_patterns", "mute"])
+def test_a_user_pattern_that_backtracks_without_end_is_a_config_error_not_a_hang(monkeypatch, key):
+    import digest.config
+    from digest.config import compile_patterns
+
+    monkeypatch.setattr(digest.config, "PATTERN_SECONDS", 0.05)
+    line = "a" * 60 + "!"  # (a|aa)+$ tries every way of splitting the a's: about 10^12
+    with pytest.raises(ConfigError, match=rf"^{key}: .*takes over 0.05 s"):
+        if key == "mute":
+            compile_patterns(["/(a|aa)+$/"], key)[0](line)
+        else:
+            _run([line], Config(boilerplate_patterns=("(a|aa)+$",)))
+
+
 def test_bad_user_pattern_is_a_config_error():
-    with pytest.raises(ConfigError, match="bad regular expression"):
+    with pytest.raises(ConfigError, match=r"^boilerplate_patterns: .\(unclosed. is not a valid regular expression \(missing \) at position 9\)"):
         _run(NEWS, Config(boilerplate_patterns=("(unclosed",)))
 
 

@@ -402,6 +402,33 @@ def pair_quotes(text: str) -> str:
     return "".join(chars)
 
 
+# Punkt reads a paragraph in pieces of at most this many characters: NLTK stops a search
+# that takes over 5 s (its ReDoS guard), which a paragraph of megabytes does however plain.
+PUNKT_CHARS = 20_000
+
+
+def _punkt_spans(text: str, language: str) -> list[tuple[int, int]]:
+    """Punkt's sentence spans of ``text``, read a piece at a time: each piece's last sentence,
+    perhaps cut short, is read again at the start of the next, so every break is Punkt's own."""
+    tokenizer = punkt_tokenizer(language)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + PUNKT_CHARS)
+        piece = list(tokenizer.span_tokenize(text[start:end]))
+        if end < len(text) and len(piece) >= 2:
+            spans.extend((start + a, start + b) for a, b in piece[:-1])
+            start += piece[-1][0]
+            continue
+        if end < len(text):  # one sentence longer than a piece: cut it at a space
+            space = text.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+            piece = list(tokenizer.span_tokenize(text[start:end]))
+        spans.extend((start + a, start + b) for a, b in piece)
+        start = end
+    return spans
+
+
 def sentence_spans(text: str, language: str = "english") -> list[tuple[int, int, str, str]]:
     """Punkt's sentences of one paragraph, made whole: ``(start, end, before, after)``.
 
@@ -411,7 +438,7 @@ def sentence_spans(text: str, language: str = "english") -> list[tuple[int, int,
     convention for quotes over several paragraphs), each sentence gets the quote marks
     that make it whole: ``before`` and ``after`` are the marks to add around the text.
     """
-    spans = list(punkt_tokenizer(language).span_tokenize(text))
+    spans = _punkt_spans(text, language)
     if not spans:
         return []
     marks = _quote_marks(text)

@@ -182,3 +182,19 @@ def test_abbreviations_are_punkts_and_the_extra_ones_read_once():
 ])
 def test_ends_abbreviated(text, abbreviated):
     assert ends_abbreviated(text) is abbreviated
+
+
+def test_a_paragraph_of_megabytes_is_read_in_pieces_cut_at_sentence_ends(monkeypatch):
+    # NLTK stops a Punkt search after 5 s, which a paragraph of megabytes reaches: it is
+    # read in pieces, cut after sentence ends, and the sentences are those of one reading.
+    import digest.segment as seg
+
+    text = " ".join(
+        f"Mr. Okafor said {k} boats left the harbour at 6 a.m. on Monday. Was it safe? The U.S. Coast Guard said yes!"
+        for k in range(40)
+    )
+    whole = seg.sentence_spans(text)
+    monkeypatch.setattr(seg, "PUNKT_CHARS", 300)
+    pieces = seg.sentence_spans(text)
+    assert pieces == whole and len(whole) >= 80
+    assert all(text[start:end].endswith((".", "?", "!")) for start, end, _, _ in pieces)

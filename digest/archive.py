@@ -42,8 +42,7 @@ NAV_START = "<!-- digest:days -->"
 NAV_END = "<!-- /digest:days -->"
 INDEX = "index.html"
 ATOM = "digest.atom"
-_NAV = re.compile(re.escape(NAV_START) + ".*?" + re.escape(NAV_END), re.S)
-_HEADLINE = re.compile(r'<h2 id="story-\d+">(.*?)</h2>', re.S)
+_HEADLINE_OPEN = re.compile(r'<h2 id="story-\d+">')
 _TAGS = re.compile(r"<[^>]*>")
 PUBLISHED_AT = time(7, 0)  # a digest's moment in the feed: its date, 07:00 UTC (as the email's Date)
 
@@ -114,15 +113,41 @@ def companions(digest: Digest, config: Config, page: str) -> dict[Path, str]:
         if text is None or NAV_START not in text:
             continue  # a page by a template without the navigation: left as it is
         fresh = NAV_START + nav.render(days=days_around(neighbour, dates)) + NAV_END
-        patched = _NAV.sub(lambda _: fresh, text, count=1)
+        patched = _without_nav(text, fresh, count=1)
         if patched != text:
             changed[found[neighbour]] = patched
     changed[out / INDEX] = index_page(digest, config, found)
     return changed
 
 
+# Pages already in the folder are scanned with str.find, never a lazy ".*?" regex: on a page
+# of many openings and no closing, each opening would scan to the end (n² on a hostile page).
+def _without_nav(text: str, fresh: str = "", count: int | None = None) -> str:
+    """``text`` with its day navigation blocks (the first ``count``, or all) replaced by ``fresh``."""
+    out, pos, done = [], 0, 0
+    while count is None or done < count:
+        start = text.find(NAV_START, pos)
+        end = text.find(NAV_END, start + len(NAV_START)) if start >= 0 else -1
+        if end < 0:
+            break
+        out += [text[pos:start], fresh]
+        pos, done = end + len(NAV_END), done + 1
+    return "".join(out) + text[pos:]
+
+
 def _headlines(text: str) -> list[str]:
-    return [html.unescape(_TAGS.sub("", h)).strip() for h in _HEADLINE.findall(text)]
+    found, pos = [], 0
+    while (start := text.find('<h2 id="story-', pos)) >= 0:
+        opening = _HEADLINE_OPEN.match(text, start)
+        if opening is None:
+            pos = start + 1
+            continue
+        end = text.find("</h2>", opening.end())
+        if end < 0:
+            break
+        found.append(html.unescape(_TAGS.sub("", text[opening.end():end])).strip())
+        pos = end + len("</h2>")
+    return found
 
 
 def index_page(digest: Digest, config: Config, found: Mapping[date, Path]) -> str:
@@ -156,7 +181,7 @@ def _content(page: str) -> str:
     day navigation (a feed reader has its own)."""
     import lxml.html
 
-    page = _NAV.sub("", page)
+    page = _without_nav(page)
     try:
         root = lxml.html.document_fromstring(page.encode("utf-8"))
     except (ValueError, lxml.etree.LxmlError):

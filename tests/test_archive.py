@@ -158,3 +158,22 @@ def test_a_story_that_continues_from_an_earlier_digest_says_so_and_links_to_it(t
     # a story with nothing published before is not marked
     (fresh,) = [s for s in second["sections"] if any("cycle lane" in i["text"] for i in s["items"])]
     assert fresh["continues"] is None
+
+
+def test_a_hand_edited_page_with_unclosed_markers_keeps_what_can_be_read(tmp_path: Path) -> None:
+    # Openings without their closings (a page cut short or edited by hand): the headlines
+    # that are whole are listed, the rest ignored, and the run goes on.
+    from digest.archive import NAV_END, NAV_START, _headlines, _without_nav
+
+    page = ('<h2 id="story-1">Bridge <b>opens</b> &amp; tolls</h2><h2 id="story-x">not ours</h2>'
+            '<h2 id="story-2">Port strike ends</h2>' + '<h2 id="story-3">' * 5000)
+    assert _headlines(page) == ["Bridge opens & tolls", "Port strike ends"]
+    nav_page = f"a{NAV_START}old{NAV_END}b{NAV_START}old{NAV_END}c" + NAV_START * 5000
+    assert _without_nav(nav_page, "N", count=1) == f"aNb{NAV_START}old{NAV_END}c" + NAV_START * 5000
+    assert _without_nav(nav_page) == "abc" + NAV_START * 5000
+    out = tmp_path / "out"
+    run(out, "2026-11-18")
+    (out / "digest-2026-11-18.html").write_text(page + NAV_START * 5000)
+    run(out, "2026-11-19")
+    index = (out / "index.html").read_text()
+    assert "Port strike ends" in index and "not ours" not in index

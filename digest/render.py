@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import string
 import traceback
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jinja2
 import markupsafe
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import ConfigError, DigestError
@@ -91,6 +93,94 @@ def template_cache() -> jinja2.BytecodeCache | None:
     return _CompiledTemplates(str(folder))
 
 
+# What a template may build: a digest page is well under a megabyte, so output, repeated
+# strings, widths and lorem ipsum far past that are a mistake that would exhaust memory.
+MAX_OUTPUT_CHARS = 50_000_000
+MAX_WIDTH = 10_000
+_PERCENT_WIDTHS = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
+
+
+def _too_wide(numbers: Iterable[str]) -> bool:
+    return any(len(n) > 5 or int(n) > MAX_WIDTH for n in numbers if n)
+
+
+class _BoundedTemplate(jinja2.Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        out, size = [], 0
+        for chunk in self.generate(*args, **kwargs):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise SecurityError(f"the output passed {MAX_OUTPUT_CHARS:,} characters")
+            out.append(chunk)
+        return "".join(out)
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with bounds on what one expression may allocate."""
+
+    template_class = _BoundedTemplate
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_OUTPUT_CHARS:
+                    raise SecurityError("a repetition longer than a digest")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+            if right * abs(left).bit_length() > 100_000:
+                raise SecurityError("a power too large to compute")
+        elif operator == "%" and isinstance(left, str):
+            _check_percent(left)
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            try:
+                specs = [spec for _, _, spec, _ in string.Formatter().parse(value.__self__) if spec]
+            except ValueError:
+                specs = []
+            numbers = [n for spec in specs for n in re.findall(r"\d+", spec)]
+            nested = any("{" in spec for spec in specs)
+            given = [*args, *kwargs.values(), *(v for a in args if isinstance(a, dict) for v in a.values())]
+            if _too_wide(numbers) or (nested and any(isinstance(v, int) and abs(v) > MAX_WIDTH for v in given)):
+                raise SecurityError(f"a format width over {MAX_WIDTH:,}")
+            return wrapped(*args, **kwargs)
+
+        return checked
+
+
+def _check_percent(text: str) -> None:
+    if "%" in text and _too_wide(n for m in _PERCENT_WIDTHS.finditer(text) for n in m.groups()):
+        raise SecurityError(f"a format width over {MAX_WIDTH:,}")
+
+
+def _format(value: Any, *args: Any, **kwargs: Any) -> str:
+    _check_percent(str(value))
+    return jinja2.filters.do_format(value, *args, **kwargs)
+
+
+def _center(value: Any, width: int = 80) -> str:
+    if isinstance(width, int) and width > MAX_WIDTH:
+        raise SecurityError(f"a width over {MAX_WIDTH:,}")
+    return jinja2.filters.do_center(value, width)
+
+
+def _indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> str:
+    if isinstance(width, int) and width > MAX_WIDTH:
+        raise SecurityError(f"a width over {MAX_WIDTH:,}")
+    return jinja2.filters.do_indent(value, width, *args, **kwargs)
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 -- Jinja's names
+    if not all(isinstance(x, int) and x <= 1000 for x in (n, min, max)):
+        raise SecurityError("lipsum past 1,000 paragraphs or words")
+    return jinja2.utils.generate_lorem_ipsum(n, html, min, max)
+
+
 @lru_cache(maxsize=8)
 def environment(override: str | None = None) -> jinja2.Environment:
     """Templates from ``override`` first, then the packaged ones; HTML is autoescaped.
@@ -101,7 +191,7 @@ def environment(override: str | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [_TemplateFiles(str(templates_dir()))]
     if override:
         loaders.insert(0, _TemplateFiles(override))
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
         finalize=_printed,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "html.j2"), default=False),
@@ -111,6 +201,10 @@ def environment(override: str | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         bytecode_cache=template_cache(),
     )
+    env.filters["format"] = _format
+    env.filters["center"] = _center
+    env.filters["indent"] = _indent
+    env.globals["lipsum"] = _lipsum
     env.filters["json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
     env.filters["link"] = safe_link
     env.filters["md"] = markdown_text

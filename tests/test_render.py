@@ -239,3 +239,37 @@ def test_safe_link_never_raises_and_refuses_a_url_that_does_not_parse(url):
 
     assert safe_link(url) is None
     assert safe_link(" https://a.example/x ") == "https://a.example/x"
+
+
+@pytest.fixture(scope="module")
+def sample_digest():
+    from conftest import SAMPLE
+
+    return build_digest(load_config(flags={"inputs": [str(SAMPLE)], "date": DATE}, environ={}))
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{{ lipsum(1000000) }}", "lipsum past 1,000"),
+    ('{{ "%999999999d" % 1 }}', "a format width over 10,000"),
+    ('{{ "%999999999d"|format(1) }}', "a format width over 10,000"),
+    ('{{ "{:>999999999}".format(1) }}', "a format width over 10,000"),
+    ('{{ "{:>{}}".format(1, 999999999) }}', "a format width over 10,000"),
+    ('{{ "x" * 999999999 }}', "a repetition longer than a digest"),
+    ("{{ [digest.title] * 999999999 }}", "a repetition longer than a digest"),
+    ("{{ 7 ** 99999999 }}", "a power too large"),
+    ('{{ "a"|center(999999999) }}', "a width over 10,000"),
+    ('{{ "a\nb"|indent(999999999) }}', "a width over 10,000"),
+    ('{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}', "the output passed 50,000,000 characters"),
+])
+def test_a_template_cannot_build_gigabytes(tmp_path, sample_digest, template, message):
+    from digest.errors import ConfigError
+
+    (tmp_path / "text.j2").write_text(template)
+    with pytest.raises(ConfigError, match=message):
+        render(sample_digest, "text", templates=str(tmp_path))
+
+
+def test_bounded_templates_still_format_and_repeat(tmp_path, sample_digest):
+    (tmp_path / "text.j2").write_text('{{ "%5.2f" % 3.14159 }}|{{ "{:>6}".format("ab") }}|{{ "ab" * 3 }}|'
+                                      '{{ "a"|center(5) }}|{{ 2 ** 10 }}|{{ "%s-%s"|format(1, 2) }}')
+    assert render(sample_digest, "text", templates=str(tmp_path)) == " 3.14|    ab|ababab|  a  |1024|1-2"

@@ -105,6 +105,15 @@ CAPTION_WORDS = 30
 CREDIT_WORDS = 12
 
 
+SUBHEAD_WORDS = 8
+
+
+def _is_subhead(text: str) -> bool:
+    text = text.strip()
+    return text.endswith("?") and not any(q in text for q in "\"“”«»") \
+        and word_count(text, SUBHEAD_WORDS + 1) <= SUBHEAD_WORDS
+
+
 def _is_credit(text: str) -> bool:
     return word_count(text, CREDIT_WORDS + 1) <= CREDIT_WORDS and bool(_CREDIT_LINE.fullmatch(text.strip()))
 
@@ -476,6 +485,11 @@ def remove_boilerplate(
     captions = {(c.article, c.position) for group in paragraphs.values()
                 if len(group) <= CAPTION_SENTENCES and _is_credit(group[-1].text)
                 for c in group[:-1] if word_count(c.text, CAPTION_WORDS + 1) <= CAPTION_WORDS}
+    # A short question standing as a paragraph of its own before more text is a subheading
+    # ("What is Legionnaires' disease?"): it asks, it reports nothing.
+    last_paragraph = {s.article: s.paragraph for s in sentences}
+    subheads = {(g[0].article, g[0].position) for g in paragraphs.values()
+                if len(g) == 1 and g[0].paragraph < last_paragraph[g[0].article] and _is_subhead(g[0].text)}
 
     kept: list[Sentence] = []
     drops: list[Drop] = []
@@ -495,6 +509,8 @@ def remove_boilerplate(
             rule = "outlet notice"
         if rule is None and k + 1 < len(sentences) and sentences[k + 1].article == s.article:
             rule = boilerplate.lead_in(s.text, sentences[k + 1].text)
+        if rule is None and (s.article, s.position) in subheads:
+            rule = "heading"
         if rule is None:
             kept.append(s)
         else:

@@ -440,3 +440,17 @@ def test_a_short_paragraph_ending_in_a_photo_credit_is_a_caption():
     assert [s.text for s in kept] == [news]
     kept, _ = _run_paragraphs([[NEWS[0], NEWS[1], caption, credit]])
     assert [s.text for s in kept] == [NEWS[0], NEWS[1], caption]
+
+
+def test_a_short_question_standing_alone_before_more_text_is_a_subheading():
+    question = "What is Legionnaires' disease?"
+    answer = "It is a lung infection caused by bacteria that breed in warm water."
+    kept, drops = _run_paragraphs([[NEWS[0]], [question], [answer]])
+    assert [s.text for s in kept] == [NEWS[0], answer] and [d.rule for d in drops] == ["heading"]
+    # Kept: a question inside a paragraph, a quoted one, a long one, and one ending the article.
+    quoted = '"Why did nobody check the tower?"'
+    long_question = "Will the council now pay for the repairs to every tower on the Tanner Road estate?"
+    for paragraphs in ([[NEWS[0], question], [answer]], [[quoted], [answer]], [[long_question], [answer]],
+                       [[NEWS[0]], [question]]):
+        kept, drops = _run_paragraphs(paragraphs)
+        assert drops == [], paragraphs

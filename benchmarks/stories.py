@@ -494,7 +494,8 @@ def report(data: str, splits: list[dict], fulls: list[dict], truth: dict[str, st
         "only (blocking on each article's strongest terms, at most 40 candidates an article, near-copies "
         "gathered first: linear in the day's size, see the scale section); no fixed number of stories. An article the cut leaves alone then joins the story "
         "it is clearly closest to (mean cosine with the story's articles at least half the threshold and "
-        f"{full['default_ratio']} times the runner-up's): a margin, not a second global threshold. The "
+        f"{full['default_ratio']} times the runner-up's, where a lone article itself close to that story is no "
+        "runner-up; in rounds while articles join): a margin, not a second global threshold. The "
         "threshold was picked at the best point of the sweep (so on this data set); the attachment makes "
         "the sweep flatter above it. As a check that the threshold does not hinge on Multi-News, on the "
         "shipped sample (input/) articles of one story score 0.39-0.76 and of different stories 0.00-0.08.",

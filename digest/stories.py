@@ -362,7 +362,11 @@ def attach_singletons(
     return clusters
 
 
-def _attach_round(clusters, unit_of, a, b, weight, unit_size, floor, ratio) -> list[list[int]]:
+def _attach_round(
+    clusters: list[list[int]], unit_of: np.ndarray, a: np.ndarray, b: np.ndarray, weight: np.ndarray,
+    unit_size: np.ndarray, floor: float, ratio: float,
+) -> list[list[int]]:
+    """One round of ``attach_singletons``: every lone article's choice against ``clusters``."""
     lone = [c[0] for c in clusters if len(c) == 1]
     if not lone or len(clusters) < 2 or ratio <= 0:
         return clusters

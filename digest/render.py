@@ -163,15 +163,18 @@ def _format(value: Any, *args: Any, **kwargs: Any) -> str:
     return jinja2.filters.do_format(value, *args, **kwargs)
 
 
-def _center(value: Any, width: int = 80) -> str:
+def _check_width(width: Any) -> None:
     if isinstance(width, int) and width > MAX_WIDTH:
         raise SecurityError(f"a width over {MAX_WIDTH:,}")
+
+
+def _center(value: Any, width: int = 80) -> str:
+    _check_width(width)
     return jinja2.filters.do_center(value, width)
 
 
 def _indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> str:
-    if isinstance(width, int) and width > MAX_WIDTH:
-        raise SecurityError(f"a width over {MAX_WIDTH:,}")
+    _check_width(width)
     return jinja2.filters.do_indent(value, width, *args, **kwargs)
 
 

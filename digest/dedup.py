@@ -258,19 +258,21 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
     ``MAX_UNSAID`` of its content words unsaid (the same stem, or with the analyser's
     vectors a word of the same meaning). Where the two state the same figures and names
     both ways (who and how many are pinned down), up to ``MAX_UNSAID_NAMED`` may be worded
-    apart, each word past ``MAX_UNSAID`` matched by a word of ``other``'s own in its place:
-    worded apart, not left out. So a clause ``other`` never wrote ("after a debate that ran
-    past midnight") is not credited to it, nor is "... is paying for the additional
-    protection" to an outlet naming the same association for something else.
+    apart, each word past ``MAX_UNSAID`` matched by a word of ``other``'s own: worded apart,
+    not left out. A clause ``other`` never wrote (``CLAUSE_WORDS`` unsaid content words in
+    a row: "after a debate that ran past midnight", "the bridge would stay shut until we are
+    certain it is safe") is left out, so it is not credited to it; nor is "... is paying for
+    the additional protection" to an outlet naming the same association for something else.
     """
     if not carries(statement, other):
         return False
-    same_details = carries(other, statement)
     unsaid = statement.content - other.content
     allowed = MAX_UNSAID * len(statement.content)
-    if same_details and (statement.names or statement.numbers):
-        allowed = min(MAX_UNSAID_NAMED * len(statement.content), allowed + len(other.content - statement.content))
-    if len(unsaid) < allowed:
+    if (statement.names or statement.numbers) and carries(other, statement):
+        named = min(MAX_UNSAID_NAMED * len(statement.content), allowed + len(other.content - statement.content))
+    else:
+        named = allowed
+    if len(unsaid) < allowed or (len(unsaid) < named and not _clause_left_out(statement, unsaid)):
         return True
     if analyser is None or analyser.embedder is None:
         return False
@@ -280,7 +282,25 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
         return False
     vectors = analyser.vectors([t for t, _ in ours] + theirs)
     similar = (vectors[:len(ours)] @ vectors[len(ours):].T).max(axis=1) >= SAME_WORD
-    return len(unsaid - {s for (_, s), same in zip(ours, similar) if same}) < allowed
+    unsaid = unsaid - {s for (_, s), same in zip(ours, similar) if same}
+    return len(unsaid) < allowed or (len(unsaid) < named and not _clause_left_out(statement, unsaid))
+
+
+# Unsaid content words in a row that make a clause of their own: "promised that diggers would
+# be on site" is worded apart (three), "would stay shut until we are certain it is safe" is not.
+CLAUSE_WORDS = 4
+
+
+def _clause_left_out(statement: Analysis, unsaid: set[str]) -> bool:
+    """Whether ``CLAUSE_WORDS`` of ``statement``'s content words in a row are ``unsaid``."""
+    run = 0
+    for stem in statement.stems:
+        if stem not in statement.content:
+            continue
+        run = run + 1 if stem in unsaid else 0
+        if run >= CLAUSE_WORDS:
+            return True
+    return False
 
 
 def representative(

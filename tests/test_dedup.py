@@ -480,6 +480,14 @@ def test_meaning_features_add_the_cosine_and_a_capped_length_gap():
     # The same figures and names, but a clause the other leaves out: worded apart is not left out.
     ("The assembly approved the Harbour Bridge Bill by 301 votes to 122 after a debate that ran past midnight.",
      "The assembly approved the Harbour Bridge Bill by 301 votes to 122.", False),
+    # The same name, with a clause of its own the other never wrote: left out, not worded apart.
+    ('City engineer Tomas Brennick said the cracks were found during a routine inspection on Wednesday night '
+     'and that the bridge would stay shut "until we are certain it is safe."',
+     "Inspectors discovered the cracks on Wednesday night during a routine check, city engineer Tomas Brennick told reporters.",
+     False),
+    ("Inspectors discovered the cracks on Wednesday night during a routine check, city engineer Tomas Brennick told reporters.",
+     'City engineer Tomas Brennick said the cracks were found during a routine inspection on Wednesday night '
+     'and that the bridge would stay shut "until we are certain it is safe."', True),
     # The same figure, something else said of it.
     ("The defence ministry said 300 soldiers, along with sniffer dogs and heavy diggers, had been sent to the valley.",
      "Some 300 troops joined firefighters and volunteers at the site by midday.", False),

@@ -20,7 +20,9 @@ and no figure or name is lost. An outlet whose wording says all of the shown one
 full source, any other says part of it: a partial source, never credited with the rest.
 A linked fact with a detail of its own stays an item of its own, each crediting the
 other's outlets as partial sources. Facts whose figures disagree are never linked; they
-come back as conflicts, so the digest shows that outlets differ.
+come back as conflicts, so the digest shows that outlets differ; of a conflict whose one
+side was reported after every article of the other, the earlier side leaves the story
+(``supersede``): it is the story as it stood then.
 
 Work per story: only the pairs sharing a figure, or alike in meaning (cosines computed in
 blocks of rows, so memory stays linear); a figure in more than ``MAX_FIGURE_FACTS`` facts
@@ -29,6 +31,7 @@ pins nothing down and pairs nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, time
 from typing import Sequence
 
 import numpy as np
@@ -36,12 +39,14 @@ import numpy as np
 from .analysis import MONTHS, Analyser, is_year, tallies
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
-from .models import Analysis, Conflict, Difference, Fact, Merge, Story
+from .models import Analysis, Article, Conflict, Difference, Fact, Merge, Story
 
-__all__ = ["Alignment", "align_stories", "align_facts", "linked", "disagreements", "statement_figures", "PARAPHRASE", "PART"]
+__all__ = ["Alignment", "align_stories", "align_facts", "linked", "disagreements", "statement_figures", "supersede",
+           "PARAPHRASE", "PART", "SUPERSEDED"]
 
 PARAPHRASE = "paraphrase"  # says the whole statement in other words
 PART = "part of"  # says part of it (or it with details of its own)
+SUPERSEDED = "superseded"  # a later report gives its figure otherwise
 
 # Meaning (sentence-vector cosine) two facts need beside the figure they share: a specific
 # figure (three digits or more, a decimal, money) is rarely shared by chance within a story.
@@ -217,6 +222,54 @@ def _shown(
         if best is None or key < best[0]:
             best = (key, k, saying)
     return best[1], best[2]
+
+
+def supersede(
+    stories: Sequence[Story], conflicts: Sequence[Conflict], articles: Sequence[Article],
+) -> tuple[tuple[Story, ...], tuple[Merge, ...]]:
+    """The stories without the statements a later report of the same story gives otherwise.
+
+    When two facts of one story disagree on a figure (a conflict) and the latest article
+    stating one was published after every article stating the other, the earlier one is
+    the story as it stood then ("the toll rose to nine" at dawn, "14 dead" by evening; a
+    first count of 213 votes, 212 in later reports): it leaves the story, and the later
+    fact's item notes that outlets differ, citing the earlier outlet. Where either side has
+    no publication time, or both are as recent, both stay.
+    """
+    out: list[Story] = []
+    merges: list[Merge] = []
+    for story in stories:
+        fact_of = {m: k for k, f in enumerate(story.facts) for m in f.members}
+        latest = [_latest(f, articles) for f in story.facts]
+        stale: dict[int, tuple[int, Conflict]] = {}
+        for c in conflicts:
+            x, y = fact_of.get(c.a), fact_of.get(c.b)
+            if x is None or y is None or x == y or latest[x] is None or latest[y] is None:
+                continue
+            if _later(latest[y], latest[x]):
+                stale.setdefault(x, (y, c))
+            elif _later(latest[x], latest[y]):
+                stale.setdefault(y, (x, c))
+        if not stale:
+            out.append(story)
+            continue
+        for k, (by, c) in sorted(stale.items()):
+            merges.append(Merge(dropped=story.facts[k].sentence, kept=story.facts[by].sentence, score=c.score, rule=SUPERSEDED))
+        out.append(replace(story, facts=tuple(f for k, f in enumerate(story.facts) if k not in stale)))
+    return tuple(out), tuple(sorted(merges, key=lambda m: _place(m.dropped)))
+
+
+def _latest(fact: Fact, articles: Sequence[Article]) -> datetime | None:
+    """When the latest article carrying ``fact`` in full was published, if every one says when."""
+    moments = [articles[a].published for a in fact.sources]
+    return max(moments) if moments and None not in moments else None
+
+
+def _later(x: datetime, y: datetime) -> bool:
+    """Whether ``x`` is after ``y``; a midnight is a date given without a time, compared by day."""
+    if x.timetz().replace(tzinfo=None) == time() or y.timetz().replace(tzinfo=None) == time():
+        return x.date() > y.date()
+    return x > y
 
 
 def statement_figures(info: Sequence[Analysis], held: Sequence[frozenset[int]]) -> frozenset[str]:

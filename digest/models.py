@@ -117,7 +117,7 @@ class Merge:
     dropped: Sentence
     kept: Sentence
     score: float
-    rule: str  # "exact", "near-duplicate", "paraphrase" or "subsumed"
+    rule: str  # "exact", "near-duplicate", "subsumed", "paraphrase", "part of" or "superseded"
 
 
 @dataclass(frozen=True)

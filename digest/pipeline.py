@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
-from .align import align_stories
+from .align import align_stories, supersede
 from .analysis import Analyser
 from .archive import continuations, story_records
 from .clean import remove_boilerplate
@@ -144,7 +144,8 @@ def build(
         on_offer = {m for fact in screening.facts for m in fact.members}
         found = {(c.a, c.b): c for c in (*dedup.conflicts, *alignment.conflicts) if c.a in on_offer and c.b in on_offer}
         conflicts = tuple(sorted(found.values(), key=lambda c: (_where(c.a), _where(c.b))))
-        merges = tuple(sorted((*dedup.merges, *alignment.merges), key=lambda m: _where(m.dropped)))
+        stories, superseded = supersede(stories, conflicts, articles)
+        merges = tuple(sorted((*dedup.merges, *alignment.merges, *superseded), key=lambda m: _where(m.dropped)))
         updated = {f.sentence for f in screening.updates}
 
         def noted(items: Sequence[Item]) -> tuple[Item, ...]:

@@ -163,3 +163,58 @@ def test_a_few_alike_lines_are_all_paired():
     vectors = ANALYSER.vectors(texts)
     pairs = _candidates(vectors, [ANALYSER(t) for t in texts], frozenset())
     assert (0, 1) in pairs
+
+
+def _articles(*moments):
+    from datetime import datetime
+
+    from digest.models import Article
+
+    return [Article(id=k, url=f"https://outlet{k}.example/a", title=f"Story {k}", outlet=f"Outlet {k}",
+                    published=datetime.fromisoformat(m) if m else None, body="", path=f"a{k}.md")
+            for k, m in enumerate(moments)]
+
+
+KESSICK = (
+    "At least nine people were killed when a landslide tore through the mountain village of Kessick on Tuesday.",
+    "At least 14 people are dead and 22 missing after a landslide hit the village of Kessick on Tuesday.",
+)
+
+
+@pytest.mark.parametrize("moments, kept", [
+    # The dawn count, then the evening's: the dawn statement is the story as it stood then.
+    (("2027-04-06T08:50:00+00:00", "2027-04-06T17:20:00+00:00"), {1}),
+    (("2027-04-06T17:20:00+00:00", "2027-04-06T08:50:00+00:00"), {0}),
+    # No time on one side, the same time, or a date without a time on the same day: both stay.
+    ((None, "2027-04-06T17:20:00+00:00"), {0, 1}),
+    (("2027-04-06T17:20:00+00:00", "2027-04-06T17:20:00+00:00"), {0, 1}),
+    (("2027-04-06T00:00:00+00:00", "2027-04-06T17:20:00+00:00"), {0, 1}),
+    (("2027-04-05T00:00:00+00:00", "2027-04-06T17:20:00+00:00"), {1}),
+])
+def test_a_figure_a_later_report_gives_otherwise_leaves_the_story(moments, kept):
+    from digest.align import SUPERSEDED, supersede
+    from digest.models import Story
+
+    found, _, conflicts = align_facts(facts(*KESSICK), ANALYSER)
+    assert conflicts
+    [story], merges = supersede([Story(title="Kessick", articles=(0, 1), facts=found)], conflicts, _articles(*moments))
+    assert {f.sentence.article for f in story.facts} == kept
+    assert [(m.dropped.article, m.rule) for m in merges] == [(k, SUPERSEDED) for k in sorted({0, 1} - kept)]
+
+
+def test_the_digest_shows_the_later_figure_and_notes_the_earlier(tmp_path):
+    from digest import build_digest, load_config
+    from digest.render import render
+
+    for name, outlet, moment, text in [
+        ("dawn", "Dawn Wire", "2027-04-06T08:50:00+00:00", KESSICK[0]),
+        ("evening", "Evening Post", "2027-04-06T17:20:00+00:00", KESSICK[1]),
+    ]:
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: Landslide in Kessick\noutlet: {outlet}\npublished: {moment}\n"
+            f"url: https://{name}.example/kessick\n---\n{text}\n", encoding="utf-8")
+    digest = build_digest(load_config(flags={"inputs": [str(tmp_path)], "date": "2027-04-06"}, environ={}))
+    text = " ".join(render(digest, "text").split())
+    assert "At least 14 people are dead" in text
+    assert "nine people were killed" not in text
+    assert "outlets differ: 14 here, 9 per Dawn Wire" in text

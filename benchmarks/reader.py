@@ -74,7 +74,9 @@ def write_day(docs: Sequence[str], folder: Path) -> dict[str, str]:
     for i, body in enumerate(bodies):
         outlet = outlet_name(i)
         url = f"https://{outlet.lower().replace(' ', '')}.example/{DATE}/story-{i}"
-        meta = {"outlet": outlet, "url": url, "published": f"{DATE}T{8 + i // 60:02d}:{i % 60:02d}:00+00:00"}
+        # Multi-News gives no times: one for every document, so none reads as a later report
+        # of another (align.supersede) and no order is made up.
+        meta = {"outlet": outlet, "url": url, "published": f"{DATE}T08:00:00+00:00"}
         front = "\n".join(f"{k}: {json.dumps(v)}" for k, v in meta.items())
         (folder / f"doc{i:02d}.txt").write_text(f"---\n{front}\n---\n{body.strip()}\n", encoding="utf-8")
         urls[url] = outlet

@@ -295,7 +295,7 @@ def linked(
     ``anchors``: the story's ``statement_figures`` (by default every figure counts).
     """
     figures = [v for v in _shared_figures(a, b, analyser) if anchors is None or v in anchors]
-    if any(_specific(v) for v in figures):
+    if any(_specific(v) for v in figures) or _tally_pairs(a) & _tally_pairs(b):
         return cosine >= SPECIFIC_FIGURE_COSINE
     if any(not _tiny(v) for v in figures):
         return cosine >= SMALL_FIGURE_COSINE
@@ -409,6 +409,12 @@ def _alike(x: set[str], y: set[str], analyser: Analyser) -> bool:
     return float((vectors[:len(words_x)] @ vectors[len(words_x):].T).max()) >= UNIT_COSINE
 
 
+def _tally_pairs(a: Analysis) -> set[str]:
+    """The tallies and ranges ``a`` states, each as one key ("6~3" for "a 6-3 ruling" and "split
+    six to three"): two small figures together pin a statement down as one large one does."""
+    return {"~".join(sorted((v, w))) for v, others in tallies(a).items() for w in others}
+
+
 def _specific(value: str) -> bool:
     """A figure rarely shared by chance: three digits or more, or a decimal."""
     try:
@@ -448,6 +454,8 @@ def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozense
         for value in a.numbers & anchors:
             if not _tiny(value):
                 holders.setdefault(value, []).append(k)
+        for pair in _tally_pairs(a):
+            holders.setdefault(pair, []).append(k)
     for found in holders.values():
         if len(found) <= MAX_FIGURE_FACTS:
             pairs.update((i, j) for x, i in enumerate(found) for j in found[x + 1:])

@@ -218,3 +218,14 @@ def test_the_digest_shows_the_later_figure_and_notes_the_earlier(tmp_path):
     assert "At least 14 people are dead" in text
     assert "nine people were killed" not in text
     assert "outlets differ: 14 here, 9 per Dawn Wire" in text
+
+
+def test_a_tally_both_state_links_small_figures():
+    # 6 and 3 alone are small figures said of many things; as one tally they pin the ruling down.
+    found, merges, _ = align_facts(facts(
+        "The police's facial recognition database is unconstitutional, the Constitutional Court decided on Tuesday in a 6-3 judgment.",
+        "The judges split six to three.",
+    ), ANALYSER)
+    [item] = found
+    assert item.sources == (0,) and item.partial == (1,)
+    assert [m.rule for m in merges] == ["part of"]

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import re
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from . import __version__
 from .config import Config, as_toml_dict, load_config
@@ -172,10 +174,30 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
     return load_config(args.config, flags, environ)
 
 
+@contextmanager
+def _startup() -> Iterator[None]:
+    """The run's first imports with Python's cyclic garbage collector paused, then frozen.
+
+    They make ~20,000 objects that live as long as the process (modules, classes, numpy's
+    and scipy's tables) and no garbage: each collection while they come walks them again
+    (~25 ms), and so would every later one (~15 ms more) unless they are frozen out of it.
+    """
+    if "digest.pipeline" in sys.modules or not gc.isenabled():  # imported already, or the caller's choice
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from .notify import Unreached
-    from .output import output_paths
-    from .pipeline import digest_date, run
+    with _startup():
+        from .notify import Unreached
+        from .output import output_paths
+        from .pipeline import digest_date, run
 
     config = _load(args, _flags(args))
     if args.force and not args.send:

@@ -41,6 +41,13 @@ def test_plain_run_imports_no_reader_ranker_or_nltk_package_it_does_not_use(tmp_
     assert (tmp_path / f"digest-{SAMPLE_DATE}.json").exists()
 
 
+
+
+def test_a_run_freezes_the_objects_its_imports_made_and_collects_again_after(tmp_path):
+    # Collecting while start-up imports walks their long-lived objects over and over (cli._startup).
+    check = "import gc\nassert gc.isenabled() and gc.get_freeze_count() > 10_000, gc.get_freeze_count()"
+    modules_after(f"{run_code([SAMPLE], tmp_path)}\n{check}")
+
 def test_numpy_tools_scipy_would_import_are_loaded_only_when_used():
     # scipy.sparse reads every numpy attribute; the run uses none of these modules.
     unused = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "numpy.ma.core", "numpy.polynomial.polynomial")

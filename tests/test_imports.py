@@ -16,7 +16,7 @@ READERS = ROOT / "tests" / "fixtures" / "readers"
 
 # Heavy packages a plain run over text files with the default ranker never needs.
 NOT_FOR_TEXT = ("trafilatura", "feedparser", "sumy.summarizers", "sumy.nlp", "sumy.utils", "scipy.stats",
-                "nltk", "nltk.collocations")
+                "nltk", "nltk.collocations", "safetensors")
 
 
 def modules_after(code: str) -> set[str]:

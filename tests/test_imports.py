@@ -38,6 +38,7 @@ def test_plain_run_imports_no_reader_ranker_or_nltk_package_it_does_not_use(tmp_
     assert "digest.pipeline" in loaded and "nltk.tokenize.punkt" not in loaded  # the light load leaves no trace
     assert not any(m == "punkt" or m.startswith("punkt.") for m in loaded)  # its parameters are read by path
     assert sorted(loaded & set(NOT_FOR_TEXT)) == []
+    assert "numpy.ma.core" not in loaded  # registered lazy (digest.matrix), and np.unique would load it
     assert (tmp_path / f"digest-{SAMPLE_DATE}.json").exists()
 
 

@@ -16,7 +16,7 @@ import numpy as np
 # numpy loads these on first use; scipy 1.17's ``scipy.sparse`` reads every numpy attribute
 # (``array_api_compat.clone_module``), which would import all of them (~100 ms of a 0.9 s
 # start). The run uses none: registered as lazy modules, each loads if something uses it.
-_UNUSED_NUMPY = ("f2py", "testing", "ma", "polynomial")
+_UNUSED_NUMPY = ("f2py", "testing", "ma", "polynomial", "char", "ctypeslib", "rec", "strings")
 
 
 def _lazy_numpy_submodules() -> None:

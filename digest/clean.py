@@ -235,30 +235,41 @@ def strip_dateline(text: str) -> str:
     return text[found.end():]
 
 
-# The built-in patterns without needles as one alternation: nearly every line matches none
-# of them, and this says so in one regex call.
-_ANCHORED = re.compile(r"\s*(?:" + "|".join(f"(?:{p})" for _, p, n in PATTERNS if not n) + r")\s*", re.IGNORECASE)
+# The built-in patterns without needles as one alternation, each in a group named after
+# its place in PATTERNS: nearly every line matches none of them, and this says so in one
+# regex call; a line that matches one says which (see ``_builtin_rule``).
+_ANCHORED = re.compile(
+    r"\s*(?:" + "|".join(f"(?P<p{k}>{p})" for k, (_, p, n) in enumerate(PATTERNS) if not n) + r")\s*", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)
 def _whole_line(pattern: str) -> re.Pattern[str]:
     """A built-in pattern compiled to match a whole line, on first use: a run compiles only
-    those a line may match (compiling all took 25 ms of a 0.6 s start)."""
+    the needled patterns whose needles its lines hold (compiling all took 25 ms of a start)."""
     return re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE)
 
 
 def _builtin_rule(text: str) -> str | None:
-    """The rule of the first built-in pattern matching the whole of ``text``, or None.
+    r"""The rule of the first built-in pattern matching the whole of ``text``, or None: the
+    same answer as trying each in turn.
 
-    Only patterns that may match are tried: one with needles if ``text`` holds one of them,
-    one without if ``_ANCHORED`` matches; the same answer as trying each.
+    A needled pattern is tried only if ``text`` holds one of its needles. Of the others, the
+    first that matches on its own is the alternative ``_ANCHORED`` matched: with no leading
+    space, its ``\s*`` matches nothing and the alternatives are tried in order. A leading
+    space could be the ``\s*``'s or a pattern's, so then each is tried on its own.
     """
-    anchored = _ANCHORED.fullmatch(text) is not None
+    found = _ANCHORED.fullmatch(text)
+    if found is None:
+        first = len(PATTERNS)
+    elif text[:1].isspace():
+        first = next(k for k, (_, p, n) in enumerate(PATTERNS) if not n and _whole_line(p).fullmatch(text))
+    else:
+        first = next(int(name[1:]) for name, value in found.groupdict().items() if value is not None)
     folded = text.casefold()
-    for rule, pattern, needles in PATTERNS:
-        if (any(n in folded for n in needles) if needles else anchored) and _whole_line(pattern).fullmatch(text):
+    for rule, pattern, needles in PATTERNS[:first]:
+        if needles and any(n in folded for n in needles) and _whole_line(pattern).fullmatch(text):
             return rule
-    return None
+    return PATTERNS[first][0] if found else None
 
 
 def normal(text: str) -> str:

@@ -176,12 +176,19 @@ def _load(args: argparse.Namespace, flags: dict[str, Any] | None = None) -> Conf
 
 @contextmanager
 def _startup() -> Iterator[None]:
-    """The run's first imports with Python's cyclic garbage collector paused, then frozen.
+    """The run's first imports with Python's cyclic garbage collector paused, then frozen
+    (and OpenBLAS's idle threads set to sleep at once).
 
     They make ~20,000 objects that live as long as the process (modules, classes, numpy's
     and scipy's tables) and no garbage: each collection while they come walks them again
     (~25 ms), and so would every later one (~15 ms more) unless they are frozen out of it.
     """
+    if "numpy" not in sys.modules:
+        # numpy's OpenBLAS starts its worker threads as it loads, and each spins (yielding)
+        # for 2**28 cycles before it sleeps: CPU a small machine's run lacks (~60 ms of a
+        # 0.55 s start on 2 cores). At 2**4 they sleep at once; a large product still wakes
+        # them, so the threads, and every result, are the same.
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     if "digest.pipeline" in sys.modules or not gc.isenabled():  # imported already, or the caller's choice
         yield
         return

@@ -49,6 +49,14 @@ def test_a_run_freezes_the_objects_its_imports_made_and_collects_again_after(tmp
     check = "import gc\nassert gc.isenabled() and gc.get_freeze_count() > 10_000, gc.get_freeze_count()"
     modules_after(f"{run_code([SAMPLE], tmp_path)}\n{check}")
 
+
+@pytest.mark.parametrize("given, expected", [(None, "4"), ("20", "20")])
+def test_a_run_has_openblas_idle_threads_sleep_at_once_unless_told_otherwise(tmp_path, given, expected):
+    # Set before numpy loads (cli._startup): OpenBLAS reads it once, as it starts its threads.
+    told = "" if given is None else f"import os\nos.environ['OPENBLAS_THREAD_TIMEOUT'] = {given!r}\n"
+    check = f"import os\nassert os.environ['OPENBLAS_THREAD_TIMEOUT'] == {expected!r}"
+    modules_after(f"{told}{run_code([SAMPLE], tmp_path)}\n{check}")
+
 def test_numpy_tools_scipy_would_import_are_loaded_only_when_used():
     # scipy.sparse reads every numpy attribute; the run uses none of these modules.
     unused = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "numpy.ma.core", "numpy.polynomial.polynomial",

@@ -12,6 +12,7 @@ the same load on a shared machine. Reported: the median wall time, the median CP
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import statistics
@@ -55,6 +56,8 @@ def import_costs(stderr: str) -> dict[str, float]:
 
 def measure(checkouts: dict[str, Path], runs: int) -> dict[str, dict]:
     results = {name: {"wall": [], "cpu": [], "imports": []} for name in checkouts}
+    for checkout in checkouts.values():  # as installed: with PYTHONDONTWRITEBYTECODE set, every run compiled digest anew
+        compileall.compile_dir(checkout / "digest", quiet=1)
     with tempfile.TemporaryDirectory(prefix="startup-") as tmp:
         for k in range(runs + 2):  # two warm-up rounds
             for name, checkout in checkouts.items():

@@ -40,7 +40,7 @@ from rapidfuzz.distance import Levenshtein
 from .analysis import Analyser, is_year, tallies
 from .config import Config
 from .errors import ConfigError
-from .matrix import incidence, sparse, term_matrix
+from .matrix import distinct, incidence, sparse, term_matrix
 from .models import Analysis, Conflict, Difference, Fact, Merge, Sentence
 
 __all__ = [
@@ -739,8 +739,9 @@ def near_copy_pairs(
         found.append(np.stack([units[order[head[members]]], units[order[members]]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.unique(np.concatenate(found), axis=0)
-    return pairs.astype(np.int64)
+    found_all = np.concatenate(found)
+    codes = distinct(found_all[:, 0] * n + found_all[:, 1])  # (i, j) as one number: pairs in (i, j) order
+    return np.stack([codes // n, codes % n], axis=1).astype(np.int64)
 
 
 # --------------------------------------------------------------------------- clustering
@@ -902,7 +903,7 @@ def near_duplicates(
     statement_pairs = lead_index[candidates] if len(candidates) else np.empty((0, 2), dtype=np.int64)
     vectors = None
     if scorer.uses_vectors and len(statement_pairs):
-        wanted = np.unique(statement_pairs)
+        wanted = distinct(statement_pairs)
         found = analyser.vectors([heads[i].text for i in wanted])
         if found is None:
             raise ConfigError(f"the {scorer.name} dedup scorer needs sentence vectors: set an embedding")

@@ -109,14 +109,13 @@ class WordLlamaEmbedder:
         for path in (weights, tokenizer):
             if not path.is_file():
                 raise ConfigError(f"the wordllama package has no {path.relative_to(folder)}: reinstall it (pip install --force-reinstall wordllama)")
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer, pre_tokenizers
 
         tokens = Tokenizer.from_file(str(tokenizer))
         # Split at the spaces (the normaliser's "▁") so that one call tokenizes many words
         # apart: the same tokens as a whole text gives, each word's tokens told by word_ids.
         tokens.pre_tokenizer = pre_tokenizers.Split(SPACE_MARK, behavior="merged_with_next")
-        return cls(load_file(weights)[WORDLLAMA_TENSOR], tokens)
+        return cls(mapped_tensor(weights, WORDLLAMA_TENSOR), tokens)
 
     def encode(self, texts: Sequence[str]) -> "np.ndarray":
         import numpy as np
@@ -144,6 +143,25 @@ class WordLlamaEmbedder:
         # The mean's division by the token count is left out: normalising removes it.
         rows = self._table[used].astype(np.float32)
         return _unit_rows(np.asarray(text_tokens @ rows, dtype=np.float32).reshape(len(texts), self.dim))
+
+
+def mapped_tensor(path: Path, name: str) -> "np.ndarray":
+    """Tensor ``name`` of a .safetensors file, memory-mapped read-only: a run reads the pages
+    of the rows it uses, not the whole table (16 MB; reading it was 20 ms of a 0.6 s start).
+
+    The format: an 8-byte little-endian header length, the JSON header (each tensor's
+    dtype, shape and byte offsets past the header), then the little-endian data.
+    """
+    import json
+
+    import numpy as np
+
+    with open(path, "rb") as file:
+        size = int.from_bytes(file.read(8), "little")
+        entry = json.loads(file.read(size))[name]
+    dtype = {"F16": "<f2", "F32": "<f4"}[entry["dtype"]]
+    start, _ = entry["data_offsets"]
+    return np.memmap(path, dtype=dtype, mode="r", offset=8 + size + start, shape=tuple(entry["shape"]))
 
 
 @functools.cache

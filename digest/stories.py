@@ -29,7 +29,7 @@ import numpy as np
 from .analysis import Analyser
 from .clean import is_boilerplate, is_whole_sentence, mentions_furniture, strip_dateline
 from .config import Config
-from .matrix import sparse, term_matrix, tfidf_rows, unit_rows
+from .matrix import distinct, sparse, term_matrix, tfidf_rows, unit_rows
 from .models import Article, Fact, Story, independent_outlets
 from .segment import ends_abbreviated, words
 
@@ -177,7 +177,7 @@ def candidate_pairs(x: sparse.csr_matrix, terms: int | None = None, postings: in
         rows = np.repeat(np.arange(start, start + best.shape[0]), np.diff(best.indptr))
         found_a.append(np.minimum(rows, best.indices))
         found_b.append(np.maximum(rows, best.indices))
-    pairs = np.unique(np.concatenate(found_a) * n + np.concatenate(found_b))
+    pairs = distinct(np.concatenate(found_a) * n + np.concatenate(found_b))
     return pairs // n, pairs % n
 
 

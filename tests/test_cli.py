@@ -289,3 +289,28 @@ def test_sumy_algorithms_take_punkt_variants_and_refuse_languages_they_lack(cli,
             "--no-state", "--format", "text", "--out", "-")
     assert r.returncode == code, r.stderr
     assert ("Sources" in r.stdout) if code == 0 else (r.stderr.count("\n") == 1 and "malayalam" in r.stderr)
+
+
+def test_a_failed_fsync_names_its_output_writes_none_and_leaves_no_temporary_file(tmp_path, monkeypatch, capsys):
+    # The temporary files are fsynced side by side (output._fsync_all): a failure is still the run's.
+    import errno
+    import os
+
+    from digest import output
+    from digest.cli import main
+
+    real, synced = os.fsync, []
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}").rpartition("/")[2]
+        synced.append(name)
+        if name.startswith(f".digest-tmp-digest-{SAMPLE_DATE}.json."):
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(output.os, "fsync", fsync)
+    out = tmp_path / "out"
+    assert main(["run", str(SAMPLE), "--date", SAMPLE_DATE, "--no-state", "--out", str(out)]) == 73
+    assert f"{out / f'digest-{SAMPLE_DATE}.json'}: cannot write output: Input/output error" in capsys.readouterr().err
+    assert len([n for n in synced if n.startswith(".digest-tmp-")]) == 4
+    assert [p.name for p in out.iterdir()] == [".digest.lock"]

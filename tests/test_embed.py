@@ -134,6 +134,15 @@ def test_wordllama_vectors_are_what_wordllamas_own_inference_computes(wordllama,
     assert np.allclose(wordllama.encode(texts), expected, atol=1e-6)
 
 
+def test_the_mapped_weights_are_the_ones_safetensors_reads():
+    from safetensors.numpy import load_file
+
+    path = embed._package_folder("wordllama", "").joinpath(*embed.WORDLLAMA_WEIGHTS)
+    read = load_file(path)[embed.WORDLLAMA_TENSOR]
+    mapped = embed.mapped_tensor(path, embed.WORDLLAMA_TENSOR)
+    assert mapped.dtype == read.dtype and mapped.shape == read.shape and mapped.tobytes() == read.tobytes()
+
+
 def test_the_model_is_loaded_once_per_process():
     assert get_embedder("wordllama") is get_embedder("wordllama")
 

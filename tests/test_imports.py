@@ -16,7 +16,7 @@ READERS = ROOT / "tests" / "fixtures" / "readers"
 
 # Heavy packages a plain run over text files with the default ranker never needs.
 NOT_FOR_TEXT = ("trafilatura", "feedparser", "sumy.summarizers", "sumy.nlp", "sumy.utils", "scipy.stats",
-                "nltk", "nltk.collocations")
+                "nltk", "nltk.collocations", "safetensors")
 
 
 def modules_after(code: str) -> set[str]:
@@ -38,12 +38,29 @@ def test_plain_run_imports_no_reader_ranker_or_nltk_package_it_does_not_use(tmp_
     assert "digest.pipeline" in loaded and "nltk.tokenize.punkt" not in loaded  # the light load leaves no trace
     assert not any(m == "punkt" or m.startswith("punkt.") for m in loaded)  # its parameters are read by path
     assert sorted(loaded & set(NOT_FOR_TEXT)) == []
+    assert "numpy.ma.core" not in loaded  # registered lazy (digest.matrix), and np.unique would load it
     assert (tmp_path / f"digest-{SAMPLE_DATE}.json").exists()
 
 
+
+
+def test_a_run_freezes_the_objects_its_imports_made_and_collects_again_after(tmp_path):
+    # Collecting while start-up imports walks their long-lived objects over and over (cli._startup).
+    check = "import gc\nassert gc.isenabled() and gc.get_freeze_count() > 10_000, gc.get_freeze_count()"
+    modules_after(f"{run_code([SAMPLE], tmp_path)}\n{check}")
+
+
+@pytest.mark.parametrize("given, expected", [(None, "4"), ("20", "20")])
+def test_a_run_has_openblas_idle_threads_sleep_at_once_unless_told_otherwise(tmp_path, given, expected):
+    # Set before numpy loads (cli._startup): OpenBLAS reads it once, as it starts its threads.
+    told = "" if given is None else f"import os\nos.environ['OPENBLAS_THREAD_TIMEOUT'] = {given!r}\n"
+    check = f"import os\nassert os.environ['OPENBLAS_THREAD_TIMEOUT'] == {expected!r}"
+    modules_after(f"{told}{run_code([SAMPLE], tmp_path)}\n{check}")
+
 def test_numpy_tools_scipy_would_import_are_loaded_only_when_used():
     # scipy.sparse reads every numpy attribute; the run uses none of these modules.
-    unused = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "numpy.ma.core", "numpy.polynomial.polynomial")
+    unused = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "numpy.ma.core", "numpy.polynomial.polynomial",
+              "numpy._core.defchararray", "numpy.ctypeslib._ctypeslib")
     code = "import digest.pipeline, scipy.sparse"
     assert sorted(modules_after(code) & set(unused)) == []
     assert "numpy.testing._private.utils" in modules_after(

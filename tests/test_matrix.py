@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from digest.matrix import incidence, term_matrix, tfidf_rows, unit_rows
+from digest.matrix import distinct, incidence, term_matrix, tfidf_rows, unit_rows
 
 
 def test_counts_repeats_and_numbers_columns_in_first_seen_order():
@@ -56,3 +56,26 @@ def test_unit_rows_keeps_empty_rows_zero():
     x = unit_rows(counts)
     assert x.toarray()[0] == pytest.approx([2 / np.sqrt(5), 1 / np.sqrt(5)])
     assert not x.toarray()[1].any()
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (40,), (25, 2), (0, 2)])
+def test_distinct_is_numpys_unique(shape):
+    values = np.random.default_rng(sum(shape)).integers(-5, 12, size=shape)
+    expected = np.unique(values)
+    assert distinct(values).dtype == expected.dtype and distinct(values).tolist() == expected.tolist()
+
+
+def test_unit_rows_is_the_product_by_scipys_diagonal_byte_for_byte():
+    # Its order of indices within a row (reversed) and its values are what the rows' sums read.
+    from scipy import sparse
+
+    rng = np.random.default_rng(7)
+    for seed in range(40):
+        x = sparse.random(int(rng.integers(1, 40)), int(rng.integers(1, 60)), density=0.3, format="csr",
+                          random_state=seed)
+        x.sort_indices()
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        expected, got = sparse.csr_matrix(sparse.diags(1.0 / norms) @ x), unit_rows(x)
+        assert got.indptr.tolist() == expected.indptr.tolist() and got.indices.tolist() == expected.indices.tolist()
+        assert got.data.tobytes() == expected.data.tobytes()

@@ -76,6 +76,7 @@ _QUOTES = str.maketrans({
 })
 _TOKEN = re.compile(
     r"\d{1,2}:\d\d(?:\s*[ap]\.?m\b\.?)?"  # times: 2:30  2:30 p.m.
+    r"|\d*0s(?!\w)"  # decades, a word and not a count: 1990s  "in his 80s"
     r"|[$€£¥]?\d[\d,]*(?:\.\d+)?(?:(?:%|bn|m|k)(?!\w))?"  # numbers: 1,000  3.50  10%  $5  €2.5bn
     r"|(?:[^\W\d_]\.){2,}"  # initialisms with dots: U.S.  U.N.
     r"|[^\W_]+(?:'[^\W_]+)*",  # words, keeping inner apostrophes

@@ -227,6 +227,13 @@ def test_numbers_are_digits_and_initialisms_undotted():
     assert "un" in found.norm.split()
 
 
+def test_a_decade_is_a_word_not_a_count():
+    # "in his 80s" is an age, never 80 of anything: "Two of them have died" does not disagree with it.
+    found = analyse("A man in his 80s died in the 1990s after 30 years abroad.")
+    assert found.numbers == {"30"}
+    assert {"80s", "1990s"} <= set(found.tokens)
+
+
 @pytest.mark.parametrize("text, pairs", [
     ("Deputies backed the bill 212-148.", {"212": {"148"}, "148": {"212"}}),
     ("The assembly voted 213 to 148.", {"213": {"148"}, "148": {"213"}}),

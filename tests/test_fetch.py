@@ -224,7 +224,7 @@ def test_the_budget_bounds_all_fetching_of_a_run(web: WebServer) -> None:
     started = time.monotonic()
     results = fetcher(timeout=5.0, budget=2.5, per_host=2).fetch_many([Request(u) for u in urls])
     elapsed = time.monotonic() - started
-    assert elapsed < 3.5
+    assert elapsed < 4.5  # all ten, two at a time, take 5 s; the margin is for a loaded machine
     assert [r.url for r in results] == urls
     fetched = [r for r in results if not isinstance(r, FetchError)]
     stopped = [r for r in results if isinstance(r, FetchError) and r.message.endswith(

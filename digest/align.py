@@ -236,27 +236,28 @@ def supersede(
     fact's item notes that outlets differ, citing the earlier outlet. Where either side has
     no publication time, or both are as recent, both stay.
     """
-    out: list[Story] = []
-    merges: list[Merge] = []
-    for story in stories:
-        fact_of = {m: k for k, f in enumerate(story.facts) for m in f.members}
-        latest = [_latest(f, articles) for f in story.facts]
-        stale: dict[int, tuple[int, Conflict]] = {}
-        for c in conflicts:
-            x, y = fact_of.get(c.a), fact_of.get(c.b)
-            if x is None or y is None or x == y or latest[x] is None or latest[y] is None:
-                continue
-            if _later(latest[y], latest[x]):
-                stale.setdefault(x, (y, c))
-            elif _later(latest[x], latest[y]):
-                stale.setdefault(y, (x, c))
-        if not stale:
-            out.append(story)
+    place = {m: (n, k) for n, story in enumerate(stories) for k, f in enumerate(story.facts) for m in f.members}
+    latest: dict[tuple[int, int], datetime | None] = {}
+    stale: dict[tuple[int, int], tuple[tuple[int, int], Conflict]] = {}
+    for c in conflicts:  # each once, whatever the number of stories
+        x, y = place.get(c.a), place.get(c.b)
+        if x is None or y is None or x == y or x[0] != y[0]:
             continue
-        for k, (by, c) in sorted(stale.items()):
-            merges.append(Merge(dropped=story.facts[k].sentence, kept=story.facts[by].sentence, score=c.score, rule=SUPERSEDED))
-        out.append(replace(story, facts=tuple(f for k, f in enumerate(story.facts) if k not in stale)))
-    return tuple(out), tuple(sorted(merges, key=lambda m: _place(m.dropped)))
+        for k in (x, y):
+            if k not in latest:
+                latest[k] = _latest(stories[k[0]].facts[k[1]], articles)
+        if latest[x] is None or latest[y] is None:
+            continue
+        if _later(latest[y], latest[x]):
+            stale.setdefault(x, (y, c))
+        elif _later(latest[x], latest[y]):
+            stale.setdefault(y, (x, c))
+    merges = [Merge(dropped=stories[n].facts[k].sentence, kept=stories[n].facts[by].sentence, score=c.score, rule=SUPERSEDED)
+              for (n, k), ((_, by), c) in stale.items()]
+    touched = {n for n, _ in stale}
+    out = tuple(replace(story, facts=tuple(f for k, f in enumerate(story.facts) if (n, k) not in stale))
+                if n in touched else story for n, story in enumerate(stories))
+    return out, tuple(sorted(merges, key=lambda m: _place(m.dropped)))
 
 
 def _latest(fact: Fact, articles: Sequence[Article]) -> datetime | None:
@@ -267,7 +268,7 @@ def _latest(fact: Fact, articles: Sequence[Article]) -> datetime | None:
 
 def _later(x: datetime, y: datetime) -> bool:
     """Whether ``x`` is after ``y``; a midnight is a date given without a time, compared by day."""
-    if x.timetz().replace(tzinfo=None) == time() or y.timetz().replace(tzinfo=None) == time():
+    if x.time() == time() or y.time() == time():
         return x.date() > y.date()
     return x > y
 

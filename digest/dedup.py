@@ -272,7 +272,11 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
         named = min(MAX_UNSAID_NAMED * len(statement.content), allowed + len(other.content - statement.content))
     else:
         named = allowed
-    if len(unsaid) < allowed or (len(unsaid) < named and not _clause_left_out(statement, unsaid)):
+
+    def enough(unsaid: set[str]) -> bool:
+        return len(unsaid) < allowed or (len(unsaid) < named and not _clause_left_out(statement, unsaid))
+
+    if enough(unsaid):
         return True
     if analyser is None or analyser.embedder is None:
         return False
@@ -282,8 +286,7 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
         return False
     vectors = analyser.vectors([t for t, _ in ours] + theirs)
     similar = (vectors[:len(ours)] @ vectors[len(ours):].T).max(axis=1) >= SAME_WORD
-    unsaid = unsaid - {s for (_, s), same in zip(ours, similar) if same}
-    return len(unsaid) < allowed or (len(unsaid) < named and not _clause_left_out(statement, unsaid))
+    return enough(unsaid - {s for (_, s), same in zip(ours, similar) if same})
 
 
 # Unsaid content words in a row that make a clause of their own: "promised that diggers would

@@ -157,6 +157,16 @@ def _number(token: str) -> tuple[str, str | None] | None:
     return _format_number(value), sign
 
 
+# A vulgar fraction, with the whole number before it: NFKC would make "1½" the "11⁄2" of 11 and 2.
+_FRACTION = re.compile(r"(\d*)([\u00bc-\u00be\u2150-\u215e])")
+
+
+def _decimal(match: re.Match) -> str:
+    """ "1½" -> "1.5", "¾" -> "0.75"."""
+    whole, fraction = match.groups()
+    return _format_number(int(whole or 0) + unicodedata.numeric(fraction))
+
+
 def _time(token: str) -> str:
     """A clock time on the 24-hour clock: "2:30 p.m." -> "14:30", "12:05 a.m." -> "0:05"."""
     low = token.lower().replace(".", "").replace(" ", "")
@@ -330,7 +340,7 @@ class Analyser:
 
     def _analyse(self, text: str) -> Analysis:
         if not text.isascii():
-            text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+            text = unicodedata.normalize("NFKC", _FRACTION.sub(_decimal, text)).translate(_QUOTES)
         elif "`" in text:
             text = text.replace("`", "'")
         shouted = text.isupper()

@@ -234,6 +234,13 @@ def test_a_decade_is_a_word_not_a_count():
     assert {"80s", "1990s"} <= set(found.tokens)
 
 
+def test_a_vulgar_fraction_is_a_decimal():
+    # Unicode's compatibility form spells "1½" as "11⁄2": read that way it is 11 and 2.
+    found = analyse("Rates rose by 1½ points to 4¾% as ½ of the board dissented.")
+    assert found.numbers == {"1.5", "4.75", "0.5"}
+    assert match("The levy rose 1½ points.", "The levy rose 11 points.").conflicts
+
+
 @pytest.mark.parametrize("text, pairs", [
     ("Deputies backed the bill 212-148.", {"212": {"148"}, "148": {"212"}}),
     ("The assembly voted 213 to 148.", {"213": {"148"}, "148": {"213"}}),

@@ -36,7 +36,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import MONTHS, Analyser, is_year, tallies
+from .analysis import MONTHS, Analyser, is_figure, is_year, tallies
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Article, Conflict, Difference, Fact, Merge, Story
@@ -379,7 +379,7 @@ def _counted(a: Analysis) -> dict[str, set[str]]:
     for k, token in enumerate(a.tokens):
         if token not in out:
             continue
-        after = [t for t, stop in zip(a.tokens[k + 1:k + 6], a.stopped[k + 1:k + 6]) if not stop and not t[0].isdigit()]
+        after = [t for t, stop in zip(a.tokens[k + 1:k + 6], a.stopped[k + 1:k + 6]) if not stop and not is_figure(t)]
         out[token].update(after[:CONTEXT_WORDS])
     return out
 

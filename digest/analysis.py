@@ -19,7 +19,7 @@ from .embed import Embedder, get_embedder
 from .models import Analysis, Quantity
 
 __all__ = [
-    "Analyser", "analyse", "is_year", "stemmer", "stop_words", "tallies", "words_language",
+    "Analyser", "analyse", "is_figure", "is_year", "stemmer", "stop_words", "tallies", "words_language",
     "CALENDAR_WORDS", "FILLER", "MONTHS", "NEGATIONS",
 ]
 
@@ -77,7 +77,7 @@ _QUOTES = str.maketrans({
 _TOKEN = re.compile(
     r"\d{1,2}:\d\d(?:\s*[ap]\.?m\b\.?)?"  # times: 2:30  2:30 p.m.
     r"|\d*0s(?!\w)"  # decades, a word and not a count: 1990s  "in his 80s"
-    r"|[$€£¥]?\d[\d,]*(?:\.\d+)?(?:(?:%|bn|m|k)(?!\w))?"  # numbers: 1,000  3.50  10%  $5  €2.5bn
+    r"|(?:(?<![\w.,-])-)?[$€£¥]?\d[\d,]*(?:\.\d+)?(?:(?:%|bn|m|k)(?!\w))?"  # numbers: 1,000  3.50  10%  $5  €2.5bn  -5
     r"|(?:[^\W\d_]\.){2,}"  # initialisms with dots: U.S.  U.N.
     r"|[^\W_]+(?:'[^\W_]+)*",  # words, keeping inner apostrophes
     re.UNICODE,
@@ -140,6 +140,8 @@ def _format_number(value: float) -> str:
 
 def _number(token: str) -> tuple[str, str | None] | None:
     """(canonical digits, currency sign) of a numeric token ("$1,000" -> ("1000", "$")), else None."""
+    minus = token.startswith("-")  # "-5C", not the hyphen of "6-3": the pattern reads it only after a space
+    token = token[minus:]
     sign = token[0] if token[0] in "$€£¥" else None
     t = token.lstrip("$€£¥").rstrip("%")
     scale = 1
@@ -153,8 +155,8 @@ def _number(token: str) -> tuple[str, str | None] | None:
     except ValueError:
         return None
     if value in (math.inf, -math.inf):  # over 309 digits: no float holds it, its digits name it
-        return t.lstrip("0") or "0", sign
-    return _format_number(value), sign
+        return "-" * minus + (t.lstrip("0") or "0"), sign
+    return _format_number(-value if minus else value), sign
 
 
 # A vulgar fraction, with the whole number before it: NFKC would make "1½" the "11⁄2" of 11 and 2.
@@ -252,7 +254,7 @@ class Analyser:
         """The words of one token as found in the text ("10%" is "10" and "percent")."""
         if ":" in raw:
             return (self._finish(_Word(_time(raw), number=True)),)
-        if raw[0].isdigit() or raw[0] in "$€£¥":
+        if raw[0].isdigit() or raw[0] in "-$€£¥":
             found = _number(raw)
             if found is not None:
                 # As written where the digits alone would read oddly in a note: "$2.38bn", "10%".
@@ -451,6 +453,11 @@ def tallies(a: Analysis) -> dict[str, set[str]]:
             out.setdefault(token, set()).add(tokens[j])
             out.setdefault(tokens[j], set()).add(token)
     return out
+
+
+def is_figure(token: str) -> bool:
+    """Whether a token of ``Analysis.tokens`` is written in digits ("14", "-5", "80s", "14:30")."""
+    return token[0].isdigit() or token[0] == "-"
 
 
 def is_year(value: str) -> bool:

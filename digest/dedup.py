@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .analysis import Analyser, is_year, tallies
+from .analysis import Analyser, is_figure, is_year, tallies
 from .config import Config
 from .errors import ConfigError
 from .matrix import distinct, incidence, sparse, term_matrix
@@ -211,7 +211,7 @@ def _units(a: Analysis) -> dict[str, set[str]]:
     for k, t in enumerate(tokens):
         if t in a.numbers:
             units.setdefault(t, set()).update(
-                w for w in tokens[max(0, k - 1):k] + tokens[k + 1:k + 2] if not w[0].isdigit() and w not in _UNIT_FILLER
+                w for w in tokens[max(0, k - 1):k] + tokens[k + 1:k + 2] if not is_figure(w) and w not in _UNIT_FILLER
             )
     for q in a.quantities:
         if q.unit:
@@ -280,7 +280,7 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
         return True
     if analyser is None or analyser.embedder is None:
         return False
-    theirs = [t for t, s in zip(other.tokens, other.stems) if s in other.content and not t[0].isdigit()]
+    theirs = [t for t, s in zip(other.tokens, other.stems) if s in other.content and not is_figure(t)]
     ours = [(t, s) for t, s in zip(statement.tokens, statement.stems) if s in unsaid]
     if not theirs or not ours:
         return False

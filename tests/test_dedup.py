@@ -234,6 +234,13 @@ def test_a_decade_is_a_word_not_a_count():
     assert {"80s", "1990s"} <= set(found.tokens)
 
 
+def test_a_minus_sign_is_part_of_its_figure():
+    # After a space a minus sign is the figure's own; between figures it joins a tally.
+    assert analyse("Overnight it fell to -5C, or −12 with the wind.").numbers == {"-5", "-12"}
+    assert tallies(analyse("The court split 6-3.")) == {"6": {"3"}, "3": {"6"}}
+    assert match("The river froze at -5 degrees.", "The river froze at 5 degrees.").conflicts
+
+
 def test_a_vulgar_fraction_is_a_decimal():
     # Unicode's compatibility form spells "1½" as "11⁄2": read that way it is 11 and 2.
     found = analyse("Rates rose by 1½ points to 4¾% as ½ of the board dissented.")

@@ -121,6 +121,9 @@ def _is_credit(text: str) -> bool:
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
 # more than all the other patterns together; its needles are strings one of which every
 # line it matches contains (case-folded), so a line with none of them is spared it.
+# What an outlet calls itself: "newsroom", "news agency", "media company", "magazine".
+_NEWSROOM = (r"(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
+             r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)")
 PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message|watch|listen to|hear)\s+us\b.{0,120}", ()),
     ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?", ()),
@@ -197,8 +200,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                   r"|subscribes? to|(?:is|are) bound by) (?:the\s+)?(?:[\w&'’.-]+\s+){0,5}(?:code|codes|standards|guidelines|principles|rules)\b.{0,80}", ()),
     ("newsletter", r".{0,60}\bour (?:free\s+)?(?:[\w-]+\s+){0,2}newsletters?\b.{0,80}", ("newsletter",)),
     ("outlet notice", r"(?:[\w&'’.-]+\s+){1,6}is an? (?:(?:independent|nonprofit|non-profit|nonpartisan|non-partisan"
-                      r"|reader-supported|reader-funded),?\s+(?:and\s+)?){1,3}(?:[\w-]+\s+){0,2}(?:newsroom|news (?:organi[sz]ation|site"
-                      r"|outlet|publication|service|agency)|media (?:organi[sz]ation|outlet|company)|publication|newspaper|magazine)\b.{0,200}"
+                      r"|reader-supported|reader-funded),?\s+(?:and\s+)?){1,3}(?:[\w-]+\s+){0,2}" + _NEWSROOM + r"\b.{0,200}"
                       r"|about (?:us|the authors?|(?:the\s+)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,3})\s*:\s.{0,300}", ()),
 )
 
@@ -339,8 +341,7 @@ _ABOUT_OUTLET = (
     r"\s+(?:is|are)\s+(?:"
     r"(?:(?:wholly|proudly|independently|locally|jointly)\s+)?(?:published|owned|produced|operated|run|funded|supported|printed"
     r"|edited|distributed|brought to you|made possible)(?:\s+(?:and|in part|in full)?\s*(?:[\w-]+\s+)?)?\s*by\b"
-    r"|an?\s+(?:[\w,'’-]+\s+){0,5}?(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
-    r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)\b"
+    r"|an?\s+(?:[\w,'’-]+\s+){0,5}?" + _NEWSROOM + r"\b"
     r"|(?:an?\s+|the\s+)?(?:member|part|division|subsidiary|brand|publication|service|unit|project)\s+of\b)"
 )
 # What a notice never says: an event ("agreed to sell", "on Monday", "will close").

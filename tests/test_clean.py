@@ -373,6 +373,7 @@ FURNITURE = [
     ('This story is free to read because readers like you subscribe.', 'newsletter'),
     ('Kelsa Voice is an independent, nonprofit newsroom that covers the islands.', 'outlet notice'),
     ('About Fenwick Wire: Fenwick Wire is an independent news agency serving 30 newspapers.', 'outlet notice'),
+    ('Tarn Ledger is a reader-funded local news website for the valley.', 'outlet notice'),
     ('About us: the Dale Courier has covered the valley since 1902.', 'outlet notice'),
     ("You've read 3 of your 10 free articles this month.", 'paywall'),
     ('Registration is free and takes a minute.', 'paywall'),

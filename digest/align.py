@@ -19,10 +19,11 @@ an outlet's extra clause is its own detail, not a reason to credit the others in
 and no figure or name is lost. An outlet whose wording says all of the shown one is a
 full source, any other says part of it: a partial source, never credited with the rest.
 A linked fact with a detail of its own stays an item of its own, each crediting the
-other's outlets as partial sources. Facts whose figures disagree are never linked; they
-come back as conflicts, so the digest shows that outlets differ; of a conflict whose one
-side was reported after every article of the other, the earlier side leaves the story
-(``supersede``): it is the story as it stood then.
+other's outlets as partial sources; so does a fact linked to the short wording of an
+outlet that dedup folded into a longer fact (``_part_support``). Facts whose figures
+disagree are never linked; they come back as conflicts, so the digest shows that outlets
+differ; of a conflict whose one side was reported after every article of the other, the
+earlier side leaves the story (``supersede``): it is the story as it stood then.
 
 Work per story: only the pairs sharing a figure, or alike in meaning (cosines computed in
 blocks of rows, so memory stays linear); a figure in more than ``MAX_FIGURE_FACTS`` facts
@@ -129,7 +130,8 @@ def align_facts(
             continue
         links[i].append((j, c))
         links[j].append((i, c))
-    if not any(links):
+    backing = _part_support(facts, vectors, info, held, analyser, anchors)
+    if not any(links) and not backing:
         return tuple(facts), [], found
 
     # Leader clustering, most informative first (then the most outlets, then reading order).
@@ -162,6 +164,8 @@ def align_facts(
     leader = {i: lead for lead, joined in members.items() for i, _ in joined} | {lead: lead for lead in members}
     supported: dict[int, set[int]] = {}  # leader -> articles of linked facts kept apart
     neighbours: dict[int, set[int]] = {}  # leader -> the leaders of those facts
+    for k, articles in backing.items():
+        supported.setdefault(leader[k], set()).update(articles)
     for i in range(n):
         for j, _ in links[i]:
             if leader[i] != leader[j]:
@@ -200,6 +204,51 @@ def align_facts(
         ))
     merges.sort(key=lambda m: _place(m.dropped))
     return tuple(out), merges, found
+
+
+def _part_support(
+    facts: Sequence[Fact], vectors: np.ndarray, info: Sequence[Analysis], held: Sequence[frozenset[int]],
+    analyser: Analyser, anchors: frozenset[str],
+) -> dict[int, set[int]]:
+    """Partial sources that an outlet's short wording, folded into a longer fact, brings.
+
+    Dedup folds "Governor Moravec has declared a state of emergency." into "Governor
+    Moravec, who declared a state of emergency in the morning, said ...": a third outlet's
+    "Governor Moravec declared a state of emergency across the region" is the short wording's
+    statement, not the long one's. Each such wording (an article the fact credits in part)
+    is judged against the story's other facts as the facts are: where linked, the other fact
+    credits that wording's article in part, and the longer fact, which says all of the
+    wording, credits the other's outlets in part. A fact's barest such wording is judged,
+    against its ``MAX_NEIGHBOURS`` closest facts: the work stays linear in the story's size.
+    """
+    wordings = []
+    for k, f in enumerate(facts):
+        folded = [m for m in f.members if m.article in f.partial and m.text != f.text]
+        if folded:  # the barest: near copies of one statement would judge it again and again
+            wordings.append((k, min(folded, key=lambda m: (analyser(m.text).weight, _place(m)))))
+    if not wordings:
+        return {}
+    out: dict[int, set[int]] = {}
+    own = analyser.vectors([m.text for _, m in wordings])
+    for start in range(0, len(wordings), 256):
+        block = own[start:start + 256] @ vectors.T
+        for r, row in enumerate(block):
+            k, member = wordings[start + r]
+            a = analyser(member.text)
+            near = np.flatnonzero(row >= SPECIFIC_FIGURE_COSINE)
+            if len(near) > MAX_NEIGHBOURS:
+                near = near[np.argpartition(-row[near], MAX_NEIGHBOURS)[:MAX_NEIGHBOURS]]
+            for j in near.tolist():  # in any order: the credits are a union
+                c = float(row[j])
+                if c < MEANING_COSINE and not a.numbers & info[j].numbers:
+                    continue  # ``linked`` needs a figure in common or this much meaning
+                if j == k or member.article in held[j] or held[k] & held[j] or a.negated != info[j].negated:
+                    continue
+                if disagreements(a, info[j], analyser) or not linked(a, info[j], c, analyser, anchors):
+                    continue
+                out.setdefault(j, set()).add(member.article)
+                out.setdefault(k, set()).update(facts[j].sources)
+    return out
 
 
 def _shown(

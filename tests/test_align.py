@@ -229,3 +229,23 @@ def test_a_tally_both_state_links_small_figures():
     [item] = found
     assert item.sources == (0,) and item.partial == (1,)
     assert [m.rule for m in merges] == ["part of"]
+
+
+def test_a_short_wording_folded_into_a_longer_fact_still_credits_its_outlet():
+    # Dedup folded outlet 1's bare statement into outlet 0's longer sentence (outlet 1 says
+    # part of it); outlet 2 says that bare statement in its own words.
+    long = Sentence(text="Governor Ilse Moravec, who declared a state of emergency in the morning, said the priority "
+                         "was to find survivors.", article=0, paragraph=0, position=0)
+    short = Sentence(text="Governor Ilse Moravec has declared a state of emergency.", article=1, paragraph=0, position=3)
+    own = Sentence(text="Governor Ilse Moravec declared a state of emergency across the Upper Brenna region shortly "
+                        "after 7am.", article=2, paragraph=0, position=2)
+    other = Sentence(text="More rain is forecast for Thursday across the valley.", article=3, paragraph=0, position=1)
+    found, _, _ = align_facts([
+        Fact(sentence=long, members=(long, short), sources=(0,), partial=(1,)),
+        Fact(sentence=own, members=(own,), sources=(2,)),
+        Fact(sentence=other, members=(other,), sources=(3,)),
+    ], ANALYSER)
+    declared, folded, rain = item_saying(found, "7am"), item_saying(found, "survivors"), item_saying(found, "rain")
+    assert (declared.sources, declared.partial) == ((2,), (1,))  # outlet 0's sentence is not what 2 says
+    assert (folded.sources, folded.partial) == ((0,), (1, 2))
+    assert (rain.sources, rain.partial) == ((3,), ())

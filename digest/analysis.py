@@ -77,7 +77,7 @@ _QUOTES = str.maketrans({
 _TOKEN = re.compile(
     r"\d{1,2}:\d\d(?:\s*[ap]\.?m\b\.?)?"  # times: 2:30  2:30 p.m.
     r"|\d*0s(?!\w)"  # decades, a word and not a count: 1990s  "in his 80s"
-    r"|(?:(?<![\w.,-])-)?[$€£¥]?\d[\d,]*(?:\.\d+)?(?:(?:%|bn|m|k)(?!\w))?"  # numbers: 1,000  3.50  10%  $5  €2.5bn  -5
+    r"|(?:(?<![\w.,-])(?<!\d\s)-)?[$€£¥]?\d[\d,]*(?:\.\d+)?(?:(?:%|bn|m|k)(?!\w))?"  # numbers: 1,000  3.50  10%  $5  €2.5bn  -5
     r"|(?:[^\W\d_]\.){2,}"  # initialisms with dots: U.S.  U.N.
     r"|[^\W_]+(?:'[^\W_]+)*",  # words, keeping inner apostrophes
     re.UNICODE,
@@ -140,7 +140,7 @@ def _format_number(value: float) -> str:
 
 def _number(token: str) -> tuple[str, str | None] | None:
     """(canonical digits, currency sign) of a numeric token ("$1,000" -> ("1000", "$")), else None."""
-    minus = token.startswith("-")  # "-5C", not the hyphen of "6-3": the pattern reads it only after a space
+    minus = token.startswith("-")  # "-5C", never "6-3" or "3 – 1": the pattern reads it only after a space, not after a figure
     token = token[minus:]
     sign = token[0] if token[0] in "$€£¥" else None
     t = token.lstrip("$€£¥").rstrip("%")

@@ -238,6 +238,7 @@ def test_a_minus_sign_is_part_of_its_figure():
     # After a space a minus sign is the figure's own; between figures it joins a tally.
     assert analyse("Overnight it fell to -5C, or −12 with the wind.").numbers == {"-5", "-12"}
     assert tallies(analyse("The court split 6-3.")) == {"6": {"3"}, "3": {"6"}}
+    assert tallies(analyse("They won 3 – 1 at home.")) == {"3": {"1"}, "1": {"3"}}
     assert match("The river froze at -5 degrees.", "The river froze at 5 degrees.").conflicts
 
 

@@ -242,7 +242,7 @@ def _part_support(
                 c = float(row[j])
                 if c < MEANING_COSINE and not a.numbers & info[j].numbers:
                     continue  # ``linked`` needs a figure in common or this much meaning
-                if j == k or member.article in held[j] or held[k] & held[j] or a.negated != info[j].negated:
+                if j == k or held[k] & held[j] or a.negated != info[j].negated:  # held[k] has member.article
                     continue
                 if disagreements(a, info[j], analyser) or not linked(a, info[j], c, analyser, anchors):
                     continue

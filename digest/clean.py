@@ -16,8 +16,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from functools import lru_cache
-from typing import Iterable, Sequence
+from functools import lru_cache, partial
+from typing import Callable, Iterable, Sequence
 
 from .analysis import MONTHS
 from .config import Config, UserRegex
@@ -379,6 +379,7 @@ class Boilerplate:
     """
 
     def __init__(self, extra: Sequence[str] = (), headlines: Iterable[str] = (), remember: bool = False) -> None:
+        self.extra = tuple(extra)
         self.user_patterns = [UserRegex(p, "boilerplate_patterns", r"\s*(?:{})\s*") for p in extra]
         self.headlines = frozenset(h for h in headlines if h)
         # With ``remember``, each distinct text's own verdicts are kept (for one day's run:
@@ -441,6 +442,15 @@ class Boilerplate:
             return None, n, key, "heading"
         return None, n, key, "fragment" if n < 4 else None
 
+    def learn(self, texts: Sequence[str], map_: Callable[[Callable, Sequence], list]) -> None:
+        """Each text's own verdicts computed through ``map_`` (the run's workers), for a
+        detector that remembers: the verdicts read the text alone, so any process's copy
+        of this detector gives the same."""
+        if self._verdicts is None:
+            return
+        todo = sorted({t.strip() for t in texts} - self._verdicts.keys())
+        self._verdicts.update(zip(todo, map_(partial(_verdicts_of, extra=self.extra), todo)))
+
     def lead_in(self, question: str, following: str) -> str | None:
         """The rule that drops a short question leading into the sentence after it
         ("Have a report or article?" + "Send it to ..."), or None."""
@@ -460,6 +470,10 @@ def detector(extra: tuple[str, ...] = ()) -> Boilerplate:
     return Boilerplate(extra)
 
 
+def _verdicts_of(text: str, extra: tuple[str, ...]) -> tuple:
+    return detector(extra)._text_verdicts(text)
+
+
 def is_boilerplate(text: str, config: Config, title: bool = False) -> bool:
     """Whether a sentence is boilerplate by the clean stage's rules (headline copies aside);
     with ``title``, whether a title is (its patterns only: a title is no sentence)."""
@@ -468,11 +482,13 @@ def is_boilerplate(text: str, config: Config, title: bool = False) -> bool:
 
 
 def remove_boilerplate(
-    articles: Sequence[Article], sentences: Sequence[Sentence], config: Config
+    articles: Sequence[Article], sentences: Sequence[Sentence], config: Config,
+    map_: Callable[[Callable, Sequence], list] | None = None,
 ) -> tuple[list[Sentence], list[Drop]]:
     """Split sentences into news and boilerplate drops (each with the rule that dropped it).
 
-    Wire datelines are stripped from what is kept ("PARIS (AP) — " opening a lead).
+    Wire datelines are stripped from what is kept ("PARIS (AP) — " opening a lead). With
+    ``map_`` (the run's workers) the patterns are matched in parallel, the result the same.
     """
     by_id = {a.id: a for a in articles}
     title_normals = {a.id: normal(a.title) for a in articles if not a.generated_title}
@@ -480,6 +496,8 @@ def remove_boilerplate(
     # Each distinct text is read once: a day repeats wire sentences and furniture.
     undated = {text: strip_dateline(text) for text in {s.text for s in sentences}}
     normals = {text: normal(text) for text in set(undated.values())}
+    if map_ is not None:
+        boilerplate.learn([*undated, *undated.values()], map_)
 
     # Corpus signal: the same sentence (dateline aside) in several articles of one outlet.
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)

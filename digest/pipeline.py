@@ -122,9 +122,11 @@ def build(
         done("read")
         sentences = [s for split in map_(partial(segment, language=config.language), articles) for s in split]
         done("segment")
-        kept, drops = remove_boilerplate(articles, sentences, config)
+        kept, drops = remove_boilerplate(articles, sentences, config, map_ if config.jobs > 1 else None)
         done("clean")
         analyser = Analyser.of(config)
+        if config.jobs > 1:
+            analyser.learn([s.text for s in kept], map_)
         dedup = near_duplicates(kept, config, analyser=analyser)
         done("dedup")
         screening = screen(dedup.facts, history, config, analyser)

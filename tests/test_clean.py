@@ -494,3 +494,24 @@ def test_a_short_question_standing_alone_before_more_text_is_a_subheading():
                        [[NEWS[0]], [question]]):
         kept, drops = _run_paragraphs(paragraphs)
         assert drops == [], paragraphs
+
+
+def test_workers_give_the_same_drops_and_match_the_users_patterns_too():
+    """With the run's workers (--jobs 2), each distinct text's patterns are matched in a
+    worker process: the same kept sentences and drops, user patterns included."""
+    from digest.pipeline import workers
+
+    config = Config(boilerplate_patterns=(r"listen to the .* podcast.*",))
+    article = Article(0, "u", "Harbour plan approved", "Gazette", None, "", "p")
+    lines = [*NEWS, *(line for line, _ in BOILERPLATE), "Listen to the Harbour Hour podcast every Monday morning."]
+    sentences = [Sentence(t, 0, i, i) for i, t in enumerate(lines)]
+    mapped = []
+    with workers(2) as map_:
+        def recording(fn, items):
+            mapped.extend(items)
+            return map_(fn, items)
+
+        parallel = remove_boilerplate([article], sentences, config, recording)
+    assert set(lines) <= set(mapped)
+    assert parallel == remove_boilerplate([article], sentences, config)
+    assert parallel[1][-1].rule == "user pattern"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -225,11 +225,6 @@ class Analyser:
 
     def many(self, texts: Iterable[str]) -> list[Analysis]:
         return [self(t) for t in texts]
-
-    def learn(self, texts: Iterable[str], map_: Callable[[Callable, Sequence], list]) -> None:
-        """The analyses of ``texts`` computed through ``map_`` (the run's workers) and cached."""
-        todo = sorted(set(texts) - self._cache.keys())
-        self._cache.update(zip(todo, map_(partial(_analysed, language=self.language), todo)))
 
     @property
     def embedder(self) -> Embedder | None:
@@ -476,16 +471,6 @@ _IDIOMS = (("no", "less", "than"), ("no", "more", "than"), ("no", "fewer", "than
 
 def _idiom(tokens: Sequence[str], k: int) -> bool:
     return any(tuple(tokens[k:k + len(idiom)]) == idiom for idiom in _IDIOMS)
-
-
-@lru_cache(maxsize=None)
-def _worker_analyser(language: str) -> Analyser:
-    return Analyser(language)
-
-
-def _analysed(text: str, language: str) -> Analysis:
-    """``Analyser(language)(text)``, for a worker process: its words are cached, not its analyses."""
-    return _worker_analyser(language)._analyse(text)
 
 
 def analyse(text: str, language: str = "english") -> Analysis:

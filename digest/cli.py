@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sentences", type=_positive, metavar="N", help="at most N sentences")
     run.add_argument("--algorithm", metavar="NAME", help="ranking algorithm: digest (default) or sumy's lexrank, textrank, lsa, luhn, kl, sumbasic, reduction")
     run.add_argument("--threshold", dest="dedup_threshold", type=float, metavar="SCORE", help="near-duplicate threshold")
-    run.add_argument("--jobs", type=_positive, metavar="N", help="read, split, clean and analyse articles and rank stories in N processes (default 1)")
+    run.add_argument("--jobs", type=_positive, metavar="N", help="read, split and clean articles and rank stories in N processes (default 1)")
     run.add_argument("--explain", metavar="FILE", help="write every drop, merge, conflict and ranking decision as JSON")
     run.add_argument("--send", action="store_true", help="also write the .eml and deliver it over SMTP (config [email], [smtp])")
     run.add_argument("--force", action="store_true", help="with --send: send even if this date's digest was already sent")

@@ -125,8 +125,6 @@ def build(
         kept, drops = remove_boilerplate(articles, sentences, config, map_ if config.jobs > 1 else None)
         done("clean")
         analyser = Analyser.of(config)
-        if config.jobs > 1:
-            analyser.learn([s.text for s in kept], map_)
         dedup = near_duplicates(kept, config, analyser=analyser)
         done("dedup")
         screening = screen(dedup.facts, history, config, analyser)

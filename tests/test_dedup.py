@@ -285,20 +285,6 @@ def test_scorer_is_swappable():
     assert calls and len(result.facts) == 1
 
 
-def test_analyses_made_by_the_workers_are_the_analysers_own():
-    from digest.analysis import Analyser
-    from digest.pipeline import workers
-
-    texts = ["The U.S. economy added 93,000 jobs in May, not $2.5 billion.", "Chief Justice Anneli Roos wrote it.",
-             "THE COURT DID NOT RULE ON IT.", "Inflation rose to 3½% in 2027."]
-    serial, parallel = Analyser(), Analyser()
-    with workers(2) as map_:
-        parallel.learn(texts, map_)
-    assert parallel._cache.keys() == set(texts)
-    assert [parallel(t) for t in texts] == serial.many(texts)
-    assert [parallel(t).shown for t in texts] == [a.shown for a in serial.many(texts)]
-
-
 def test_unknown_mode_is_an_error_naming_the_choices():
     with pytest.raises(ConfigError, match="^unknown dedup mode 'magic'; choose from fuzzy, semantic$"):
         make_scorer(CONFIG.replace(dedup_mode="magic"))

@@ -442,6 +442,8 @@ def tallies(a: Analysis) -> dict[str, set[str]]:
     # a share, a decimal or a scale ("$10 million-$12 million", "$12-billion, 10-year plan").
     numbers = {v for v in a.numbers if v.isdigit() and v not in a.shown and not is_year(v)}
     out: dict[str, set[str]] = {}
+    if len(numbers) < 2:  # a tally has two sides
+        return out
     for k, token in enumerate(tokens):
         if token not in numbers:
             continue

@@ -421,8 +421,8 @@ def render(digest: Digest, fmt: str, templates: str | None = None, **extra: Any)
         raise ConfigError(f"templates: {templates} is not a folder")
     name = f"{fmt}.j2" if fmt != "html" else "html.html.j2"
     data = view(digest, extra["link_schemes"]) if fmt != "json" else contract(digest)
+    limit = MAX_OUTPUT_CHARS + sum(len(a.title) + len(a.url) + len(a.body) for a in digest.articles)
     try:
-        limit = MAX_OUTPUT_CHARS + sum(len(a.title) + len(a.url) + len(a.body) for a in digest.articles)
         return environment(templates).get_template(name).render(digest=data, output_limit=limit, **extra)
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None

@@ -401,8 +401,9 @@ def pair_quotes(text: str) -> str:
     return "".join(chars)
 
 
-# Punkt reads a paragraph in pieces of at most this many characters: NLTK stops a search
-# that takes over 5 s (its ReDoS guard), which a paragraph of megabytes does however plain.
+# Punkt reads a paragraph in pieces of at most this many characters, so what one call holds
+# and costs stays bounded however long a paragraph is (with NLTK's own ``regex`` engine, a
+# search over 5 s is stopped as a ReDoS, which a paragraph of megabytes took however plain).
 PUNKT_CHARS = 20_000
 
 

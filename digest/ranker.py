@@ -12,7 +12,7 @@ Each fact gets four signals, each in [0, 1]:
   quotes, fragments, first-person opinion, page furniture).
 
 The budget is then filled by greedy budgeted submodular maximisation (Lin &
-Bilmes 2011, cost-scaled greedy): the objective is the weighted coverage of
+Bilmes 2011, cost-scaled greedy: gain over words ** ``cost_exponent``): the objective is the weighted coverage of
 concepts (stemmed content words and bigrams), a concept counting for each
 independent source beyond the first that uses it, as in Gillick & Favre's
 concept ILP. The signals scale what a fact's new concepts are worth (by up to
@@ -49,6 +49,7 @@ class RankerSettings:
     position: float = 1.0
     content: float = 1.0
     coverage: float = 1.0  # weight of concept coverage; 0 leaves the signals alone to rank
+    cost_exponent: float = 0.5  # new concepts per word ** this; 1 is per word, Lin & Bilmes' r is 0.3
     redundancy: float = 0.5  # TF-IDF cosine at or above which a fact repeats a chosen one
     meaning_redundancy: float = 0.6  # sentence-vector cosine (digest.embed) at or above which it does
     copy_credit: float = 0.25  # what a verbatim copy of a wording adds to corroboration
@@ -247,15 +248,17 @@ def _rank(
         # for its sources beyond the first, unless nothing at all is corroborated.
         concept_weight = np.maximum(concept_weight - 1.0, 0.0)
     lengths = np.array([max(word_count(f.text), 1) for f in facts], dtype=np.float64)  # what the reader counts
+    costs = lengths ** settings.cost_exponent
     has_words = np.array([bool(content) for content, _ in analysed])
 
     def density(gain: np.ndarray) -> np.ndarray:
-        # New concepts per word, worth up to twice as much in a lead, central, corroborated,
-        # concrete sentence; once everything is covered, the signals alone decide.
-        return filler * (1.0 + prior) * (settings.coverage * gain / lengths / scale + _TIE_BREAK)
+        # New concepts per word (per word ** cost_exponent: a long sentence saying more is not
+        # outbid by short ones filling the budget's end), worth up to twice as much in a lead,
+        # central, corroborated, concrete sentence; once everything is covered, the signals alone decide.
+        return filler * (1.0 + prior) * (settings.coverage * gain / costs / scale + _TIE_BREAK)
 
     gain = concepts @ concept_weight
-    scale = float((gain / lengths).max()) or 1.0
+    scale = float((gain / costs).max()) or 1.0
     initial = density(gain)
 
     chosen: list[int] = []
@@ -305,7 +308,7 @@ def _rank(
         return Item(fact=facts[i], score=round(score, 6), components=components + extra)
 
     decisions = [
-        Decision(item(k, chosen_gain[k]), True, f"chosen #{r}: best gain per word ({chosen_gain[k]:.3f})")
+        Decision(item(k, chosen_gain[k]), True, f"chosen #{r}: best gain for its length ({chosen_gain[k]:.3f})")
         for r, k in enumerate(chosen, 1)
     ]
     # Explain the close calls: the best-scoring facts left out, up to three times as many as were chosen.

@@ -72,6 +72,7 @@ WORDLLAMA_TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
 WORDLLAMA_TENSOR = "embedding.weight"
 SPACE_MARK = "\u2581"  # what the Llama tokenizer's normaliser puts for each space
 WORDS_PER_CALL = 4096
+MAX_REMEMBERED_WORDS = 1 << 19  # each word's token ids: ~100 bytes a word, so ~50 MB at most
 
 
 class WordLlamaEmbedder:
@@ -95,6 +96,7 @@ class WordLlamaEmbedder:
 
         self._table = np.asarray(table)  # as stored (float16 in the wheel): rows are widened when used
         self._tokenizer = tokenizer
+        self._tokens: dict[str, tuple[int, ...]] = {}
         self.dim = int(self._table.shape[1])
 
     @classmethod
@@ -124,15 +126,10 @@ class WordLlamaEmbedder:
         texts = _check_texts(texts)
         # The tokenizer's mark for a space is one in a text too, as for WordLlama's normaliser.
         text_words, vocab = term_matrix([text.replace(SPACE_MARK, " ").split() for text in texts], dtype=np.float32)
-        # Thousands of distinct words a call, each its own pre-token (word_ids says whose token is
-        # whose): few calls, and each call's Encoding (~300 bytes a token) stays small.
-        distinct, word_of, token = list(vocab), [], []
-        for start in range(0, len(distinct), WORDS_PER_CALL):
-            tokens = self._tokenizer.encode(" ".join(distinct[start:start + WORDS_PER_CALL]), add_special_tokens=False)
-            word_of.append(np.asarray(tokens.word_ids, dtype=np.int64) + start)
-            token.append(np.asarray(tokens.ids, dtype=np.int64))
-        word_of_all = np.concatenate(word_of) if word_of else np.empty(0, dtype=np.int64)
-        token_all = np.concatenate(token) if token else np.empty(0, dtype=np.int64)
+        distinct = list(vocab)
+        tokens_of = self._word_tokens(distinct)
+        word_of_all = np.repeat(np.arange(len(distinct), dtype=np.int64), [len(tokens_of[w]) for w in distinct])
+        token_all = np.fromiter((t for w in distinct for t in tokens_of[w]), dtype=np.int64, count=len(word_of_all))
         # Only the batch's own tokens, in id order: a few thousand rows of the 32,000 made float32.
         used, column = np.unique(token_all, return_inverse=True)
         word_tokens = sparse.csr_matrix(
@@ -143,6 +140,28 @@ class WordLlamaEmbedder:
         # The mean's division by the token count is left out: normalising removes it.
         rows = self._table[used].astype(np.float32)
         return _unit_rows(np.asarray(text_tokens @ rows, dtype=np.float32).reshape(len(texts), self.dim))
+
+    def _word_tokens(self, words: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        """Each word's token ids, remembered: a day's stories repeat most of their words, and
+        tokenizing was half of encoding a story's sentences. Bounded: a long-lived process
+        cannot grow it forever."""
+        import numpy as np
+
+        known = self._tokens
+        new = [w for w in words if w not in known]
+        if len(known) + len(new) > MAX_REMEMBERED_WORDS:
+            known.clear()
+            new = list(words)
+        # Thousands of distinct words a call, each its own pre-token (word_ids says whose token is
+        # whose): few calls, and each call's Encoding (~300 bytes a token) stays small.
+        for start in range(0, len(new), WORDS_PER_CALL):
+            batch = new[start:start + WORDS_PER_CALL]
+            found = self._tokenizer.encode(" ".join(batch), add_special_tokens=False)
+            owners = np.asarray(found.word_ids, dtype=np.int64)
+            ids = np.asarray(found.ids, dtype=np.int64)
+            cuts = np.searchsorted(owners, np.arange(1, len(batch)))
+            known.update(zip(batch, (tuple(chunk.tolist()) for chunk in np.split(ids, cuts))))
+        return known
 
 
 def mapped_tensor(path: Path, name: str) -> "np.ndarray":

@@ -95,7 +95,19 @@ def test_words_tokenized_a_few_at_a_time_give_the_same_rows(wordllama, monkeypat
     texts = [PROFIT, EARNINGS, MUSEUM, *TRICKY]
     whole = wordllama.encode(texts)
     monkeypatch.setattr(embed, "WORDS_PER_CALL", 3)
-    assert np.array_equal(wordllama.encode(texts), whole)
+    fresh = embed.WordLlamaEmbedder.from_package()  # nothing remembered: every word tokenized here
+    assert np.array_equal(fresh.encode(texts), whole)
+
+
+def test_remembered_words_give_the_rows_a_fresh_model_gives_and_stay_bounded(wordllama, monkeypatch):
+    texts = [PROFIT, EARNINGS, MUSEUM, *TRICKY]
+    whole = wordllama.encode(texts)
+    monkeypatch.setattr(embed, "MAX_REMEMBERED_WORDS", 12)
+    small = embed.WordLlamaEmbedder.from_package()
+    for text in texts + texts[::-1]:  # each call past the bound starts it again
+        assert np.array_equal(small.encode([text])[0], whole[texts.index(text)])
+        assert len(small._tokens) <= max(12, len(set(text.replace("\u2581", " ").split())))
+    assert np.array_equal(small.encode(texts), whole)
 
 
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence(wordllama):

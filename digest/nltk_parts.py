@@ -74,7 +74,7 @@ def _stdlib_redos() -> types.ModuleType:
     Snowball's are NLTK's own fixed patterns, the ones ``re`` ran before, and ``segment``
     hands Punkt at most ``PUNKT_CHARS`` at a time; under ``regex`` Punkt took 1.9 times as long
     for the same sentences (25,085 Multi-News paragraphs: 2.91 s against 1.53 s), and importing
-    ``regex`` is 50 ms of the start.
+    ``regex`` was 15-50 ms of the start (idle to busy machine).
     """
     module = types.ModuleType("nltk.redos")
     module.compile = lambda pattern, flags=0, timeout=None: re.compile(getattr(pattern, "pattern", pattern), flags)

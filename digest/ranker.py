@@ -15,10 +15,11 @@ The budget is then filled by greedy budgeted submodular maximisation (Lin &
 Bilmes 2011, cost-scaled greedy: gain over words ** ``cost_exponent``): the
 objective is the weighted coverage of concepts (stemmed content words and
 bigrams), a concept counting for each independent source beyond the first that
-uses it, as in Gillick & Favre's concept ILP. The signals scale what a fact's new concepts are worth (by up to
-two), so among facts saying something new, the corroborated, central, early,
-concrete one wins. A fact too similar to one already chosen (TF-IDF cosine) is
-passed over, so two wordings of one statement are never both chosen.
+uses it, as in Gillick & Favre's concept ILP. The signals scale what a fact's
+new concepts are worth (by up to two), so among facts saying something new, the
+corroborated, central, early, concrete one wins. A fact too similar to one
+already chosen (TF-IDF cosine) is passed over, so two wordings of one statement
+are never both chosen.
 """
 from __future__ import annotations
 

@@ -492,15 +492,19 @@ class Scorer(Protocol):
     """Scores candidate pairs 0-100; two sentences may merge from ``threshold``.
 
     ``uses_vectors``: the scorer reads the cosine of the pair's sentence vectors (the run
-    then embeds the sentences it verifies). ``scores`` may return, for a pair that cannot
-    reach ``threshold``, an upper bound rather than the exact score.
+    then embeds the sentences it verifies). ``partial`` holds the pairs' partial_ratio / 100
+    where the caller has measured it already (NaN elsewhere), for a scorer that reads it.
+    ``scores`` may return, for a pair that cannot reach ``threshold``, an upper bound
+    rather than the exact score.
     """
 
     name: str
     threshold: float
     uses_vectors: bool
 
-    def scores(self, xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None) -> np.ndarray: ...
+    def scores(
+        self, xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None, partial: np.ndarray,
+    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -519,7 +523,10 @@ class LogisticScorer:
     threshold: float
     uses_vectors: bool = False
 
-    def scores(self, xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None = None) -> np.ndarray:
+    def scores(
+        self, xs: Sequence[Analysis], ys: Sequence[Analysis], cosines: np.ndarray | None = None,
+        partial: np.ndarray | None = None,
+    ) -> np.ndarray:
         if not len(xs):
             return np.zeros(0)
         rows = pair_features(xs, ys, cosines if self.uses_vectors else None, partial=False)
@@ -535,8 +542,12 @@ class LogisticScorer:
         # The slack covers the rounding of this arithmetic against the exact score's.
         todo = np.flatnonzero((bound >= self.threshold - 1e-6) | inside)
         if len(todo):
-            rows[todo, _PARTIAL] = process.cpdist(
-                [xs[k].norm for k in todo], [ys[k].norm for k in todo], scorer=fuzz.partial_ratio, dtype=np.float64, workers=-1,
+            known = np.full(len(rows), np.nan) if partial is None else partial
+            missing = todo[np.isnan(known[todo])]
+            rows[todo, _PARTIAL] = known[todo]
+            rows[missing, _PARTIAL] = process.cpdist(
+                [xs[k].norm for k in missing], [ys[k].norm for k in missing], scorer=fuzz.partial_ratio,
+                dtype=np.float64, workers=-1,
             ) / 100
             bound[todo] = _sigmoid(self.intercept + rows[todo] @ coef)
         return bound
@@ -608,16 +619,17 @@ def verify(
         return []
     if scorer.uses_vectors and cosines is None:
         raise ConfigError(f"the {scorer.name} dedup scorer needs sentence vectors: set an embedding")
-    scores = scorer.scores(xs, ys, cosines)
-    # One side's content stems all in the other's: its wording is looked for in the other,
-    # for all such pairs at once.
+    # One side's content stems all in the other's: its wording is looked for in the other
+    # (partial_ratio, symmetric), for all such pairs at once, and the scorer reuses it.
     inside = [k for k, (x, y) in enumerate(zip(xs, ys))
               if x.norm != y.norm and (x.content < y.content or y.content < x.content)]
-    wordings = dict(zip(inside, process.cpdist(
-        [min(xs[k], ys[k], key=lambda a: len(a.content)).norm for k in inside],
-        [max(ys[k], xs[k], key=lambda a: len(a.content)).norm for k in inside],
-        scorer=fuzz.partial_ratio, dtype=np.float64, workers=-1,
-    ).tolist())) if inside else {}
+    wording = process.cpdist(
+        [xs[k].norm for k in inside], [ys[k].norm for k in inside], scorer=fuzz.partial_ratio, dtype=np.float64, workers=-1,
+    ) if inside else np.zeros(0)
+    wordings = dict(zip(inside, wording.tolist()))
+    partial = np.full(len(xs), np.nan)
+    partial[inside] = wording / 100
+    scores = scorer.scores(xs, ys, cosines, partial)
     out: list[Match | None] = [None] * len(xs)
     for k, (x, y) in enumerate(zip(xs, ys)):
         score = float(scores[k])

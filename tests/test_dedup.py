@@ -274,7 +274,7 @@ def test_scorer_is_swappable():
     class EverythingMatches:
         name, threshold, uses_vectors = "everything", 50.0, False
 
-        def scores(self, xs, ys, cosines):
+        def scores(self, xs, ys, cosines, partial):
             calls.append(len(xs))
             return np.full(len(xs), 100.0)
 

@@ -104,7 +104,7 @@ def _select_in_order(facts: Sequence[Fact], order: Sequence[int], budget: Budget
         if used + n <= budget.words:
             used += n
             chosen.append(Item(fact=facts[i], score=float(len(order) - len(chosen)), components=((reason, 1.0),)))
-    return Ranking(chosen=reading_order(chosen))
+    return Ranking(chosen=reading_order(chosen, facts))
 
 
 # MEAD centroid --------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def icsi_ranker(min_documents: int = 3, time_limit: float = 120.0):
             return Ranking(chosen=())
         chosen = [candidates[k] for k in range(n) if result.x[m + k] > 0.5]
         items = [Item(fact=facts[j], score=1.0, components=(("ilp", 1.0),)) for j in chosen]
-        return Ranking(chosen=reading_order(items))
+        return Ranking(chosen=reading_order(items, facts))
 
     rank.__name__ = "icsi_ilp"
     return rank
@@ -271,7 +271,7 @@ def lin_bilmes_ranker(a: float = 5.0, lam: float = 6.0, r: float = 0.3, cluster_
             if value([best]) > value(chosen):
                 chosen = [best]
         items = [Item(fact=facts[j], score=1.0, components=(("submodular", 1.0),)) for j in chosen]
-        return Ranking(chosen=reading_order(items))
+        return Ranking(chosen=reading_order(items, facts))
 
     rank.__name__ = "lin_bilmes"
     return rank

@@ -40,7 +40,7 @@ def greedy_select(facts: Sequence[Fact], scores: Sequence[float], budget: Budget
             used += n
             chosen.append(item)
             decisions.append(Decision(item, True, f"rank {len(chosen)} by score"))
-    return Ranking(chosen=reading_order(chosen), decisions=tuple(decisions))
+    return Ranking(chosen=reading_order(chosen, facts), decisions=tuple(decisions))
 
 
 def surface_conflicts(

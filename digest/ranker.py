@@ -7,7 +7,8 @@ Each fact gets four signals, each in [0, 1]:
 * centrality: continuous LexRank on the TF-IDF cosine graph, computed without
   ever building the graph (the graph is X·Xᵀ, so one step is two sparse
   products) and so linear in the input;
-* position: leads carry the news;
+* position: leads carry the news (counted among the article's kept sentences, so page
+  furniture above a lead does not push it down);
 * content: concrete detail (numbers, names) against filler (questions, bare
   quotes, fragments, first-person opinion, page furniture).
 
@@ -194,13 +195,26 @@ def digest_ranker(settings: RankerSettings = RankerSettings()) -> Callable[..., 
     return rank
 
 
-def reading_order(items: Sequence[Item]) -> tuple[Item, ...]:
-    """Leads first, then by article and position: how a news story reads."""
+def lead_ranks(facts: Sequence[Fact]) -> dict[tuple[int, int], int]:
+    """(article, position) of each member of ``facts`` -> how many of its article's sentences
+    among them come first: an article's first kept sentence is its lead (0), however many
+    lines of page furniture stood above it."""
+    positions: dict[int, set[int]] = {}
+    for f in facts:
+        for m in f.members:
+            positions.setdefault(m.article, set()).add(m.position)
+    return {(a, p): r for a, ps in positions.items() for r, p in enumerate(sorted(ps))}
+
+
+def reading_order(items: Sequence[Item], facts: Sequence[Fact]) -> tuple[Item, ...]:
+    """Leads first (by ``lead_ranks`` among ``facts``, those the items were chosen from), then by
+    article and position: how a news story reads."""
+    ranks = lead_ranks([*facts, *(i.fact for i in items)])
     return tuple(
         sorted(
             items,
             key=lambda i: (
-                min(m.position for m in i.fact.members),
+                min(ranks[m.article, m.position] for m in i.fact.members),
                 i.fact.sentence.article,
                 i.fact.sentence.position,
             ),
@@ -226,11 +240,12 @@ def _rank(
     concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
     n = len(facts)
 
+    ranks = lead_ranks(facts)
     credits = np.array([corroboration(f, by_id, settings.copy_credit, settings.partial_credit) for f in facts])
     signals = {
         "corroboration": 1.0 - 1.0 / credits,
         "centrality": _squash(lexrank(x, settings.damping) * n),
-        "position": 1.0 / np.sqrt(1.0 + np.array([min(m.position for m in f.members) for f in facts])),
+        "position": 1.0 / np.sqrt(1.0 + np.array([min(ranks[m.article, m.position] for m in f.members) for f in facts])),
     }
     detail, filler = np.array([content_signal(f.text, a) for f, a in zip(facts, analyses)]).reshape(n, 2).T
     signals["content"] = detail
@@ -323,7 +338,7 @@ def _rank(
         else:  # the greedy loop only stops once nothing else fits
             reason = f"does not fit budget: {int(lengths[i])} words, {left} left"
         decisions.append(Decision(item(i, float(initial[i])), False, reason))
-    return Ranking(chosen=reading_order([d.item for d in decisions if d.chosen]), decisions=tuple(decisions))
+    return Ranking(chosen=reading_order([d.item for d in decisions if d.chosen], facts), decisions=tuple(decisions))
 
 
 def _squash(x: np.ndarray) -> np.ndarray:

@@ -100,7 +100,21 @@ def test_filler_is_passed_over_when_there_is_news_left():
 def test_chosen_items_come_in_reading_order():
     ranking = rank(words=200)
     assert len(ranking.chosen) >= 3
-    assert ranking.chosen == reading_order(ranking.chosen)
+    assert ranking.chosen == reading_order(ranking.chosen, STORY)
+
+
+def test_a_lead_below_page_furniture_is_still_a_lead():
+    # Article 1's first three lines (positions 0-2) were dropped as furniture: position 3 is its lead.
+    story = [
+        fact((0, 0, "The city council approved a new budget of $4.2 million for Riverside Park on Monday.")),
+        fact((0, 1, "Mayor Ana Ortiz said construction of the new playground starts in June.")),
+        fact((1, 3, "Council member Tom Reyes voted against the park budget, citing rising costs.")),
+        fact((1, 4, "Local residents have long asked for more green space in the northern districts.")),
+    ]
+    ranking = rank(facts=story, articles=ARTICLES[:2], words=200)
+    assert texts(ranking) == [story[k].text for k in (0, 2, 1, 3)]
+    scores = {d.item.fact.text: dict(d.item.components)["position"] for d in ranking.decisions}
+    assert scores[story[2].text] == scores[story[0].text] > scores[story[1].text]
 
 
 def test_same_input_same_output_whatever_the_input_order():

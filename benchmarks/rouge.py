@@ -122,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         "--max-sentences", type=int, default=2000,
         help="skip clusters with more sentences, for every system (default 2000: sumy is quadratic or worse)",
     )
+    parser.add_argument(
+        "--min-docs", type=int, default=1,
+        help="only clusters of at least N documents (4: the Multi-News clusters closest to DUC's ten)",
+    )
     parser.add_argument("--systems", help="comma-separated subset, e.g. digest,lead,lexrank")
     parser.add_argument("--ablation", action="store_true", help="also the default with each signal off")
     parser.add_argument("--write", metavar="MARKDOWN", help="refresh this run's section of the file")
@@ -131,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         args.words = 100 if args.bytes else 250
     measure = args.measure or ("recall" if args.bytes else "f1")
 
-    clusters = read_clusters(args.data, args.limit)
+    # Each cluster keeps its line's number: halves A / B stay the file's odd / even lines.
+    lines_of = [(k, c) for k, c in enumerate(read_clusters(args.data, args.limit)) if len(c["docs"]) >= args.min_docs]
+    clusters = [c for _, c in lines_of]
     skipped = 0
     names = args.systems.split(",") if args.systems else None
     # MEAD's IDF comes from a background collection: every document read from the file.
@@ -153,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             ranking = ranker(facts, articles, budget, config)
             seconds[name] += time.perf_counter() - start
             result = scorer.score(cluster["summary"], summary_text(ranking, args.words, args.bytes))
-            scores[name].append((number, *(100 * getattr(result[key], "fmeasure" if measure == "f1" else "recall")
+            scores[name].append((lines_of[number][0], *(100 * getattr(result[key], "fmeasure" if measure == "f1" else "recall")
                                            for key in ("rouge1", "rouge2", "rougeL"))))
         print(f"\r{number + 1}/{len(clusters)} clusters", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -164,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
     budget_label = f"{args.bytes}-byte summaries (chosen within {args.words} words)" if args.bytes else f"{args.words}-word budget"
     lines = [
-        f"{len(clusters) - skipped} clusters of `{Path(args.data).name}` ({skipped} of the {len(clusters)} read "
+        f"{len(clusters) - skipped} clusters of `{Path(args.data).name}`"
+        f"{f' of {args.min_docs} documents or more' if args.min_docs > 1 else ''} ({skipped} of the {len(clusters)} read "
         f"skipped for having over {args.max_sentences} sentences), {budget_label}, "
         f"{'F1' if measure == 'f1' else 'recall'} × 100 (A / B: clusters on odd / even lines of the file).",
         "",

@@ -37,7 +37,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import MONTHS, Analyser, is_figure, is_year, tallies
+from .analysis import MONTHS, Analyser, is_figure, is_specific, is_year, tallies
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Article, Conflict, Difference, Fact, Merge, Story
@@ -345,7 +345,7 @@ def linked(
     ``anchors``: the story's ``statement_figures`` (by default every figure counts).
     """
     figures = [v for v in _shared_figures(a, b, analyser) if anchors is None or v in anchors]
-    if any(_specific(v) for v in figures) or _tally_pairs(a) & _tally_pairs(b):
+    if any(is_specific(v) for v in figures) or _tally_pairs(a) & _tally_pairs(b):
         return cosine >= SPECIFIC_FIGURE_COSINE
     if any(not _tiny(v) for v in figures):
         return cosine >= SMALL_FIGURE_COSINE
@@ -368,7 +368,7 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
         return False
     ta, tb = tallies(a), tallies(b)
     sides = [v for v in ta.keys() & tb.keys() & anchors if ta[v] != tb[v]]
-    if any(_specific(v) for v in sides) and cosine >= SPECIFIC_FIGURE_COSINE:
+    if any(is_specific(v) for v in sides) and cosine >= SPECIFIC_FIGURE_COSINE:
         return True
     if any(not _tiny(v) for v in sides) and cosine >= SMALL_FIGURE_COSINE:
         return True
@@ -463,15 +463,6 @@ def _tally_pairs(a: Analysis) -> set[str]:
     """The tallies and ranges ``a`` states, each as one key ("6~3" for "a 6-3 ruling" and "split
     six to three"): two small figures together pin a statement down as one large one does."""
     return {"~".join(sorted((v, w))) for v, others in tallies(a).items() for w in others}
-
-
-def _specific(value: str) -> bool:
-    """A figure rarely shared by chance: three digits or more, or a decimal."""
-    try:
-        number = float(value)
-    except ValueError:  # a clock time
-        return True
-    return abs(number) >= 100 or number != int(number)
 
 
 def _tiny(value: str) -> bool:

@@ -19,7 +19,7 @@ from .embed import Embedder, get_embedder
 from .models import Analysis, Quantity
 
 __all__ = [
-    "Analyser", "analyse", "is_figure", "is_year", "stemmer", "stop_words", "tallies", "words_language",
+    "Analyser", "analyse", "is_figure", "is_specific", "is_year", "stemmer", "stop_words", "tallies", "words_language",
     "CALENDAR_WORDS", "FILLER", "MONTHS", "NEGATIONS",
 ]
 
@@ -460,6 +460,15 @@ def tallies(a: Analysis) -> dict[str, set[str]]:
 def is_figure(token: str) -> bool:
     """Whether a token of ``Analysis.tokens`` is written in digits ("14", "-5", "80s", "14:30")."""
     return token[0].isdigit() or token[0] == "-"
+
+
+def is_specific(value: str) -> bool:
+    """A figure rarely shared by chance: three digits or more, or a decimal."""
+    try:
+        number = float(value)
+    except ValueError:  # a clock time
+        return True
+    return abs(number) >= 100 or number != int(number)
 
 
 def is_year(value: str) -> bool:

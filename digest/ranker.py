@@ -14,12 +14,14 @@ Each fact gets four signals, each in [0, 1]:
 
 The budget is then filled by greedy budgeted submodular maximisation (Lin &
 Bilmes 2011, cost-scaled greedy: gain over words ** ``cost_exponent``): the
-objective is the weighted coverage of concepts (stemmed content words and
-bigrams), a concept counting for each independent source beyond the first that
-uses it, as in Gillick & Favre's concept ILP. The signals scale what a fact's
+objective is the weighted coverage of concepts (stemmed bigrams, names, figures
+and, at ``word_concepts`` of their worth, other content words), a concept
+counting for each independent source beyond the first that uses it, as in
+Gillick & Favre's concept ILP. The signals scale what a fact's
 new concepts are worth (by up to two), so among facts saying something new, the
 corroborated, central, early, concrete one wins. A fact too similar to one
-already chosen (TF-IDF cosine) is passed over, so two wordings of one statement
+already chosen (TF-IDF cosine, or meaning), or stating a specific figure of it
+again ("41 million images"), is passed over, so two wordings of one statement
 are never both chosen.
 """
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .analysis import Analyser
+from .analysis import Analyser, is_specific, is_year
 from .clean import mentions_furniture
 from .config import Config
 from .matrix import sparse, term_matrix, tfidf_rows
@@ -54,6 +56,10 @@ class RankerSettings:
     cost_exponent: float = 0.5  # new concepts per word ** this; 1 is per word, Lin & Bilmes' r is 0.3
     redundancy: float = 0.5  # TF-IDF cosine at or above which a fact repeats a chosen one
     meaning_redundancy: float = 0.6  # sentence-vector cosine (digest.embed) at or above which it does
+    # What a concept of one plain word (not a name or figure) is worth beside a bigram, name or
+    # figure: it says what the story is about more than what is said, and outlets that
+    # paraphrase keep their names and figures, not their words.
+    word_concepts: float = 0.5
     copy_credit: float = 0.25  # what a verbatim copy of a wording adds to corroboration
     partial_credit: float = 0.5  # what an outlet saying only part of a fact adds to it
     damping: float = 0.85  # LexRank's random-jump damping
@@ -124,12 +130,14 @@ def corroboration(fact: Fact, articles: dict[int, Article], copy_credit: float, 
     return max(total, 1.0)
 
 
-def concept_terms(analysis: Analysis) -> tuple[list[str], list[str]]:
-    """(content stems, concepts): concepts are content stems and bigrams not made of two stop words."""
+def concept_terms(analysis: Analysis) -> tuple[list[str], list[str], set[str]]:
+    """(content stems, concepts, details): concepts are content stems and bigrams not made of
+    two stop words; details are the stems of its names and figures."""
     stems, stopped = analysis.stems, analysis.stopped
     content = [s for s, stop in zip(stems, stopped) if not stop]
     bigrams = [f"{stems[i]} {stems[i + 1]}" for i in range(len(stems) - 1) if not (stopped[i] and stopped[i + 1])]
-    return content, content + bigrams
+    marked = analysis.names | analysis.numbers
+    return content, content + bigrams, {s for t, s in zip(analysis.tokens, stems) if t in marked}
 
 
 def lexrank(x: sparse.csr_matrix, damping: float, iterations: int = 100, tolerance: float = 1e-10) -> np.ndarray:
@@ -235,8 +243,8 @@ def _rank(
     by_id = {a.id: a for a in articles}
     analyses = [analyser(f.text) for f in facts]
     analysed = [concept_terms(a) for a in analyses]
-    x = tfidf_rows(term_matrix([content for content, _ in analysed])[0])
-    concepts = term_matrix([c for _, c in analysed])[0]
+    x = tfidf_rows(term_matrix([content for content, _, _ in analysed])[0])
+    concepts, concept_ids = term_matrix([c for _, c, _ in analysed])
     concepts.data[:] = 1.0  # a concept is covered or not, however often a sentence repeats it
     n = len(facts)
 
@@ -263,9 +271,13 @@ def _rank(
         # (Gillick & Favre keep only concepts found in several documents). A concept counts
         # for its sources beyond the first, unless nothing at all is corroborated.
         concept_weight = np.maximum(concept_weight - 1.0, 0.0)
+    if settings.word_concepts != 1:
+        details = set().union(*(d for _, _, d in analysed))
+        plain = [k for c, k in concept_ids.items() if " " not in c and c not in details]
+        concept_weight[plain] *= settings.word_concepts
     lengths = np.array([max(word_count(f.text), 1) for f in facts], dtype=np.float64)  # what the reader counts
     costs = lengths ** settings.cost_exponent
-    has_words = np.array([bool(content) for content, _ in analysed])
+    has_words = np.array([bool(content) for content, _, _ in analysed])
 
     def density(gain: np.ndarray) -> np.ndarray:
         # New concepts per word (per word ** cost_exponent: a long sentence saying more is not
@@ -289,6 +301,15 @@ def _rank(
             if s in at:
                 linked[i].add(at[s])
                 linked[at[s]].add(i)
+    # Who states each specific figure, with what it counts: one chosen, the rest repeat it
+    # to the reader, however the rest of their wording differs (years date, not state).
+    figures_of = [
+        {(q.value, q.unit) for q in a.quantities if q.unit and is_specific(q.value) and not is_year(q.value)} for a in analyses
+    ]
+    stating: dict[tuple[str, str], list[int]] = {}
+    for i, figures in enumerate(figures_of):
+        for q in figures:
+            stating.setdefault(q, []).append(i)
     max_similarity = np.zeros(n)
     most_similar = np.full(n, -1)
     left = budget.words
@@ -306,6 +327,8 @@ def _rank(
         similarity = (x @ x[k].T.toarray().ravel()) / settings.redundancy
         if vectors is not None:
             similarity = np.maximum(similarity, (vectors @ vectors[k]) / settings.meaning_redundancy)
+        for q in figures_of[k]:
+            similarity[stating[q]] = np.maximum(similarity[stating[q]], 1.0)
         for j in linked[k]:  # it reports part of what was chosen, in other words
             similarity[j] = max(similarity[j], 1.0)
         closer = similarity > max_similarity

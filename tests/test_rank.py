@@ -203,3 +203,53 @@ def test_an_outlet_saying_part_of_a_fact_corroborates_it_less_than_a_full_source
                    (1, 0, "On Friday, after the bank's warning, shares dropped 5%."))
     scores = [corroboration(f, articles, 0.25, 0.5) for f in (lone, in_part, in_full)]
     assert scores[0] < scores[1] < scores[2]
+
+
+def test_a_specific_figure_already_chosen_is_not_stated_again():
+    # Two outlets give the size of the database in sentences too different for TF-IDF or
+    # meaning to call them one; the reader would still read "41 million images" twice.
+    story = [
+        fact((0, 0, "The database contains 41 million images of faces, the court heard on Tuesday.")),
+        fact((1, 3, "It holds 41 million images, many taken from driving licence and passport records.")),
+        fact((1, 4, "Judges ruled that the police must delete photographs of people never charged.")),
+        fact((0, 5, "The Interior Minister said his officials would study the judgment closely.")),
+    ]
+    ranking = rank(facts=story, articles=ARTICLES[:2], words=200)
+    shown = texts(ranking)
+    assert sum("41 million images" in t for t in shown) == 1
+    assert story[2].text in shown and story[3].text in shown
+    passed = [d for d in ranking.decisions if not d.chosen and "41 million images" in d.item.fact.text]
+    assert passed and passed[0].reason.startswith("redundant with")
+
+
+def test_a_shared_year_or_a_figure_of_another_thing_is_no_repeat():
+    story = [
+        fact((0, 0, "The bridge, which opened in 1978, carries 41,000 vehicles on an average weekday.")),
+        fact((1, 1, "Its last major repair, in 1978 as well, cost 41,000 crowns at the time.")),
+    ]
+    assert len(rank(facts=story, articles=ARTICLES[:2], words=200).chosen) == 2
+
+
+def rank_with(settings, facts, sentences):
+    ranking = digest_ranker(settings)(facts, ARTICLES, Budget(words=200, sentences=sentences), CONFIG)
+    return texts(ranking)[0]
+
+
+def test_names_and_figures_are_concepts_of_full_worth_plain_words_of_less():
+    from digest.ranker import concept_terms
+
+    content, concepts, details = concept_terms(analyse("Mayor Ana Ortiz opened 12 new parks in Halvern."))
+    assert {"ana", "ortiz", "halvern", "12"} <= details and not details & {"open", "park", "new"}
+    assert set(details) <= set(concepts) and set(content) <= set(concepts)
+    # Other outlets repeat the plain words of one line and the names and figure of another:
+    # with plain words worth nothing, the line whose names and figure they repeat is chosen.
+    story = [
+        fact((0, 0, "Residents welcomed the opening of new green parks across the city this spring.")),
+        fact((0, 1, "Ana Ortiz pledged 4,500 trees for Halvern.")),
+        fact((1, 0, "Residents across the city welcomed new green parks opening this spring, officials said.")),
+        fact((2, 0, "New green parks are opening across the city this spring, to residents' delight.")),
+        fact((1, 1, "The 4,500 trees promised by Ana Ortiz will be planted in Halvern by March.")),
+        fact((2, 1, "Halvern will receive 4,500 trees, Ana Ortiz told reporters on Friday.")),
+    ]
+    first = {w: rank_with(RankerSettings(word_concepts=w), story, sentences=1) for w in (0.0, 1.0)}
+    assert first[0.0] != first[1.0] and "4,500" in first[0.0]

@@ -22,7 +22,8 @@ new concepts are worth (by up to two), so among facts saying something new, the
 corroborated, central, early, concrete one wins. A fact too similar to one
 already chosen (TF-IDF cosine, or meaning), or stating a specific figure of it
 again ("41 million images"), is passed over, so two wordings of one statement
-are never both chosen.
+are never both chosen; so is a short or scrappy one adding no concept and stating no
+figure or name.
 """
 from __future__ import annotations
 
@@ -285,6 +286,12 @@ def _rank(
         # central, corroborated, concrete sentence; once everything is covered, the signals alone decide.
         return filler * (1.0 + prior) * (settings.coverage * gain / costs / scale + _TIE_BREAK)
 
+    def hollow(gain: np.ndarray) -> np.ndarray:
+        # Adding no concept, stating no figure or name, and weak as prose (short, a question, a
+        # scrap): "Dozens of houses were destroyed." once "More than 40 houses were destroyed"
+        # is chosen, "Not everyone is convinced." A full sentence of a lone outlet's own stays.
+        return (gain <= 0) & (detail <= 0) & (filler < 1)
+
     gain = concepts @ concept_weight
     scale = float((gain / costs).max()) or 1.0
     initial = density(gain)
@@ -315,7 +322,7 @@ def _rank(
     left = budget.words
     available = has_words.copy()
     while budget.sentences is None or len(chosen) < budget.sentences:
-        candidates = available & (lengths <= left) & (max_similarity < 1.0)
+        candidates = available & (lengths <= left) & (max_similarity < 1.0) & ~hollow(gain)
         if not candidates.any():
             break
         scores = np.where(candidates, density(gain), -np.inf)
@@ -356,6 +363,8 @@ def _rank(
     for i in passed[: max(3 * len(chosen), 10)]:
         if max_similarity[i] >= 1.0:
             reason = f"redundant with #{most_similar[i]} ({max_similarity[i]:.2f} x the redundancy bound)"
+        elif hollow(gain)[i]:
+            reason = "nothing new: no concept left to cover, no figure or name, weak as prose"
         elif sentences_full:
             reason = "sentence budget full"
         else:  # the greedy loop only stops once nothing else fits

@@ -253,3 +253,21 @@ def test_names_and_figures_are_concepts_of_full_worth_plain_words_of_less():
     ]
     first = {w: rank_with(RankerSettings(word_concepts=w), story, sentences=1) for w in (0.0, 1.0)}
     assert first[0.0] != first[1.0] and "4,500" in first[0.0]
+
+
+def test_a_fact_adding_nothing_new_or_concrete_is_passed_over():
+    # Once the fire service's count is chosen, "Dozens of houses were destroyed." repeats it with
+    # nothing concrete, in words too few for TF-IDF or meaning to call it a repeat; the lone
+    # outlet's figure ("11 hours") adds no corroborated concept either but is a detail, so it stays.
+    story = [
+        fact(
+            (0, 0, "More than 40 houses were destroyed in the landslide at Kessick, the fire service said."),
+            (1, 0, "The fire service said more than 40 houses were destroyed in the Kessick landslide."),
+        ),
+        fact((2, 3, "Dozens of houses were destroyed.")),
+        fact((2, 4, "The search went on through the night for 11 hours.")),
+    ]
+    ranking = rank(facts=story, words=200)
+    assert texts(ranking) == [story[0].text, story[2].text]
+    [passed] = [d for d in ranking.decisions if not d.chosen]
+    assert passed.item.fact is story[1] and passed.reason.startswith("nothing new")

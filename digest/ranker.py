@@ -286,11 +286,10 @@ def _rank(
         # central, corroborated, concrete sentence; once everything is covered, the signals alone decide.
         return filler * (1.0 + prior) * (settings.coverage * gain / costs / scale + _TIE_BREAK)
 
-    def hollow(gain: np.ndarray) -> np.ndarray:
-        # Adding no concept, stating no figure or name, and weak as prose (short, a question, a
-        # scrap): "Dozens of houses were destroyed." once "More than 40 houses were destroyed"
-        # is chosen, "Not everyone is convinced." A full sentence of a lone outlet's own stays.
-        return (gain <= 0) & (detail <= 0) & (filler < 1)
+    # No figure or name, and weak as prose (short, a question, a scrap): once it adds no concept
+    # either, it is hollow ("Dozens of houses were destroyed." once "More than 40 houses were
+    # destroyed" is chosen, "Not everyone is convinced."). A full sentence of a lone outlet's own stays.
+    weak = (detail <= 0) & (filler < 1)
 
     gain = concepts @ concept_weight
     scale = float((gain / costs).max()) or 1.0
@@ -322,7 +321,7 @@ def _rank(
     left = budget.words
     available = has_words.copy()
     while budget.sentences is None or len(chosen) < budget.sentences:
-        candidates = available & (lengths <= left) & (max_similarity < 1.0) & ~hollow(gain)
+        candidates = available & (lengths <= left) & (max_similarity < 1.0) & ~(weak & (gain <= 0))
         if not candidates.any():
             break
         scores = np.where(candidates, density(gain), -np.inf)
@@ -363,7 +362,7 @@ def _rank(
     for i in passed[: max(3 * len(chosen), 10)]:
         if max_similarity[i] >= 1.0:
             reason = f"redundant with #{most_similar[i]} ({max_similarity[i]:.2f} x the redundancy bound)"
-        elif hollow(gain)[i]:
+        elif weak[i] and gain[i] <= 0:
             reason = "nothing new: no concept left to cover, no figure or name, weak as prose"
         elif sentences_full:
             reason = "sentence budget full"

@@ -368,7 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--write", metavar="MARKDOWN", help="refresh the coverage section of this file (BENCHMARKS.md)")
     args = parser.parse_args(argv)
-    stories = [load_story(Path(p)) for p in args.stories] if args.stories else all_stories()
+    # A fixture's name alone names its folder.
+    folders = [Path(p) if (Path(p) / "facts.toml").is_file() else FIXTURES / p for p in args.stories]
+    missing = [str(p) for p, folder in zip(args.stories, folders) if not (folder / "facts.toml").is_file()]
+    if missing:
+        parser.error(f"no facts.toml in {', '.join(missing)}")
+    stories = [load_story(folder) for folder in folders] if folders else all_stories()
     reports = evaluate(stories, judge=args.judge, **dict(args.settings))
     if args.json:
         print(json.dumps([{

@@ -212,7 +212,8 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _WIRE_DATELINE = re.compile(
     r"^(?:(?P<city>[A-Z][A-Z.'’]+(?:[ /-][A-Z][A-Z.'’]+){0,3})"  # AVALEN, NEW YORK, ST. PAUL
     r"(?P<place>,\s*[A-Z][A-Za-z.'’]+(?:\s[A-Z][A-Za-z.'’]+){0,2})?"  # , Belgium / , New Zealand / , Wash.
-    r"(?P<day>,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?\s*)?"  # , Nov. 20 / , Jan. 25, 2016
+    r"(?P<day>,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{4})?))?\s*)?"
+    # , Nov. 20 / , Jan. 25, 2016 / , 16 June / , 3 Sept 2027
     r"(?P<tag>\([^()]{1,40}\)\s*)?"  # (AP), (Northern Wire)
     r"(?:(?:[-–—]{1,2}|_)\s+|[–—]\s*)(?=[A-Z0-9\"“‘'])"
     r"|^\((?:AP|Reuters|AFP|CNN|UPI|dpa|Bloomberg|[A-Z][A-Za-z]{1,15}(?: [A-Z][A-Za-z]{1,15})?)\)\s+(?=[A-Z\"“])"

@@ -188,10 +188,13 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:
                 out.append(Difference("number", tuple(a.shown.get(x, x) for x in left), tuple(b.shown.get(y, y) for y in right)))
     if a.names - b.names and b.names - a.names:
         ta, tb = a.tokens, b.tokens
+        said_a, said_b = _attribution(ta), _attribution(tb)
         # The token-level edit script (rapidfuzz, in C): difflib's took a tenth of a big day's dedup.
         for op, i1, i2, j1, j2 in Levenshtein.opcodes(ta, tb):
             if op != "replace" or i2 - i1 > _MAX_SWAP or j2 - j1 > _MAX_SWAP:
                 continue
+            if i1 >= said_a and j1 >= said_b:
+                continue  # who each outlet cites ("according to TBN calculations"), not what is said
             left = [t for t in ta[i1:i2] if t in a.names and t not in b.names]
             right = [t for t in tb[j1:j2] if t in b.names and t not in a.names]
             if left and right and not _same_name(ta[i1:i2], tb[j1:j2]):
@@ -202,6 +205,15 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:
 
 
 _MAX_SWAP = 3  # a name replacing another spans at most this many tokens on each side
+
+
+def _attribution(tokens: Sequence[str]) -> int:
+    """Where a closing attribution starts ("..., according to Compact officials"), else the end.
+    Only in the second half: "According to police, Smith won" opens on who says it, then what."""
+    for k in range(len(tokens) - 2, len(tokens) // 2 - 1, -1):
+        if tokens[k] == "according" and tokens[k + 1] == "to":
+            return k
+    return len(tokens)
 
 
 def _units(a: Analysis) -> dict[str, set[str]]:

@@ -124,6 +124,8 @@ def test_line_repeated_across_articles_of_one_outlet_is_dropped():
 @pytest.mark.parametrize("text,expected", [
     ("AVALEN (Northern Wire) - The bridge closed.", "The bridge closed."),
     ("LONDON, Nov. 20 (Example News) — Prices rose.", "Prices rose."),
+    ("HALVERN, 16 June (Example Wire) – Rates rose.", "Rates rose."),  # the day before the month
+    ("OSLO, 3 Sept 2027 (Example Wire) - Talks began.", "Talks began."),
     ("PARIS — The talks ended.", "The talks ended."),
     ("NASA said on Friday that it would launch.", "NASA said on Friday that it would launch."),
     # regression (issue 14): "BRUSSELS, Belgium (AP) - The European Union on Tuesday approved 6.4" was a headline

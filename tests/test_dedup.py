@@ -25,6 +25,7 @@ from digest.dedup import (
     Match,
     candidate_pairs,
     comparable,
+    conflicts,
     decide,
     make_scorer,
     near_copy_pairs,
@@ -190,6 +191,20 @@ def test_different_spellings_of_one_figure_or_name_are_no_conflict(a, b):
     found = match(a, b)
     assert found.conflicts == ()
     assert found.rule in (EXACT, NEAR_DUPLICATE)
+
+
+@pytest.mark.parametrize(("a", "b", "conflicting"), [
+    ("The frozen holdings are worth an estimated 2.1 billion dollars, according to Compact officials.",
+     "Holdings worth an estimated $2.1 billion will be blocked, according to the alliance's secretariat in Saarby.", False),
+    ("A 2 million crown mortgage will cost 400 crowns more each month, according to Halvern Post calculations.",
+     "A 2 million crown mortgage will cost 400 crowns more each month, according to Tolvik Courier calculations.", False),
+    ("The bill was signed by Governor Smith on Monday, according to state officials.",
+     "The bill was signed by Governor Jones on Monday, according to state officials.", True),
+    ("According to Smith, the bill was signed in Albany on Monday.",
+     "According to Jones, the bill was signed in Albany on Monday.", True),  # an opening attribution stays
+])
+def test_who_an_outlet_cites_for_a_statement_is_no_conflict(a, b, conflicting):
+    assert bool(conflicts(analyse(a), analyse(b))) == conflicting
 
 
 def test_conflicting_facts_never_share_a_fact_through_a_third_sentence():

@@ -115,7 +115,10 @@ def _is_subhead(text: str) -> bool:
 
 
 def _is_credit(text: str) -> bool:
-    return word_count(text, CREDIT_WORDS + 1) <= CREDIT_WORDS and bool(_CREDIT_LINE.fullmatch(text.strip()))
+    text = text.strip()
+    if text[:1] in "([" and text[-1:] in ")]":  # "(Photo: Sentinel/Jonna Brix)"
+        text = text[1:-1].strip()
+    return word_count(text, CREDIT_WORDS + 1) <= CREDIT_WORDS and bool(_CREDIT_LINE.fullmatch(text))
 
 # (rule, pattern, needles): a pattern matches a whole line, case-insensitively. A pattern
 # opening with ".{0,N}" is looked for along the whole line, which on a day of news costs
@@ -124,25 +127,46 @@ def _is_credit(text: str) -> bool:
 # What an outlet calls itself: "newsroom", "news agency", "media company", "magazine".
 _NEWSROOM = (r"(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
              r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)")
+# A line that heads a list of links to other stories, one headline a line after it.
+_LINKS_LABEL = (r"(?:more on this (?:story|topic)|more (?:stories|from [\w&'’. -]{1,30})|related(?: (?:stories|articles|coverage|content|links))?"
+                r"|you (?:may|might) also (?:like|be interested in)|recommended for you|most (?:read|popular|viewed)|read next|up next)\s*:?")
 PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message|watch|listen to|hear)\s+us\b.{0,120}", ()),
-    ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?", ()),
+    ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?"
+                       r"|share (?:this|the) (?:article|story|page|post)\s*[:|-]?\s*.{0,80}", ()),
     ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}", ()),
     ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}", ()),
     ("call to action", r"never miss (?:a|another|any) (?:story|update|headline|thing)\b.{0,80}"
-                       r"|(?:sign up|subscribe|register|opt in) (?:to|for) .{0,40}\b(?:alerts?|notifications?|updates)\b.{0,40}"
+                       r"|(?:sign up|subscribe|register|opt in) (?:to|for) .{0,40}\b(?:alerts?|notifications?|updates|round-?ups?|briefings?"
+                       r"|bulletins?|digests?|e-?mails?)\b.{0,80}"
                        r"|(?:please\s+)?donate (?:to|now|today|here)\b.{0,120}", ()),
     ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?", ()),
     ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,60}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
-    ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}", ()),
+    ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}"
+                   r"|sign up(?: (?:now|today|here|free|for free))?\s*[.!]?", ()),
     ("newsletter", r".{0,50}\bnewsletters?\b[.!]?|.{0,80}\b(?:subscribe|subscribing|unsubscribe)\b.{0,80}", ("newsletter", "subscrib")),
     ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
     ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}", ()),
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
     ("dateline", r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\W{0,3}(?:\d{1,2}:\d{2}.{0,12})?", ()),
     ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
-    ("byline", r".{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
-    ("related", r"(?:related|read more|read also|also read|see also|more|watch|listen|recommended|trending|most read)\s*[:|>»-].{0,200}", ()),
+    ("byline", r"\(\s*(?:(?:additional\s+)?reporting|writing|editing|edited|compiled|produced)\s+by\b.{0,200}\)"
+               r"|(?:posted|published|updated|filed)\s+(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?"
+               r"(?:\s*[|·•,-]\s*by\s+.{1,60})?"
+               r"|(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3}),\s+(?:(?:the|our|a|an)\s+)?(?:[\w-]+\s+){0,3}"
+               r"(?:editor|correspondent|reporter|writer|columnist|producer)s?"
+               r"|.{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
+    ("related", r"(?:related|read more|read also|also read|read next|up next|see also|more|watch|listen|recommended|trending(?: now)?"
+                r"|most read|also in (?:the )?[\w&'’. -]{1,30})\s*[:|>»-].{0,200}"
+                r"|" + _LINKS_LABEL, ()),
+    ("tags", r"(?:tags?|topics?|related topics|filed under|explore more on (?:these|this) topics?|follow the topics in this article"
+             r"|more about)\s*:\s*.{0,200}", ()),
+    ("reading time", r"(?:\d+|one|two|three|four|five)[- ]?min(?:ute)?s?\s+read\b.{0,60}"
+                     r"|listen to (?:this|the) (?:article|story)\b.{0,40}", ()),
+    ("toolbar", r"(?:(?:gift|share|save|print|email|copy link|comment|bookmark|listen|follow)(?: (?:this|the) (?:article|story|page))?"
+                r"\s*(?:[|·•/]\s*|$)){2,}", ()),
+    ("live banner", r"live(?: updates?| blog| coverage)?\s*[:|–—-]\s*.{0,120}\bas it happens\b.{0,20}", ()),
+    ("breadcrumb", r"(?:[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}\s+[|›>»]\s+){2,}[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}", ()),
     ("caption", _CREDIT, ()),
     ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
     ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?"
@@ -182,7 +206,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("call to action", r"(?:learn|find out|read|see|discover) more\s*[.!:>»]?"
                        r"|follow\s+.{1,60}?\s+(?:on|at|via)\s+(?:twitter|x|facebook|instagram|tiktok|youtube|linkedin|threads"
                        r"|bluesky|mastodon|snapchat|whatsapp|telegram|google\+|(?:www\.)?(?:twitter|x|instagram|tiktok)\.com)\b.{0,120}"
-                       r"|download (?:the|our)\s+(?:[\w&'’.-]+\s+){0,4}app\b.{0,100}", ()),
+                       r"|(?:download|get) (?:the|our)\s+(?:[\w&'’.-]+\s+){0,4}app\b.{0,100}", ()),
     ("log-in prompt", r"(?:please\s+)?(?:log|sign)\s*(?:in|on)(?:\s+(?:to|or|with|now|here|for)\b.{0,80}|\s*[.!]?)"
                       r"|already (?:a (?:digital |print )?(?:subscriber|member)|subscribed|registered|have an account"
                       r"|have a subscription)\s*\?.{0,80}", ()),
@@ -192,7 +216,10 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                r"|(?:support|help)\s+(?:us|our \w+)\s+by becoming an? (?:[\w&'’.-]+\s+){0,3}(?:member|subscriber|supporter)\b.{0,80}", ()),
     ("appeal", r".{0,100}\b(?:support|fund|funds|sustain|sustains|powers?)\s+(?:our|this)\s+(?:[\w-]+\s+){0,2}journalism\b.{0,120}"
                r"|.{0,100}\byour (?:support|donation|subscription|contribution|gift)\b.{0,80}\bjournalism\b.{0,120}", ("journalism",)),
-    ("furniture", r"(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles)\s*[:|].{0,120}"
+    ("furniture", r"(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles|code)\s*[:|].{0,120}"
+                  r"|(?:the\s+)?(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles|code)\s+(?:governs?|guides?|applies to)\b.{0,80}"
+                  r"|.{0,40}\bis not responsible for the content of external (?:sites|websites|links|pages)\b.{0,80}"
+                  r"|read (?:about )?our approach to external link(?:s|ing)\.?"
                   r"|(?:this|the) (?:article|story|piece|report) is (?:free to read|free for all|free to access|available free)\b.{0,100}"
                   r"|(?:earn|claim|record|log) (?:\d+(?:\.\d+)?|one|two|three|an?) (?:cpd|cme|ce|ceu) (?:credits?|points?|hours?)\b.{0,100}"
                   r"|take (?:the|our|this) quiz\b.{0,60}"
@@ -354,14 +381,22 @@ _NOTICE_WORDS = 60
 @lru_cache(maxsize=256)
 def _about(outlet: str) -> re.Pattern[str]:
     name = re.escape(re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)).replace(r"\ ", r"\s+")
-    return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}", re.IGNORECASE)
+    return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}|{_CONTRIBUTOR}(?:the\s+)?{name}\b",
+                      re.IGNORECASE)
+
+
+# A note on who wrote the piece, naming the outlet: "Nadia Ferrant is a senior fellow at the
+# Lindqvist Centre and a contributing editor at Statecraft Review."
+_CONTRIBUTOR = (r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+is\s+(?:a|an|the)\s+.{0,160}?"
+                r"\b(?:editor|writer|correspondent|columnist|reporter|critic|contributor|producer)s?\s+(?:at|for|of|with)\s+")
 
 
 def about_outlet(text: str, outlet: str | None) -> bool:
     """Whether ``text`` is a notice about the outlet ``outlet`` itself: it opens with the
     outlet's name (with or without "The") and says who publishes or owns it, what kind of
-    newsroom it is or what it is part of ("The Gazette is published by Harbour Media.");
-    never a sentence that tells of an event ("... agreed on Monday to sell the Gazette")."""
+    newsroom it is or what it is part of ("The Gazette is published by Harbour Media."), or
+    it says who wrote for it ("Ada Lind is a staff writer at the Gazette."); never a sentence
+    that tells of an event ("... agreed on Monday to sell the Gazette")."""
     outlet = (outlet or "").strip()
     if len(outlet) < 2 or not _ALNUM.search(outlet):
         return False
@@ -523,8 +558,8 @@ def remove_boilerplate(
     subheads = {(g[0].article, g[0].position) for g in paragraphs.values()
                 if len(g) == 1 and g[0].paragraph < last_paragraph[g[0].article] and _is_subhead(g[0].text)}
 
-    kept: list[Sentence] = []
-    drops: list[Drop] = []
+    shown: list[Sentence] = []
+    rules: list[str | None] = []
     for k, (s, key) in enumerate(zip(sentences, keys)):
         article = by_id[s.article]
         own = title_normals.get(article.id, "")
@@ -543,8 +578,53 @@ def remove_boilerplate(
             rule = boilerplate.lead_in(s.text, sentences[k + 1].text)
         if rule is None and (s.article, s.position) in subheads:
             rule = "heading"
-        if rule is None:
-            kept.append(s)
+        shown.append(s)
+        rules.append(rule)
+    _blocks(paragraphs, rules, {(s.article, s.position): k for k, s in enumerate(sentences)})
+    kept = [s for s, rule in zip(shown, rules) if rule is None]
+    return kept, [Drop(sentence=s, rule=rule) for s, rule in zip(shown, rules) if rule is not None]
+
+
+# Rules whose sentence is page furniture wherever it stands: a short paragraph holding one is
+# furniture throughout ("© 2027 TBN. TBN is not responsible for ...", "Got a story? Ring the
+# newsdesk on ..."). A dateline, byline or heading says nothing of its neighbours, nor does a
+# call to action ("Update: ... Read the updated story here.") or a caption, which has its rule.
+_FURNITURE_RULES = frozenset({
+    "comments", "newsletter", "contact", "media fallback", "furniture", "tip line", "paywall", "social widget",
+    "log-in prompt", "appeal", "outlet notice", "tags", "reading time", "toolbar", "live banner",
+})
+BLOCK_SENTENCES = 3
+BLOCK_WORDS = 16  # a sentence of news beside furniture is longer ("... are assisting with this investigation.")
+LINK_WORDS = 20  # a related link's headline is at most this long
+
+
+def _blocks(
+    paragraphs: dict[tuple[int, int], list[Sentence]], rules: list[str | None], index: dict[tuple[int, int], int],
+) -> None:
+    """Page furniture comes in blocks: ``rules`` (one per sentence, None for news) extended to
+    the short sentences of a short paragraph holding furniture, and to the headlines listed after a
+    related-links label ("More on this story", then one link a line, no sentence ending)."""
+    after_label: dict[int, bool] = {}
+    for (article, _), group in sorted(paragraphs.items()):
+        ks = [index[s.article, s.position] for s in group]
+        found = {rules[k] for k in ks}
+        if len(group) <= BLOCK_SENTENCES and found & _FURNITURE_RULES:
+            for s, k in zip(group, ks):
+                if rules[k] is None and word_count(s.text, BLOCK_WORDS + 1) <= BLOCK_WORDS:
+                    rules[k] = "furniture block"
+        if len(group) != 1:
+            after_label[article] = False
+            continue
+        text, k = group[0].text, ks[0]
+        if rules[k] is None and after_label.get(article) and _is_link(text):
+            rules[k] = "related"
         else:
-            drops.append(Drop(sentence=s, rule=rule))
-    return kept, drops
+            after_label[article] = bool(_LINKS_LINE.fullmatch(text)) or (after_label.get(article, False) and rules[k] is not None)
+
+
+_LINKS_LINE = re.compile(rf"\s*{_LINKS_LABEL}\s*", re.IGNORECASE)
+
+
+def _is_link(text: str) -> bool:
+    """A headline as a related link shows it: no sentence ending but a question mark, short."""
+    return not text.rstrip(" \"'”’)»").endswith((".", "!", ":", ",", ";")) and word_count(text, LINK_WORDS + 1) <= LINK_WORDS

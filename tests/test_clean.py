@@ -390,6 +390,27 @@ FURNITURE = [
     ('Take the quiz to test what you know.', 'furniture'),
     ('Our journalists adhere to the Editors Code of Practice.', 'furniture'),
     ('Watch us live on Channel 4 at 7pm.', 'call to action'),
+    # Written blind for the stories tolvik-rates and nordmark-sanctions, as real sites print them.
+    ('Share this article: Facebook · X · LinkedIn · Email', 'call to action'),
+    ('Get the Valley News app for alerts on the stories that matter to you.', 'call to action'),
+    ('Sign up free.', 'newsletter'),
+    ('Sign up to Courier Business, our free weekly round-up of local firms and jobs.', 'call to action'),
+    ('More on this story', 'related'),
+    ('Read next: Bond markets brace for heavier issuance', 'related'),
+    ('ALSO IN THE SENTINEL: Ferry fares to rise in November', 'related'),
+    ('Related topics: Interest rates · Personal finance', 'tags'),
+    ('Explore more on these topics: Diplomacy · Sanctions', 'tags'),
+    ('Follow the topics in this article: Currencies · Bonds', 'tags'),
+    ('3 min read · Filed 09:07 GMT', 'reading time'),
+    ('Listen to this article · 5 min', 'reading time'),
+    ('Gift this article | Save | Print', 'toolbar'),
+    ('LIVE: Rate decision – reaction and analysis as it happens', 'live banner'),
+    ('The Valley Post is not responsible for the content of external sites.', 'furniture'),
+    ('The Wire Editorial Code governs everything we publish.', 'furniture'),
+    ('News | Infectious disease | Public health', 'breadcrumb'),
+    ('Posted 2:45 pm | By Sentinel staff', 'byline'),
+    ('(Reporting by Ada Lind in Halvern; additional reporting by Teo Rann; edited by Karin Sol)', 'byline'),
+    ('Martin Oyelund, economics editor', 'byline'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -426,6 +447,14 @@ FURNITURE_WORDS_IN_NEWS = [
     'Pupils will take the quiz on Friday, the school said.',
     'The minister said the chart cannot be displayed without the data.',
     'Watch the vote live, the council urged residents on Monday.',
+    'Share prices rose 3% in early trading on Monday.',
+    'Topics discussed included trade and the border.',
+    'The minister said she would read more next week.',
+    'Posted guards stood at the gate all night.',
+    'Martin Oyelund, the economics minister, resigned on Monday.',
+    'Live music will return to the square as it happens every summer.',
+    'The paper is not responsible for the delays, the court found.',
+    'Officers will get the new radios in March, the chief said.',
 ]
 
 
@@ -452,6 +481,12 @@ def test_news_using_the_words_of_furniture_is_kept():
     ("The Gazette is published by Harbour Media, the mayor said.", "Gazette", False),
     ("The Gazette reported the leak first.", "Gazette", False),
     ("The Gazette is published by Harbour Media Group.", None, False),
+    ("Nadia Ferrant is a senior fellow at the Lindqvist Centre and a contributing editor at Statecraft Review.",
+     "Statecraft Review", True),
+    ("Ada Lind is a staff writer at the Gazette.", "The Gazette", True),
+    ("Ada Lind is a staff writer at the Gazette.", "Courier", False),
+    ("Ada Lind is a former editor of the Gazette who said on Monday she would sue.", "Gazette", False),
+    ("Ada Lind, a staff writer at the Gazette, was arrested.", "Gazette", False),
 ])
 def test_about_outlet(text, outlet, about):
     from digest.clean import about_outlet
@@ -482,6 +517,38 @@ def test_a_short_paragraph_ending_in_a_photo_credit_is_a_caption():
     assert [s.text for s in kept] == [news]
     kept, _ = _run_paragraphs([[NEWS[0], NEWS[1], caption, credit]])
     assert [s.text for s in kept] == [NEWS[0], NEWS[1], caption]
+
+
+def test_a_credit_in_brackets_makes_a_caption_too():
+    caption = "The minister speaks to reporters outside the chamber."
+    kept, drops = _run_paragraphs([[caption, "(Photo: Sentinel/Jonna Brix)"], [NEWS[0]]])
+    assert [s.text for s in kept] == [NEWS[0]] and sorted(d.rule for d in drops) == ["caption", "caption"]
+
+
+def test_furniture_takes_the_short_sentences_of_its_paragraph_with_it():
+    """A notice printed as two or three sentences: the one a rule knows takes the others along."""
+    for block in (["© 2027 Valley Post.", "Part of the Vell Media group."],
+                  ["You're reading 1 of 3 free stories this month.", "Subscribe or log in to keep reading."],
+                  ["Got a story?", "Ring the newsdesk on 0441 220 190 or message us through our website."]):
+        kept, drops = _run_paragraphs([[NEWS[0]], block])
+        assert [s.text for s in kept] == [NEWS[0]] and len(drops) == len(block), block
+    # A sentence of news in the paragraph is longer than a notice's; a call to action follows news.
+    news = ("Officers of the police detective bureau and the state police unit assigned to the prosecutor's "
+            "office are assisting with this investigation.")
+    update = "Update: the truckers are no longer planning to block the motorway."
+    for paragraph in ([news, "Reach Bob Dunn at bdunn@post.example or 413-496-6249."], [update, "Read the latest here."]):
+        kept, _ = _run_paragraphs([paragraph])
+        assert [s.text for s in kept] == [paragraph[0]]
+
+
+def test_the_headlines_under_a_related_label_are_links():
+    links = ["Lender raises mortgage rates", "What is inflation and why does it matter?"]
+    kept, drops = _run_paragraphs([[NEWS[0]], ["More on this story"], *[[h] for h in links], [NEWS[1]]])
+    assert [s.text for s in kept] == [NEWS[0], NEWS[1]] and [d.rule for d in drops] == ["related", "related", "heading"]
+    # Not after a link with its own headline ("Related: ..."), and prose ends the list.
+    advice = "There is no vaccine for this strain, so doctors urge good hygiene:"
+    kept, _ = _run_paragraphs([["Related: New strain may have caused paralysis"], [advice], ["Stay at home from work or school when you are sick"]])
+    assert [s.text for s in kept] == [advice, "Stay at home from work or school when you are sick"]
 
 
 def test_a_short_question_standing_alone_before_more_text_is_a_subheading():

@@ -48,6 +48,11 @@ FAILING_TODAY = {
     # outlets in full; the case counts change during the day, so the morning figure stands
     # apart from the evening one.
     "orsby-legionnaires": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
+    # Written blind (stop 35), a rate decision and a resolution vote: 7 and 9 of 10 key facts,
+    # no item crediting two outlets in full on the first; the rate's peak (4.75%) is told three ways
+    # and never linked, a morning count (41 officials) stands beside the final one (43).
+    "tolvik-rates": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
+    "nordmark-sanctions": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
 }
 
 

@@ -255,7 +255,7 @@ def published_since(articles: Sequence[Article], since: datetime, config: Config
 def _renumbered(articles: Sequence[Article], kept: list[Article], config: Config, left_out: str) -> tuple[Article, ...]:
     """``kept`` with ids in order again; none kept is "no input"."""
     if not kept:
-        raise NoInputError(f"{', '.join(config.inputs)}: every article is {left_out}")
+        raise NoInputError(f"{', '.join(map(str, config.inputs))}: every article is {left_out}")
     if len(kept) < len(articles):
         log.info("%d articles %s left out", len(articles) - len(kept), left_out)
     return tuple(dataclasses.replace(a, id=i) for i, a in enumerate(kept))

@@ -66,6 +66,9 @@ def test_published_since_uses_front_matter_then_mtime(tmp_path):
     assert [a.url for a in kept] == ["u2", "u3"] and [a.id for a in kept] == [0, 1]
     with pytest.raises(NoInputError, match="every article is published before"):
         published_since(articles[:2], NOW - timedelta(hours=24), Config(inputs=("in",)))
+    # A library caller may give its folders as paths: the error still names them.
+    with pytest.raises(NoInputError, match="^in: every article is published before"):
+        published_since(articles[:2], NOW - timedelta(hours=24), Config(inputs=(Path("in"),)))
 
 
 # --------------------------------------------------------------------------- configuration

@@ -375,7 +375,28 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
     words_a, words_b = a.content - a.numbers, b.content - b.numbers
     if cosine < CONFLICT_COSINE or not words_a or not words_b or _other_times(a, b):
         return False
+    if all(_framed_alike(a, b, d) for d in differences):
+        return True  # "freezes the assets of 41 Nordmark officials" / "freezes the assets of 43 Nordmark officials, ..."
     return len(words_a & words_b) >= CONFLICT_OVERLAP * min(len(words_a), len(words_b))
+
+
+def _framed_alike(a: Analysis, b: Analysis, difference: Difference) -> bool:
+    """Whether the two figures of ``difference`` stand between the same words: the content word
+    before each and the ``CONTEXT_WORDS`` after it, as written."""
+    frames = []
+    for analysis, shown in ((a, difference.a), (b, difference.b)):
+        if len(shown) != 1:
+            return False
+        value = {v: k for k, v in analysis.shown.items()}.get(shown[0], shown[0])
+        if value not in analysis.tokens:
+            return False
+        k = analysis.tokens.index(value)
+        words = [t if not stop and not is_figure(t) else None for t, stop in zip(analysis.tokens, analysis.stopped)]
+        before = [t for t in words[max(k - 4, 0):k] if t][-1:]
+        after = [t for t in words[k + 1:k + 6] if t][:CONTEXT_WORDS]
+        frames.append((before, after))
+    (before_a, after_a), (before_b, after_b) = frames
+    return bool(before_a) and before_a == before_b and len(after_a) == CONTEXT_WORDS and after_a == after_b
 
 
 def _other_times(a: Analysis, b: Analysis) -> bool:

@@ -130,6 +130,27 @@ def test_one_statement_told_with_another_figure_is_a_conflict():
     assert [(d.a, d.b) for d in conflict.differences] == [(("9",), ("14",))]
 
 
+def test_a_figure_between_the_same_words_told_differently_is_a_conflict():
+    """Few words in common beside it, but the figure stands where the other's does: a count
+    updated during the day ("41 officials" in the morning draft, 43 in the final text)."""
+    morning = ("The resolution freezes the assets of 41 Nordmark officials, among them Defence Minister Valdis Orsk, "
+               "and bars them from entering Compact territory.")
+    _, _, conflicts = align_facts(facts(
+        morning,
+        "The final text, which grew overnight as two more names were added, freezes the assets of 43 Nordmark "
+        "officials and bars them from entering any member state.",
+    ), ANALYSER)
+    [conflict] = conflicts
+    assert [(d.a, d.b) for d in conflict.differences] == [(("41",), ("43",))]
+    # Other words around the figure: other counts ("travel bans cover 43", "a category 2 storm" now /
+    # "could become a category 4 storm on the five-step scale").
+    for a, b in ((morning, "Travel bans cover 43 Nordmark officials and their families, a spokesman for the secretariat said."),
+                 ("Irene weakened slightly to a category 2 storm as it approached the east coast on Friday.",
+                  "Irene could strengthen later today and become a category 4 storm on the five-step wind scale.")):
+        _, _, conflicts = align_facts(facts(a, b), ANALYSER)
+        assert conflicts == [], (a, b)
+
+
 def test_clock_times_told_differently_are_a_conflict():
     # Times and decimals are compared as they are, never rounded as whole numbers.
     _, _, conflicts = align_facts(facts(

@@ -558,7 +558,7 @@ def remove_boilerplate(
     subheads = {(g[0].article, g[0].position) for g in paragraphs.values()
                 if len(g) == 1 and g[0].paragraph < last_paragraph[g[0].article] and _is_subhead(g[0].text)}
 
-    shown: list[Sentence] = []
+    stripped: list[Sentence] = []  # datelines off
     rules: list[str | None] = []
     for k, (s, key) in enumerate(zip(sentences, keys)):
         article = by_id[s.article]
@@ -578,11 +578,11 @@ def remove_boilerplate(
             rule = boilerplate.lead_in(s.text, sentences[k + 1].text)
         if rule is None and (s.article, s.position) in subheads:
             rule = "heading"
-        shown.append(s)
+        stripped.append(s)
         rules.append(rule)
     _blocks(paragraphs, rules, {(s.article, s.position): k for k, s in enumerate(sentences)})
-    kept = [s for s, rule in zip(shown, rules) if rule is None]
-    return kept, [Drop(sentence=s, rule=rule) for s, rule in zip(shown, rules) if rule is not None]
+    kept = [s for s, rule in zip(stripped, rules) if rule is None]
+    return kept, [Drop(sentence=s, rule=rule) for s, rule in zip(stripped, rules) if rule is not None]
 
 
 # Rules whose sentence is page furniture wherever it stands: a short paragraph holding one is

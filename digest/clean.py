@@ -128,8 +128,9 @@ def _is_credit(text: str) -> bool:
 _NEWSROOM = (r"(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
              r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)")
 # A line that heads a list of links to other stories, one headline a line after it.
-_LINKS_LABEL = (r"(?:more on this (?:story|topic)|more (?:stories|from [\w&'’. -]{1,30})|related(?: (?:stories|articles|coverage|content|links))?"
-                r"|you (?:may|might) also (?:like|be interested in)|recommended for you|most (?:read|popular|viewed)|read next|up next)\s*:?")
+_LINKS_LABEL = (r"(?:more on (?:this|the) [\w&'’ -]{1,30}|more (?:stories|from [\w&'’ -]{1,30})"
+                r"|related(?: (?:stories|articles|coverage|content|links))?|you (?:may|might) also (?:like|be interested in)"
+                r"|recommended for you|most (?:read|popular|viewed)(?: (?:in|on|from) [\w&'’ -]{1,30})?|read next|up next)\s*:?")
 PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message|watch|listen to|hear)\s+us\b.{0,120}", ()),
     ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?"
@@ -156,7 +157,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                r"|(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3}),\s+(?:(?:the|our|a|an)\s+)?(?:[\w-]+\s+){0,3}"
                r"(?:editor|correspondent|reporter|writer|columnist|producer)s?"
                r"|.{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
-    ("related", r"(?:related|read more|read also|also read|read next|up next|see also|more|watch|listen|recommended|trending(?: now)?"
+    ("related", r"(?:[▶►▷]\s*)?(?:related|read more|read also|also read|read next|up next|see also|more|watch|listen|recommended|trending(?: now)?"
                 r"|most read|also in (?:the )?[\w&'’. -]{1,30})\s*[:|>»-].{0,200}"
                 r"|" + _LINKS_LABEL, ()),
     ("tags", r"(?:tags?|topics?|related topics|filed under|explore more on (?:these|this) topics?|follow the topics in this article"
@@ -165,7 +166,8 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      r"|listen to (?:this|the) (?:article|story)\b.{0,40}", ()),
     ("toolbar", r"(?:(?:gift|share|save|print|email|copy link|comment|bookmark|listen|follow)(?: (?:this|the) (?:article|story|page))?"
                 r"\s*(?:[|·•/]\s*|$)){2,}", ()),
-    ("live banner", r"live(?: updates?| blog| coverage)?\s*[:|–—-]\s*.{0,120}\bas it happens\b.{0,20}", ()),
+    ("live banner", r"live(?: updates?| blog| coverage)?\s*[:|–—-]\s*(?:.{0,120}\bas it happens\b.{0,20}"
+                    r"|(?:follow|watch|read)\s+(?:our|the)\s+(?:[\w-]+\s+){0,2}(?:coverage|updates|blog|reaction)\b.{0,100})", ()),
     ("breadcrumb", r"(?:[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}\s+[|›>»]\s+){2,}[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}", ()),
     ("caption", _CREDIT, ()),
     ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
@@ -381,14 +383,18 @@ _NOTICE_WORDS = 60
 @lru_cache(maxsize=256)
 def _about(outlet: str) -> re.Pattern[str]:
     name = re.escape(re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)).replace(r"\ ", r"\s+")
-    return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}|{_CONTRIBUTOR}(?:the\s+)?{name}\b",
+    last = re.escape(outlet.split()[-1])  # "the Chronicle's" for The Tarsel Chronicle
+    return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}|{_CONTRIBUTOR}(?:the\s+)?{name}\b"
+                      rf"|(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){{1,3}})\s+is\s+the\s+(?:[\w-]+\s+)?{last}['’]s\s+(?:[\w-]+\s+){{0,2}}{_ROLES}\b",
                       re.IGNORECASE)
 
 
 # A note on who wrote the piece, naming the outlet: "Nadia Ferrant is a senior fellow at the
-# Lindqvist Centre and a contributing editor at Statecraft Review."
+# Lindqvist Centre and a contributing editor at Statecraft Review.", "Sofia Renquist is the
+# Chronicle's labour correspondent."
+_ROLES = r"(?:editor|writer|correspondent|columnist|reporter|critic|contributor|producer)"
 _CONTRIBUTOR = (r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+is\s+(?:a|an|the)\s+.{0,160}?"
-                r"\b(?:editor|writer|correspondent|columnist|reporter|critic|contributor|producer)s?\s+(?:at|for|of|with)\s+")
+                rf"\b{_ROLES}s?\s+(?:at|for|of|with)\s+")
 
 
 def about_outlet(text: str, outlet: str | None) -> bool:

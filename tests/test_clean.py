@@ -411,6 +411,10 @@ FURNITURE = [
     ('Posted 2:45 pm | By Sentinel staff', 'byline'),
     ('(Reporting by Ada Lind in Halvern; additional reporting by Teo Rann; edited by Karin Sol)', 'byline'),
     ('Martin Oyelund, economics editor', 'byline'),
+    ('MORE ON THE RAIL DISPUTE', 'related'),
+    ('Most read in Skelby', 'related'),
+    ('LIVE: Follow our rolling coverage of the end of the strike', 'live banner'),
+    ("▶ Listen: the minister on tonight's Evening Report (3 min 12 s)", 'related'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -455,6 +459,9 @@ FURNITURE_WORDS_IN_NEWS = [
     'Live music will return to the square as it happens every summer.',
     'The paper is not responsible for the delays, the court found.',
     'Officers will get the new radios in March, the chief said.',
+    'More on the budget is expected from the minister next week.',
+    'Most read in the county were the notices of closures, the librarian said.',
+    'Live music will return: the council agreed to follow the coverage rules.',
 ]
 
 
@@ -485,6 +492,8 @@ def test_news_using_the_words_of_furniture_is_kept():
      "Statecraft Review", True),
     ("Ada Lind is a staff writer at the Gazette.", "The Gazette", True),
     ("Ada Lind is a staff writer at the Gazette.", "Courier", False),
+    ("Sofia Renquist is the Chronicle's labour correspondent.", "The Tarsel Chronicle", True),
+    ("Sofia Renquist is the Chronicle's labour correspondent.", "Gazette", False),
     ("Ada Lind is a former editor of the Gazette who said on Monday she would sue.", "Gazette", False),
     ("Ada Lind, a staff writer at the Gazette, was arrested.", "Gazette", False),
 ])

@@ -390,13 +390,18 @@ def _framed_alike(a: Analysis, b: Analysis, difference: Difference) -> bool:
         value = {v: k for k, v in analysis.shown.items()}.get(shown[0], shown[0])
         if value not in analysis.tokens:
             return False
-        k = analysis.tokens.index(value)
-        words = [t if not stop and not is_figure(t) else None for t, stop in zip(analysis.tokens, analysis.stopped)]
-        before = [t for t in words[max(k - 4, 0):k] if t][-1:]
-        after = [t for t in words[k + 1:k + 6] if t][:CONTEXT_WORDS]
-        frames.append((before, after))
+        frames.append(_around(analysis, analysis.tokens.index(value)))
     (before_a, after_a), (before_b, after_b) = frames
     return bool(before_a) and before_a == before_b and len(after_a) == CONTEXT_WORDS and after_a == after_b
+
+
+def _around(a: Analysis, k: int) -> tuple[list[str], list[str]]:
+    """The content word (no figure) just before token ``k`` of ``a`` and the ``CONTEXT_WORDS``
+    after it, as written: what a figure there counts."""
+    def content(start: int, end: int) -> list[str]:
+        return [t for t, stop in zip(a.tokens[start:end], a.stopped[start:end]) if not stop and not is_figure(t)]
+
+    return content(max(k - 4, 0), k)[-1:], content(k + 1, k + 6)[:CONTEXT_WORDS]
 
 
 def _other_times(a: Analysis, b: Analysis) -> bool:
@@ -449,8 +454,7 @@ def _counted(a: Analysis) -> dict[str, set[str]]:
     for k, token in enumerate(a.tokens):
         if token not in out:
             continue
-        after = [t for t, stop in zip(a.tokens[k + 1:k + 6], a.stopped[k + 1:k + 6]) if not stop and not is_figure(t)]
-        out[token].update(after[:CONTEXT_WORDS])
+        out[token].update(_around(a, k)[1])
     return out
 
 

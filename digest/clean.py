@@ -385,7 +385,7 @@ def _about(outlet: str) -> re.Pattern[str]:
     name = re.escape(re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)).replace(r"\ ", r"\s+")
     last = re.escape(outlet.split()[-1])  # "the Chronicle's" for The Tarsel Chronicle
     return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}|{_CONTRIBUTOR}(?:the\s+)?{name}\b"
-                      rf"|(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){{1,3}})\s+is\s+the\s+(?:[\w-]+\s+)?{last}['’]s\s+(?:[\w-]+\s+){{0,2}}{_ROLES}\b",
+                      rf"|{_PERSON_IS}the\s+(?:[\w-]+\s+)?{last}['’]s\s+(?:[\w-]+\s+){{0,2}}{_ROLES}\b",
                       re.IGNORECASE)
 
 
@@ -393,8 +393,8 @@ def _about(outlet: str) -> re.Pattern[str]:
 # Lindqvist Centre and a contributing editor at Statecraft Review.", "Sofia Renquist is the
 # Chronicle's labour correspondent."
 _ROLES = r"(?:editor|writer|correspondent|columnist|reporter|critic|contributor|producer)"
-_CONTRIBUTOR = (r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+is\s+(?:a|an|the)\s+.{0,160}?"
-                rf"\b{_ROLES}s?\s+(?:at|for|of|with)\s+")
+_PERSON_IS = r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+is\s+"  # "Sofia Renquist is "
+_CONTRIBUTOR = rf"{_PERSON_IS}(?:a|an|the)\s+.{{0,160}}?\b{_ROLES}s?\s+(?:at|for|of|with)\s+"
 
 
 def about_outlet(text: str, outlet: str | None) -> bool:

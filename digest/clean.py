@@ -99,7 +99,12 @@ _CAPTION_NEEDLES = ("19", "20")  # the year it ends on
 
 # A photo credit ("Photograph: Kaja Brenn/Tribune"); a short paragraph holding one is a caption.
 _CREDIT = r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}"
-_CREDIT_LINE = re.compile(_CREDIT, re.IGNORECASE)
+# ... or named for whose it is: "Courier photo: Aurel Voss", "Reuters Pictures/Ada Lind".
+_CREDIT_LINE = re.compile(rf"(?:{_CREDIT}|(?-i:[A-Z][\w&'’.-]*\s+){{1,2}}(?:photo|image|picture|photograph|illustration)s?\s*[:|/].{{0,160}})",
+                          re.IGNORECASE)
+# What a sentence of news does and a caption does not: report, attribute, deny, tell of before or after.
+_TELLS = re.compile(r"\b(?:was|were|has|have|had|been|will|would|could|should|shall|must|might|can|cannot|said|says|say|told|tells"
+                    r"|according|scheduled|expected|due|set to|plans?|planned|since|until|not|never|no)\b|n['’]t\b|[\"“”]", re.IGNORECASE)
 CAPTION_SENTENCES = 3  # a caption paragraph's sentences, its credit included
 CAPTION_WORDS = 30
 CREDIT_WORDS = 12
@@ -130,24 +135,32 @@ _NEWSROOM = (r"(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publica
 # A line that heads a list of links to other stories, one headline a line after it.
 _LINKS_LABEL = (r"(?:more on (?:this|the) [\w&'’ -]{1,30}|more (?:stories|from [\w&'’ -]{1,30})"
                 r"|related(?: (?:stories|articles|coverage|content|links))?|you (?:may|might) also (?:like|be interested in)"
-                r"|recommended for you|most (?:read|popular|viewed)(?: (?:in|on|from) [\w&'’ -]{1,30})?|read next|up next)\s*:?")
+                r"|recommended(?: for you| reading| stories)?|most (?:read|popular|viewed)(?: (?:in|on|from) [\w&'’ -]{1,30})?|read next|up next"
+                r"|also (?:on|in|from) (?:the )?[\w&'’ -]{1,30}|latest (?:on|from|in) [\w&'’ -]{1,30}"
+                r"|explore more on (?:these|this) topics?|related topics)\s*:?")
 PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("call to action", r"(?:please\s+)?(?:join|follow|like|find|subscribe to|message|watch|listen to|hear)\s+us\b.{0,120}", ()),
     ("call to action", r"(?:share|tweet|email|print)(?:\s+(?:this|on|via)\b.{0,40})?"
                        r"|share (?:this|the) (?:article|story|page|post)\s*[:|-]?\s*.{0,80}", ()),
-    ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}", ()),
+    ("call to action", r"(?:click|tap)\s+here\b.{0,80}|download (?:our|the) app\b.{0,60}"
+                       r"|(?:get|receive|turn on)\s+(?:breaking\s+)?(?:news\s+)?(?:alerts?|notifications?)\s*(?:[:,-]|\b(?:on|from|for|by)\b).{0,100}", ()),
     ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}", ()),
     ("call to action", r"never miss (?:a|another|any) (?:story|update|headline|thing)\b.{0,80}"
                        r"|(?:sign up|subscribe|register|opt in) (?:to|for) .{0,40}\b(?:alerts?|notifications?|updates|round-?ups?|briefings?"
                        r"|bulletins?|digests?|e-?mails?)\b.{0,80}"
                        r"|(?:please\s+)?donate (?:to|now|today|here)\b.{0,120}", ()),
-    ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?", ()),
+    ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?"
+                 r"|join the (?:conversation|discussion|debate)\b.{0,80}|have your say\b.{0,80}"
+                 r"|comments (?:are|have been) (?:turned off|closed|disabled|switched off)\b.{0,60}", ()),
     ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,60}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
     ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}"
                    r"|sign up(?: (?:now|today|here|free|for free))?\s*[.!]?", ()),
+    ("newsletter", r".{0,160}[.!:]\s+sign up(?: (?:now|today|here|free|for free))?\s*[.!]?"
+                   r"|unlock (?:the |our )?.{0,40}\bfor free\b.{0,160}", ("sign up", "unlock")),
     ("newsletter", r".{0,50}\bnewsletters?\b[.!]?|.{0,80}\b(?:subscribe|subscribing|unsubscribe)\b.{0,80}", ("newsletter", "subscrib")),
     ("contact", r".{0,60}(?:contact|email|e-mail|write to|reach)\b.{0,40}\b[\w.+-]+@[\w-]+\.[\w.-]+.{0,20}|[\w.+-]+@[\w-]+\.[\w.-]+", ("@",)),
-    ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*.{0,20}\d{1,2},?\s+\d{4}.{0,20}", ()),
+    ("dateline", r"(?:today|updated|published|posted|last updated|date)\s*[:|-]?\s*(?:.{0,20}\d{1,2},?|(?:[a-z]+,?\s+)?\d{1,2}\s+[a-z]{3,9}\.?)"
+                 r"\s+\d{4}.{0,40}", ()),
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
     ("dateline", r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\W{0,3}(?:\d{1,2}:\d{2}.{0,12})?", ()),
     ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
@@ -156,8 +169,9 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                r"(?:\s*[|·•,-]\s*by\s+.{1,60})?"
                r"|(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3}),\s+(?:(?:the|our|a|an)\s+)?(?:[\w-]+\s+){0,3}"
                r"(?:editor|correspondent|reporter|writer|columnist|producer)s?"
-               r"|.{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:written|reported|reporting|edited)\s+by\b.{0,80}|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
-    ("related", r"(?:[▶►▷]\s*)?(?:related|read more|read also|also read|read next|up next|see also|more|watch|listen|recommended|trending(?: now)?"
+               r"|.{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:additional\s+)?(?:written|writing|reported|reporting|edited|editing)\s+by\s+(?-i:[A-Z])[\w.'’-]+(?:\s+(?-i:[A-Z])[\w.'’-]+){0,3}"
+               r"(?:\s*(?:[,;&]|\band\b|\bin\b)\s*.{0,160})?\.?|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
+    ("related", r"(?:[▶►▷]\s*)?(?:related(?: coverage| stories| articles| reading)?|(?:follow|watch) live|read more|read also|also read|read next|up next|see also|more|watch|listen|recommended|trending(?: now)?"
                 r"|most read|also in (?:the )?[\w&'’. -]{1,30})\s*[:|>»-].{0,200}"
                 r"|" + _LINKS_LABEL, ()),
     ("tags", r"(?:tags?|topics?|related topics|filed under|explore more on (?:these|this) topics?|follow the topics in this article"
@@ -168,17 +182,27 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                 r"\s*(?:[|·•/]\s*|$)){2,}", ()),
     ("live banner", r"live(?: updates?| blog| coverage)?\s*[:|–—-]\s*(?:.{0,120}\bas it happens\b.{0,20}"
                     r"|(?:follow|watch|read)\s+(?:our|the)\s+(?:[\w-]+\s+){0,2}(?:coverage|updates|blog|reaction)\b.{0,100})", ()),
-    ("breadcrumb", r"(?:[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}\s+[|›>»]\s+){2,}[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}", ()),
+    ("breadcrumb", r"(?:[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}\s+[|›>»·]\s+){2,}[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}", ()),
     ("caption", _CREDIT, ()),
+    ("caption", r"(?:image|media|video|photo|picture)\s+(?:caption|source)\s*[:,]\s*.{0,300}", ()),
     ("caption", r".{0,160}\((?:photo|image|credit|file)[^)]{0,80}\)|.{0,120}(?:/\s*)?(?:getty images|ap photo|afp via getty)\.?", ("(photo", "(image", "(credit", "(file", "getty images", "ap photo", "afp via getty")),
-    ("media fallback", r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?"
+    ("media fallback", r"(?:the |this )?video will (?:auto-?play|start|play) (?:soon|shortly|in)\b.{0,40}|tap to (?:play|unmute)|play now|"
+                       r"your browser does not support .{0,60}|(?:please )?enable javascript.{0,80}|(?:loading|play|watch) (?:video|audio)\.?"
                        r"|(?:this|the) (?:post|tweet|video|content|embed|media|image|graphic|map|chart)\b.{0,60}?\b(?:cannot|can't|could not|can not)"
                        r" be (?:displayed|shown|loaded|played|viewed)"
                        r"(?:\s+(?:here|right now|in your browser|on this (?:page|site|device|browser)|because\b.{0,120}|due to\b.{0,80}))?[\s.!]*"
                        r"|view (?:it|this|this post|the (?:original )?post|the full post) on (?:x|twitter|instagram|facebook|youtube|tiktok|bluesky|threads)\b.{0,20}"
                        r"|(?:[\w-]+\s+){0,3}content\s*:\s*this content is blocked\b.{0,200}"
                        r"|manage (?:cookie|privacy|consent) (?:settings|preferences|choices)\.?", ()),
-    ("furniture", r"advertisement|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?", ()),
+    ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
+                  r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
+                  r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"
+                  r"|manage preferences|reuse this (?:content|article|story)\b.{0,40}|purchase licensing rights\b.{0,40}"
+                  r"|(?:please\s+)?(?:do not|don't|you may not)\s+(?:copy|redistribute|republish|reproduce)\s+(?:our\s+)?(?:articles?|content|stories)\b.{0,160}"
+                  r"|this (?:story|article|page|report|post) (?:will be|is being) updated(?:\s+(?:as|when|with|throughout|regularly)\b.{0,80}|\s*[.!]?)"
+                  r"|this is a (?:developing|breaking) (?:news )?story\b.{0,100}", ()),
+    ("correction", r"(?:correction|clarification)\s*:\s*.{0,300}|an earlier version of this (?:article|story|report|piece)\b.{0,200}"
+                   r"|(?:this|the) (?:article|story|report|piece) was (?:amended|corrected) on\b.{0,120}", ()),
     ("caption", r"file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
     ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
     ("tip line", r"(?:please\s+)?(?:send|submit|email|e-mail)\s+(?:us\s+)?(?:it|them|your\s+\w+|news|tips?|a tip|a story|stories|photos?|videos?)\b.{0,40}\b(?:to|at|via)\b.{0,80}", ()),
@@ -218,7 +242,10 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                r"|(?:support|help)\s+(?:us|our \w+)\s+by becoming an? (?:[\w&'’.-]+\s+){0,3}(?:member|subscriber|supporter)\b.{0,80}", ()),
     ("appeal", r".{0,100}\b(?:support|fund|funds|sustain|sustains|powers?)\s+(?:our|this)\s+(?:[\w-]+\s+){0,2}journalism\b.{0,120}"
                r"|.{0,100}\byour (?:support|donation|subscription|contribution|gift)\b.{0,80}\bjournalism\b.{0,120}", ("journalism",)),
-    ("furniture", r"(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles|code)\s*[:|].{0,120}"
+    ("furniture", r"(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles|code|charter)\s*[:|].{0,120}"
+                  r"|(?:[\w&'’.-]+\s+){1,4}(?:adheres? to|follows|abides by|is bound by) (?:its|our|the) (?:[\w&'’.-]+\s+){0,3}"
+                  r"editorial (?:standards|guidelines|policy|principles|code|charter)\b.{0,80}"
+                  r"|our (?:reporting|editorial|journalistic) (?:principles|standards|values|ethics)\s*[:|].{0,120}"
                   r"|(?:the\s+)?(?:[\w&'’.-]+\s+){0,4}editorial (?:standards|guidelines|policy|principles|code)\s+(?:governs?|guides?|applies to)\b.{0,80}"
                   r"|.{0,40}\bis not responsible for the content of external (?:sites|websites|links|pages)\b.{0,80}"
                   r"|read (?:about )?our approach to external link(?:s|ing)\.?"
@@ -383,9 +410,14 @@ _NOTICE_WORDS = 60
 @lru_cache(maxsize=256)
 def _about(outlet: str) -> re.Pattern[str]:
     name = re.escape(re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)).replace(r"\ ", r"\s+")
-    last = re.escape(outlet.split()[-1])  # "the Chronicle's" for The Tarsel Chronicle
+    # As its own pages shorten it: "the Chronicle" for The Tarsel Chronicle, "DBD" for Drenn Business Daily.
+    words = re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE).split()
+    short = rf"the\s+(?:[\w-]+\s+)?{re.escape(words[-1])}"
+    if len(words) > 1:
+        short = rf"(?:{short}|(?-i:{re.escape(''.join(w[0] for w in words).upper())}))"
     return re.compile(rf"[\"'“‘]?(?:the\s+)?{name}(?:\s+\([^()]{{1,20}}\))?{_ABOUT_OUTLET}|{_CONTRIBUTOR}(?:the\s+)?{name}\b"
-                      rf"|{_PERSON_IS}the\s+(?:[\w-]+\s+)?{last}['’]s\s+(?:[\w-]+\s+){{0,2}}{_ROLES}\b",
+                      rf"|{_PERSON_IS}{short}['’]s\s+(?:[\w-]+\s+){{0,2}}{_ROLES}\b"
+                      rf"|{_PERSON}\s+(?:covers|writes about|reports on)\s+.{{1,100}}?\s+for\s+(?:{short}|(?:the\s+)?{name})\s*\.?$",
                       re.IGNORECASE)
 
 
@@ -393,7 +425,8 @@ def _about(outlet: str) -> re.Pattern[str]:
 # Lindqvist Centre and a contributing editor at Statecraft Review.", "Sofia Renquist is the
 # Chronicle's labour correspondent."
 _ROLES = r"(?:editor|writer|correspondent|columnist|reporter|critic|contributor|producer)"
-_PERSON_IS = r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+is\s+"  # "Sofia Renquist is "
+_PERSON = r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})"
+_PERSON_IS = rf"{_PERSON}\s+is\s+"  # "Sofia Renquist is "
 _CONTRIBUTOR = rf"{_PERSON_IS}(?:a|an|the)\s+.{{0,160}}?\b{_ROLES}s?\s+(?:at|for|of|with)\s+"
 
 
@@ -558,6 +591,13 @@ def remove_boilerplate(
     captions = {(c.article, c.position) for group in paragraphs.values()
                 if len(group) <= CAPTION_SENTENCES and _is_credit(group[-1].text)
                 for c in group[:-1] if word_count(c.text, CAPTION_WORDS + 1) <= CAPTION_WORDS}
+    # ... or a paragraph of one short sentence that tells nothing, just above a credit of its own
+    # ("Firefighters damp down a hedge on Mill Street.", then "Courier photo: A. Voss").
+    order = sorted(paragraphs)
+    captions |= {(above[0].article, above[0].position) for key, after in zip(order, order[1:])
+                 if key[0] == after[0] and len(above := paragraphs[key]) == 1 and len(paragraphs[after]) == 1
+                 and _is_credit(paragraphs[after][0].text) and word_count(above[0].text, CAPTION_WORDS + 1) <= CAPTION_WORDS
+                 and not _TELLS.search(above[0].text)}
     # A short question standing as a paragraph of its own before more text is a subheading
     # ("What is Legionnaires' disease?"): it asks, it reports nothing.
     last_paragraph = {s.article: s.paragraph for s in sentences}
@@ -597,7 +637,7 @@ def remove_boilerplate(
 # call to action ("Update: ... Read the updated story here.") or a caption, which has its rule.
 _FURNITURE_RULES = frozenset({
     "comments", "newsletter", "contact", "media fallback", "furniture", "tip line", "paywall", "social widget",
-    "log-in prompt", "appeal", "outlet notice", "tags", "reading time", "toolbar", "live banner",
+    "log-in prompt", "appeal", "outlet notice", "tags", "reading time", "toolbar", "live banner", "correction",
 })
 BLOCK_SENTENCES = 3
 BLOCK_WORDS = 16  # a sentence of news beside furniture is longer ("... are assisting with this investigation.")

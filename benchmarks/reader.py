@@ -138,6 +138,7 @@ class Totals:
     rouge2: list[float] = field(default_factory=list)
     seconds: float = 0.0
     refused: list[str] = field(default_factory=list)  # the credits the judge does not accept, described
+    repeated: list[str] = field(default_factory=list)  # the redundant pairs, described
 
 
 def measure_cluster(cluster: dict, changes: dict[str, Any], judge, threshold: float, scorer, totals: Totals) -> None:
@@ -161,7 +162,9 @@ def measure_cluster(cluster: dict, changes: dict[str, Any], judge, threshold: fl
     totals.clusters += 1
     totals.items += len(items)
     totals.multi_outlet += sum(1 for i in items if len(i.full) >= 2)
-    totals.redundant += len(judge.redundant_pairs(texts)) if texts else 0
+    pairs = judge.redundant_pairs(texts) if texts else []
+    totals.redundant += len(pairs)
+    totals.repeated.extend(f"cluster {totals.clusters}: {texts[a]!r} / {texts[b]!r}" for a, b, *_ in pairs)
     for item in items:
         numbers, names = numbers_in(item.text), names_in(item.text, stop)
         for outlet in sorted(item.full):
@@ -241,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: msrp/train.tsv beside the data file)")
     parser.add_argument("--threshold", type=float, help="the judge's paraphrase cosine (skips choosing it on MSRP)")
     parser.add_argument("--write", metavar="MARKDOWN", help="refresh the reader section of this file")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print every credit the judge refuses")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every credit the judge refuses and every redundant pair")
     args = parser.parse_args(argv)
 
     from rouge_score import rouge_scorer
@@ -269,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, totals in rows.items():
             for line in totals.refused:
                 print(f"[{name}] {line}")
+            for line in totals.repeated:
+                print(f"[{name}] redundant: {line}")
     command = "PYTHONPATH=. python benchmarks/reader.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = (f"{len(clusters)} clusters of `{Path(args.data).name}`, each a day of its own (one article per "
             f"document, each from a distinct fictional outlet), digest at 200 words unless the variant says "

@@ -8,6 +8,8 @@ statement by what pins a statement down:
 * a shared figure counting the same thing (the same value; units equal or alike), with
   sentences alike in meaning (``Analyser.vectors``): a specific figure ("61,400
   vehicles", "$2.38 billion") needs less likeness than a small one ("14 dead");
+* a quotation both print (``QUOTE_WORDS`` words in a row inside quote marks, in full or in
+  part): one speaker's words, however each outlet frames them;
 * without a figure, a shared name or two shared content words and sentences very alike in
   meaning.
 
@@ -37,7 +39,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import MONTHS, Analyser, is_figure, is_specific, is_year, tallies
+from .analysis import MONTHS, QUOTE_WORDS, Analyser, is_figure, is_specific, is_year, tallies, unquoted
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Article, Conflict, Difference, Fact, Merge, Story
@@ -110,7 +112,7 @@ def align_facts(
         return tuple(facts), [], []
     info = [analyser(f.text) for f in facts]
     held = [frozenset((*f.sources, *f.partial)) for f in facts]
-    anchors = statement_figures(info, held)
+    anchors = statement_figures([analyser(unquoted(f.text)) if a.quotes else a for f, a in zip(facts, info)], held)
     links: list[list[tuple[int, float]]] = [[] for _ in range(n)]
     found: list[Conflict] = []
     for i, j in _candidates(vectors, info, anchors):
@@ -240,8 +242,8 @@ def _part_support(
                 near = near[np.argpartition(-row[near], MAX_NEIGHBOURS)[:MAX_NEIGHBOURS]]
             for j in near.tolist():  # in any order: the credits are a union
                 c = float(row[j])
-                if c < MEANING_COSINE and not a.numbers & info[j].numbers:
-                    continue  # ``linked`` needs a figure in common or this much meaning
+                if c < MEANING_COSINE and not a.numbers & info[j].numbers and not (a.quotes and info[j].quotes):
+                    continue  # ``linked`` needs a figure or a quotation in common, or this much meaning
                 if j == k or held[k] & held[j] or a.negated != info[j].negated:  # held[k] has member.article
                     continue
                 if disagreements(a, info[j], analyser) or not linked(a, info[j], c, analyser, anchors):
@@ -327,6 +329,8 @@ def statement_figures(info: Sequence[Analysis], held: Sequence[frozenset[int]]) 
 
     A figure an article keeps coming back to is the story's own subject ("the 20-week ban",
     "the 15-year-old"), said of many of its statements, so sharing it links none of them.
+    ``info`` are the facts' analyses without their quotations: a speaker echoing a figure
+    ("'Fourteen years sounds a lot,' said one saver") comments on its statement, not on another.
     """
     facts: dict[str, int] = {}
     articles: dict[str, set[int]] = {}
@@ -344,6 +348,8 @@ def linked(
 
     ``anchors``: the story's ``statement_figures`` (by default every figure counts).
     """
+    if a.quotes and b.quotes and _quoted(a) & _quoted(b):
+        return True
     figures = [v for v in _shared_figures(a, b, analyser) if anchors is None or v in anchors]
     if any(is_specific(v) for v in figures) or _tally_pairs(a) & _tally_pairs(b):
         return cosine >= SPECIFIC_FIGURE_COSINE
@@ -352,6 +358,16 @@ def linked(
     if cosine < MEANING_COSINE:
         return False
     return bool(a.names & b.names) or len(a.content & b.content) >= 2
+
+
+def _quoted(a: Analysis) -> set[str]:
+    """Every run of ``QUOTE_WORDS`` words of ``a``'s quotations: two sentences printing one
+    quotation, in full or in part, share one."""
+    out = set()
+    for quote in a.quotes:
+        words = quote.split()
+        out.update(" ".join(words[k:k + QUOTE_WORDS]) for k in range(len(words) - QUOTE_WORDS + 1))
+    return out
 
 
 def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequence[Difference], anchors: frozenset[str]) -> bool:
@@ -506,8 +522,8 @@ def _numeric(value: str) -> tuple[float, str]:
 
 
 def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozenset[str]) -> list[tuple[int, int]]:
-    """Pairs (i < j) worth judging: those sharing a figure that pins a statement down, and
-    those alike enough in meaning to be one statement or a conflict about one.
+    """Pairs (i < j) worth judging: those sharing a figure that pins a statement down or a
+    quotation, and those alike enough in meaning to be one statement or a conflict about one.
 
     The cosines come in blocks of rows and each fact keeps its ``MAX_NEIGHBOURS`` closest, so
     memory stays linear in the story's size; a figure in more than ``MAX_FIGURE_FACTS`` facts
@@ -522,6 +538,8 @@ def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozense
                 holders.setdefault(value, []).append(k)
         for pair in _tally_pairs(a):
             holders.setdefault(pair, []).append(k)
+        for run in _quoted(a):
+            holders.setdefault('"' + run, []).append(k)
     for found in holders.values():
         if len(found) <= MAX_FIGURE_FACTS:
             pairs.update((i, j) for x, i in enumerate(found) for j in found[x + 1:])

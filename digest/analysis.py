@@ -19,7 +19,7 @@ from .embed import Embedder, get_embedder
 from .models import Analysis, Quantity
 
 __all__ = [
-    "Analyser", "analyse", "is_figure", "is_specific", "is_year", "stemmer", "stop_words", "tallies", "words_language",
+    "Analyser", "analyse", "is_figure", "is_specific", "is_year", "stemmer", "stop_words", "tallies", "unquoted", "words_language",
     "CALENDAR_WORDS", "FILLER", "MONTHS", "NEGATIONS",
 ]
 
@@ -188,6 +188,22 @@ class _Word:
                  number: bool = False, unit: str | None = None) -> None:
         self.text, self.shown, self.cased, self.upper = text, shown, cased, upper
         self.number, self.unit = number, unit
+
+
+QUOTE_WORDS = 6  # a quotation this long is one speaker's words, not a phrase outlets share by chance
+_QUOTATION = re.compile(r'"([^"]+)"')
+
+
+def unquoted(text: str) -> str:
+    """``text`` without its quotations (quote marks of any kind)."""
+    return _QUOTATION.sub(" ", text.translate(_QUOTES))
+
+
+def _quotations(text: str) -> tuple[str, ...]:
+    """The quotations of ``text`` (quote marks unified) of ``QUOTE_WORDS`` words or more, as their
+    lower-cased words: "It is moving faster than we can cut lines," she said -> ("it is moving ...",)."""
+    found = (" ".join(_TOKEN.findall(q.lower())) for q in _QUOTATION.findall(text))
+    return tuple(q for q in found if q.count(" ") + 1 >= QUOTE_WORDS)
 
 
 class Analyser:
@@ -380,6 +396,7 @@ class Analyser:
             names=names,
             negated=negated,
             weight=len(content) + len(numbers) + len(names),
+            quotes=_quotations(text) if '"' in text else (),
             shown=shown or _NOTHING_SHOWN,
         )
 

@@ -83,6 +83,7 @@ class Analysis:
     names: frozenset[str]  # capitalised words (not a sentence's first, unless an acronym), canonical
     negated: bool  # says "not", "never", "no", ...
     weight: int  # informativeness: content words, with numbers and names counting twice
+    quotes: tuple[str, ...] = ()  # its quotations of ``QUOTE_WORDS`` words or more, lower-cased words joined by spaces
     shown: Mapping[str, str] = field(default_factory=dict, compare=False)  # name or figure -> as written ("$2.38bn")
 
 

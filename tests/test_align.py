@@ -270,3 +270,36 @@ def test_a_short_wording_folded_into_a_longer_fact_still_credits_its_outlet():
     assert (declared.sources, declared.partial) == ((2,), (1,))  # outlet 0's sentence is not what 2 says
     assert (folded.sources, folded.partial) == ((0,), (1, 2))
     assert (rain.sources, rain.partial) == ((3,), ())
+
+
+def test_a_quotation_both_print_is_one_statement_however_each_frames_it():
+    # Alike in meaning (0.69) below what sentences without a figure or name need (0.75),
+    # but the same twelve words inside quote marks: one speaker, one statement.
+    found, merges, _ = align_facts(facts(
+        '"We will not reopen the bridge until every cable has been checked," Mayor Tove Lind told reporters on the quayside.',
+        'The bridge stays shut for now: the city will "not reopen the bridge until every cable has been checked", '
+        'the mayor said after touring the site.',
+    ), ANALYSER)
+    assert len(found) == 1 and {*found[0].sources, *found[0].partial} == {0, 1}
+    assert [m.rule for m in merges] == ["part of"]
+
+
+def test_quotations_of_different_words_link_nothing():
+    found, _, _ = align_facts(facts(
+        '"We will not reopen the bridge until every cable has been checked," Mayor Tove Lind told reporters.',
+        '"We will not let the ferry run until the storm has passed," the harbour master said.',
+    ), ANALYSER)
+    assert len(found) == 2 and all(f.partial == () for f in found)
+
+
+def test_a_figure_a_speaker_echoes_still_pins_its_statement():
+    # Outlet 1 states the 14 years and a saver quoted by it echoes them: the echo is comment,
+    # so 14 still pins the sentence down and the two outlets' reports of it are linked.
+    s0 = Sentence(text="The former bank chief was jailed for 14 years on Friday for a fraud that sank the lender.",
+                  article=0, paragraph=0, position=0)
+    s1 = Sentence(text="Judge Hanne Oskar sentenced Arvid Holm to 14 years in prison.", article=1, paragraph=0, position=0)
+    s2 = Sentence(text='"Fourteen years sounds a lot, but he will be out in nine," said one saver outside court.',
+                  article=1, paragraph=3, position=5)
+    found, _, _ = align_facts([Fact(sentence=s, members=(s,), sources=(s.article,)) for s in (s0, s1, s2)], ANALYSER)
+    jailed, judge = item_saying(found, "jailed"), item_saying(found, "Judge")
+    assert 1 in jailed.partial and 0 in judge.partial

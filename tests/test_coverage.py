@@ -57,10 +57,10 @@ FAILING_TODAY = {
     # minister's no-fare-rise pledge lose to one broadsheet's background.
     "halvern-strike": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
     # Written blind (stop 36), a wildfire and a fraud sentence: 8 and 6 of 10 key facts. The fire's
-    # cause and a quote three outlets print in other words are left out; the sentence's items
-    # are those of its tabloid, whose figures disagree with the wire's, so neither is linked.
+    # cause, told by three outlets in wordings 0.33-0.56 alike, and a quote lose on the budget;
+    # the fraud's sum is shown in the wire's "almost 900 million", its victims and co-defendants' terms lose.
     "brannock-wildfire": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
-    "vessmark-fraud": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
+    "vessmark-fraud": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
 }
 
 

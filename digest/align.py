@@ -112,7 +112,7 @@ def align_facts(
         return tuple(facts), [], []
     info = [analyser(f.text) for f in facts]
     held = [frozenset((*f.sources, *f.partial)) for f in facts]
-    anchors = statement_figures([analyser(unquoted(f.text)) if a.quotes else a for f, a in zip(facts, info)], held)
+    anchors = statement_figures([analyser(unquoted(f.text)) if a.quotes and a.numbers else a for f, a in zip(facts, info)], held)
     links: list[list[tuple[int, float]]] = [[] for _ in range(n)]
     found: list[Conflict] = []
     for i, j in _candidates(vectors, info, anchors):

@@ -520,6 +520,10 @@ def test_news_using_the_words_of_furniture_is_kept():
 
 @pytest.mark.parametrize("text, outlet, about", [
     ("The Gazette is published by Harbour Media Group.", "Gazette", True),
+    ("Marta Oskvik is DBD's banking editor.", "Drenn Business Daily", True),
+    ("Helena Varro covers the courts and criminal justice for the Chronicle.", "Korvath Chronicle", True),
+    ("Helena Varro covers the courts for the Gazette.", "Korvath Chronicle", False),
+    ("Marta Oskvik is DBD's chief executive.", "Drenn Business Daily", False),
     ("The Gazette is published by Harbour Media Group.", "The Gazette", True),
     ("Gazette is owned and operated by the Coast Trust.", "The Gazette", True),
     ("Valley Post is a reader-supported local newsroom covering the valley.", "Valley Post", True),
@@ -590,6 +594,18 @@ def test_furniture_takes_the_short_sentences_of_its_paragraph_with_it():
     for paragraph in ([news, "Reach Bob Dunn at bdunn@post.example or 413-496-6249."], [update, "Read the latest here."]):
         kept, _ = _run_paragraphs([paragraph])
         assert [s.text for s in kept] == [paragraph[0]]
+
+
+def test_a_short_line_above_a_credit_of_its_own_is_its_caption():
+    caption = "Volunteers fill sandbags on Quay Street, Tollin, on Tuesday evening."
+    kept, drops = _run_paragraphs([[NEWS[0]], [caption], ["Gazette photo: Ida Renn"], [NEWS[1]]])
+    assert [s.text for s in kept] == [NEWS[0], NEWS[1]] and [(d.sentence.text, d.rule) for d in drops][0] == (caption, "caption")
+    # A sentence that reports, attributes or denies is news, whatever stands under it.
+    for news in ("The river was expected to peak at 4.2 metres on Tuesday evening.",
+                 "Quay Street residents did not leave their homes on Tuesday.",
+                 "The sandbags arrived on Tuesday, the mayor said."):
+        kept, _ = _run_paragraphs([[news], ["Gazette photo: Ida Renn"]])
+        assert [s.text for s in kept] == [news]
 
 
 def test_the_headlines_under_a_related_label_are_links():

@@ -82,10 +82,12 @@ _CAPTION_DATE = (  # as captions give it: ", 4 May 2027", "Tessa May 4, 2027", "
     rf"(?:,\s+(?:(?:early|late)\s+)?(?:{_WEEKDAY},?\s+)?|\s(?:on\s+)?(?:(?:early|late)\s+)?{_WEEKDAY},?\s+|\s+"
     + _not_after("on in at of near for since until before after by from through between and to the a this that last next")
     + rf"){_FULL_DATE}")
+# What a sentence of news says and a caption does not: it reports, attributes, tells of before or after.
+_REPORTING = (r"was|were|has|have|had|been|will|would|could|should|shall|must|might|can|cannot|"
+              r"said|says|say|told|tells|according|scheduled|expected|due|set to|plans?|planned|since|until")
 _CAPTION = (
     r"(?=.{0,480}(?:19|20)\d\d\.?\s*$)"  # first the cheap test: the line ends on a year
-    r"(?!.{0,400}?\b(?:was|were|has|have|had|been|will|would|could|should|shall|must|might|can|cannot|"
-    r"said|says|say|told|tells|according|scheduled|expected|due|set to|plans?|planned|since|until)\b)"
+    rf"(?!.{{0,400}}?\b(?:{_REPORTING})\b)"
     r"(?:[^\s]+\s+){1,16}?"
     + _not_after("the a an his her its their our your my this that these those of in on at for with to from by "
                  "and or as is was has us plus thus news perhaps besides towards")
@@ -102,9 +104,8 @@ _CREDIT = r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph
 # ... or named for whose it is: "Courier photo: Aurel Voss", "Reuters Pictures/Ada Lind".
 _CREDIT_LINE = re.compile(rf"(?:{_CREDIT}|(?-i:[A-Z][\w&'’.-]*\s+){{1,2}}(?:photo|image|picture|photograph|illustration)s?\s*[:|/].{{0,160}})",
                           re.IGNORECASE)
-# What a sentence of news does and a caption does not: report, attribute, deny, tell of before or after.
-_TELLS = re.compile(r"\b(?:was|were|has|have|had|been|will|would|could|should|shall|must|might|can|cannot|said|says|say|told|tells"
-                    r"|according|scheduled|expected|due|set to|plans?|planned|since|until|not|never|no)\b|n['’]t\b|[\"“”]", re.IGNORECASE)
+# A sentence that reports (``_REPORTING``), denies or quotes is news, not a caption above a credit.
+_TELLS = re.compile(rf"\b(?:{_REPORTING}|not|never|no)\b|n['’]t\b|[\"“”]", re.IGNORECASE)
 CAPTION_SENTENCES = 3  # a caption paragraph's sentences, its credit included
 CAPTION_WORDS = 30
 CREDIT_WORDS = 12

@@ -321,22 +321,31 @@ def _clause_left_out(statement: Analysis, unsaid: set[str]) -> bool:
 def representative(
     candidates: Sequence[int], info: Sequence[Analysis], articles: Sequence[frozenset[int]], analyser: "Analyser | None" = None,
 ) -> tuple[int, set[int]]:
-    """Of a fact's wordings, the one the most articles say in full (``says_all``), then the
+    """Of a fact's wordings, the one stating the most of the figures and names that two or
+    more articles give, then the one the most articles say in full (``says_all``), then the
     most informative; with the articles that say it in full.
 
-    Showing the wording outlets share credits each of them; an outlet's extra detail is its
-    own angle, and its article is a partial source. The most informative wording of each
-    set of numbers and names stands for its copies, so a thousand copies cost a few checks.
+    A detail two outlets agree on is what a reader looks for ("received nine years", not
+    "received prison terms"), so it is never traded for credits; beyond that, showing the
+    wording outlets share credits each of them, and an outlet's extra detail is its own
+    angle, its article a partial source. The most informative wording of each set of
+    numbers and names stands for its copies, so a thousand copies cost a few checks.
     """
     best_of: dict[tuple, int] = {}
+    told: dict[str, set[int]] = {}
     for u in candidates:
         key = (info[u].numbers, info[u].names)
         if key not in best_of or (-info[u].weight, u) < (-info[best_of[key]].weight, best_of[key]):
             best_of[key] = u
+        for figure in info[u].numbers | info[u].names:
+            told.setdefault(figure, set()).update(articles[u])
+    agreed = [f for f, said in told.items() if len(said) > 1]
     best: tuple | None = None
     for u in best_of.values():
+        words = set(info[u].tokens)
+        detail = sum(f in info[u].names or f in words or f in info[u].numbers or _rounds_to_any(f, info[u].numbers) for f in agreed)
         carriers = set().union(*(articles[m] for m in candidates if m == u or says_all(info[u], info[m], analyser)))
-        key = (-len(carriers), -info[u].weight, u)
+        key = (-detail, -len(carriers), -info[u].weight, u)
         if best is None or key < best[0]:
             best = (key, u, carriers)
     return best[1], best[2]

@@ -117,6 +117,28 @@ def test_partial_article_that_also_carries_the_full_statement_is_a_source():
     assert 1 not in fact.partial and set(fact.partial) == {2}
 
 
+_VAGUE = "Finance chief Petra Saunig and lending head Dorian Kell were both sentenced to prison terms on Friday."
+_TERMS = "Finance chief Petra Saunig and lending head Dorian Kell were sentenced on Friday to nine and six years in prison."
+
+
+def test_a_figure_two_outlets_agree_on_is_shown_though_fewer_say_that_wording_in_full():
+    result = near_duplicates(sentences(
+        (0, _VAGUE), (1, _TERMS), (2, _TERMS.replace("prison", "jail")), (3, _VAGUE.replace("Friday.", "Friday, the court said.")),
+    ), CONFIG)
+    (fact,) = result.facts
+    assert fact.text in (_TERMS, _TERMS.replace("prison", "jail"))
+    assert fact.sources == (1, 2) and fact.partial == (0, 3)  # the vague outlets never said the terms
+
+
+def test_a_figure_one_outlet_alone_gives_does_not_outweigh_the_shared_wording():
+    result = near_duplicates(sentences(
+        (0, _VAGUE), (1, _TERMS), (3, _VAGUE.replace("Friday.", "Friday, the court said.")),
+    ), CONFIG)
+    (fact,) = result.facts
+    assert "nine" not in fact.text
+    assert fact.sources == (0, 1, 3) and fact.partial == ()
+
+
 def test_sharing_every_word_is_not_enough_to_be_subsumed():
     short = "It was last used in 2006 at the Winter Olympics in Italy."
     long = ("Global Rescue head Daniel Richards said Sochi was a unique environment, unlike the "

@@ -7,7 +7,9 @@ statement by what pins a statement down:
 
 * a shared figure counting the same thing (the same value; units equal or alike), with
   sentences alike in meaning (``Analyser.vectors``): a specific figure ("61,400
-  vehicles", "$2.38 billion") needs less likeness than a small one ("14 dead");
+  vehicles", "$2.38 billion") or two shared together ("68 percent in favour and 32
+  percent against" / "voted by 68% to 32%") needs less likeness than one small one
+  ("14 dead");
 * a quotation both print (``QUOTE_WORDS`` words in a row inside quote marks, in full or in
   part): one speaker's words, however each outlet frames them;
 * without a figure, a shared name or two shared content words and sentences very alike in
@@ -351,9 +353,10 @@ def linked(
     if a.quotes and b.quotes and _quoted(a) & _quoted(b):
         return True
     figures = [v for v in _shared_figures(a, b, analyser) if anchors is None or v in anchors]
-    if any(is_specific(v) for v in figures) or _tally_pairs(a) & _tally_pairs(b):
+    small = [v for v in figures if not _tiny(v)]
+    if any(is_specific(v) for v in figures) or len(small) > 1 or _tally_pairs(a) & _tally_pairs(b):
         return cosine >= SPECIFIC_FIGURE_COSINE
-    if any(not _tiny(v) for v in figures):
+    if small:
         return cosine >= SMALL_FIGURE_COSINE
     if cosine < MEANING_COSINE:
         return False

@@ -252,6 +252,20 @@ def test_a_tally_both_state_links_small_figures():
     assert [m.rule for m in merges] == ["part of"]
 
 
+@pytest.mark.parametrize("against, linked", [(" and 32 percent against", True), ("", False)])
+def test_two_small_figures_shared_pin_a_statement_down_as_a_tally_does(against, linked):
+    # Cosine 0.28 here: one small figure in common ("68") needs more likeness than that.
+    found, _, _ = align_facts(facts(
+        f"The ballot went 68 percent in favour{against}, on a provisional turnout of 61 percent, according to"
+        " figures released by the union shortly after 7 a.m.",
+        "Rank-and-file staff in the RSWU, the country's biggest rail union, have voted by 68% to 32% to approve a pay"
+        " agreement with Tarsel State Railways, bringing to an end a walkout that had lasted 43 days.",
+    ), ANALYSER)
+    ballot, vote = found
+    assert (ballot.partial, vote.partial) == (((1,), (0,)) if linked else ((), ()))
+    assert ballot.sources == (0,) and vote.sources == (1,)
+
+
 def test_a_short_wording_folded_into_a_longer_fact_still_credits_its_outlet():
     # Dedup folded outlet 1's bare statement into outlet 0's longer sentence (outlet 1 says
     # part of it); outlet 2 says that bare statement in its own words.

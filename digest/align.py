@@ -41,7 +41,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import MONTHS, QUOTE_WORDS, Analyser, is_figure, is_specific, is_year, tallies, unquoted
+from .analysis import MONTHS, QUOTE_WORDS, Analyser, is_figure, is_specific, is_year, opposed, tallies, unquoted
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Article, Conflict, Difference, Fact, Merge, Story
@@ -120,7 +120,7 @@ def align_facts(
     for i, j in _candidates(vectors, info, anchors):
         if held[i] & held[j]:
             continue  # one article never says a thing twice as two outlets
-        if info[i].negated != info[j].negated:
+        if opposed(info[i], info[j]):
             continue  # "is under surveillance" / "does not have cameras": alike in words, opposite in sense
         c = float(vectors[i] @ vectors[j])
         differences = disagreements(info[i], info[j], analyser)
@@ -246,7 +246,7 @@ def _part_support(
                 c = float(row[j])
                 if c < MEANING_COSINE and not a.numbers & info[j].numbers and not (a.quotes and info[j].quotes):
                     continue  # ``linked`` needs a figure or a quotation in common, or this much meaning
-                if j == k or held[k] & held[j] or a.negated != info[j].negated:  # held[k] has member.article
+                if j == k or held[k] & held[j] or opposed(a, info[j]):  # held[k] has member.article
                     continue
                 if disagreements(a, info[j], analyser) or not linked(a, info[j], c, analyser, anchors):
                     continue
@@ -356,7 +356,7 @@ def linked(
     small = [v for v in figures if not _tiny(v)]
     if any(is_specific(v) for v in figures) or len(small) > 1 or _tally_pairs(a) & _tally_pairs(b):
         return cosine >= SPECIFIC_FIGURE_COSINE
-    if small:
+    if small or len(figures) > 1:  # "seven people, three of them firefighters"
         return cosine >= SMALL_FIGURE_COSINE
     if cosine < MEANING_COSINE:
         return False
@@ -537,7 +537,7 @@ def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozense
     holders: dict[str, list[int]] = {}
     for k, a in enumerate(info):
         for value in a.numbers & anchors:
-            if not _tiny(value):
+            if is_specific(value) or not _tiny(value):  # "4.75%" pins one down, "two people" does not
                 holders.setdefault(value, []).append(k)
         for pair in _tally_pairs(a):
             holders.setdefault(pair, []).append(k)

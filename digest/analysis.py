@@ -354,6 +354,22 @@ class Analyser:
                 i += 1
         return out
 
+    def _denied(self, text: str, shouted: bool, content: frozenset[str]) -> frozenset[str] | None:
+        """What the negations of ``text`` deny: the content stems from each negation to the end
+        of its clause ("none of them life-threatening": life-threatening); None if it negates
+        nothing (an idiom, a condition's negation), all of ``content`` if a negation ends its clause."""
+        known = self._words[shouted]
+        denied: set[str] | None = None
+        for scope in _NEGATION_SCOPE.findall(_CONDITION.sub(" ", text)):
+            words = [w for raw in _TOKEN.findall(scope) for w in known.get(raw) or self._spell(raw, shouted)]
+            if not words or _idiom([w.text for w in words], 0):
+                continue
+            denied = denied or set()
+            denied.update(w.stem for w in words[1:] if w.content)
+        if denied is None:
+            return None
+        return frozenset(denied) if denied else content
+
     # ------------------------------------------------------------------ sentences
 
     def _analyse(self, text: str) -> Analysis:
@@ -378,7 +394,7 @@ class Analyser:
         content = self._set([w.stem for w in words if w.content])
         numbers = self._set([w.text for w in words if w.number])
         names = self._set([w.text for k, w in enumerate(words) if w.name and (k > 0 or w.upper)])
-        negated = any(w.negates for w in words) and any(w.negates and not _idiom(tokens, k) for k, w in enumerate(words))
+        denied = self._denied(text, shouted, content) if any(w.negates for w in words) else None
         stopped = tuple([w.stop for w in words])
         shown: dict[str, str] = {}
         if names or numbers:
@@ -394,7 +410,8 @@ class Analyser:
             numbers=numbers,
             quantities=self._quantities(words) if numbers else (),
             names=names,
-            negated=negated,
+            negated=denied is not None,
+            denied=denied or frozenset(),
             weight=len(content) + len(numbers) + len(names),
             quotes=_quotations(text) if '"' in text else (),
             shown=shown or _NOTHING_SHOWN,
@@ -499,6 +516,27 @@ _IDIOMS = (("no", "less", "than"), ("no", "more", "than"), ("no", "fewer", "than
 
 def _idiom(tokens: Sequence[str], k: int) -> bool:
     return any(tuple(tokens[k:k + len(idiom)]) == idiom for idiom in _IDIOMS)
+
+
+# A condition, up to the end of its clause: a negation inside it ("30 days to withdraw; if it
+# does not, the Council will meet", "whether or not it rains") says what may happen, not that
+# the statement is negative.
+_CONDITION = re.compile(r"\b(?:if|unless|whether)\b[^,;:.!?()\u2013\u2014]*", re.IGNORECASE)
+# A negation and the rest of its clause: what it denies.
+_NEGATION_SCOPE = re.compile(
+    r"(?:\b(?:not|no|never|nor|neither|none|nobody|nothing|nowhere|without|cannot)\b|\b\w+n't\b)[^,;:.!?()\u2013\u2014]*",
+    re.IGNORECASE,
+)
+
+
+def opposed(a: Analysis, b: Analysis) -> bool:
+    """Whether one sentence denies what the other says: only one is negated, and its negation
+    denies a word the other says ("did not approve the budget" / "approved the budget");
+    "seven treated for injuries, none of them life-threatening" denies nothing of "seven hurt"."""
+    if a.negated == b.negated:
+        return False
+    denying, saying = (a, b) if a.negated else (b, a)
+    return not denying.denied.isdisjoint(saying.content)
 
 
 def analyse(text: str, language: str = "english") -> Analysis:

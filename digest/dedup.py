@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .analysis import Analyser, is_figure, is_year, tallies
+from .analysis import Analyser, is_figure, is_year, opposed, tallies
 from .config import Config
 from .errors import ConfigError
 from .matrix import distinct, incidence, sparse, term_matrix
@@ -138,8 +138,8 @@ def decide(
     """The merge rule shared by all scorers, given their 0-100 ``score``.
 
     Exact text merges; a pair failing the gate (``comparable``) never does, nor one where
-    only one side is negated ("approved" / "did not approve", "is under video surveillance" /
-    "does not have surveillance cameras"; a negation reworded is rarely worth that risk); a
+    one denies what the other says (``opposed``: "approved" / "did not approve", "is under video
+    surveillance" / "does not have surveillance cameras"; a negation reworded is rarely worth that risk); a
     sentence whose content stems are all in the other, which has more, is "subsumed";
     otherwise the score decides
     (``rule`` names how the pair was found). Conflicting numbers or names veto any merge,
@@ -147,7 +147,7 @@ def decide(
     """
     if a.norm == b.norm:
         return Match(100.0, EXACT)
-    if not comparable(a, b) or a.negated != b.negated:
+    if not comparable(a, b) or opposed(a, b):
         return Match(score, None)
     small, large = (a, b) if len(a.content) <= len(b.content) else (b, a)
     if subsumes(large, small, wording):

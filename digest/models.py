@@ -81,10 +81,11 @@ class Analysis:
     numbers: frozenset[str]
     quantities: tuple[Quantity, ...]  # the numbers in order, each with its unit
     names: frozenset[str]  # capitalised words (not a sentence's first, unless an acronym), canonical
-    negated: bool  # says "not", "never", "no", ...
+    negated: bool  # says "not", "never", "no", ... (not in an idiom or a condition)
     weight: int  # informativeness: content words, with numbers and names counting twice
     quotes: tuple[str, ...] = ()  # its quotations of ``QUOTE_WORDS`` words or more, lower-cased words joined by spaces
     shown: Mapping[str, str] = field(default_factory=dict, compare=False)  # name or figure -> as written ("$2.38bn")
+    denied: frozenset[str] = frozenset()  # content stems its negations deny (``analysis.opposed``)
 
 
 @dataclass(frozen=True)

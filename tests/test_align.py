@@ -266,6 +266,35 @@ def test_two_small_figures_shared_pin_a_statement_down_as_a_tally_does(against, 
     assert ballot.sources == (0,) and vote.sources == (1,)
 
 
+def test_a_decimal_figure_under_ten_is_specific_enough_to_pair_facts_unlike_in_wording():
+    # Cosine 0.32: only the shared "4.75%" brings the pair to be judged at all.
+    found, _, _ = align_facts(facts(
+        "The bank's updated projections show the policy rate peaking at 4.75% in the fourth quarter.",
+        "Their forecasts also pencil in one more quarter-point increase, to 4.75 per cent, before the year is out.",
+    ), ANALYSER)
+    assert [(f.sources, f.partial) for f in found] == [((0,), (1,)), ((1,), (0,))]
+
+
+def test_a_negation_inside_a_condition_does_not_keep_one_statement_apart():
+    found, _, _ = align_facts(facts(
+        "Nordmark has 30 days to withdraw its soldiers from the valley; if it does not, the Council has said it will"
+        " meet again to consider a full trade embargo.",
+        "The text requires Nordmark to withdraw its forces from the valley within 30 days or face further measures.",
+    ), ANALYSER)
+    [item] = found  # the bare requirement is part of the longer statement
+    assert (item.sources, item.partial) == ((0,), (1,))
+
+
+def test_a_negation_denying_a_detail_the_other_never_gives_does_not_keep_them_apart():
+    found, _, _ = align_facts(facts(
+        "Seven people were injured overnight, three of them firefighters, and all were treated at Brannock"
+        " Community Hospital for burns or smoke inhalation.",
+        "Hospital officials said seven people, including three firefighters, had been treated for injuries,"
+        " none of them life-threatening.",
+    ), ANALYSER)
+    assert {(f.sources, f.partial) for f in found} <= {((0,), (1,)), ((1,), (0,))}
+
+
 def test_a_short_wording_folded_into_a_longer_fact_still_credits_its_outlet():
     # Dedup folded outlet 1's bare statement into outlet 0's longer sentence (outlet 1 says
     # part of it); outlet 2 says that bare statement in its own words.

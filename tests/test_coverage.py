@@ -41,16 +41,18 @@ FAILING_TODAY = {
     # Two items credit two outlets in full: each other statement several outlets report comes
     # with a figure or clause of one outlet's own, so the rest say part of it (issue 13).
     "corvel-results": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
-    "face-database-ruling": {"credits_every_outlet"},
+    # 9 of 10 key facts since stop 37: "The judgment cannot be appealed." (5 words, told three ways
+    # at cosines 0.23-0.52) misses the budget's end by one word.
+    "face-database-ruling": {"key_facts_once", "credits_every_outlet"},
     "kessick-landslide": {"credits_every_outlet", "multi_outlet_items"},
     "rail-vote": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
     # Written blind (stop 24): 8 of 10 key facts at 200 words (7 until stop 33), two items crediting two
     # outlets in full; the case counts change during the day, so the morning figure stands
     # apart from the evening one.
     "orsby-legionnaires": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
-    # Written blind (stop 35), a rate decision and a resolution vote: 7 and 9 of 10 key facts,
-    # no item crediting two outlets in full on the first; the rate's peak (4.75%) is told three ways
-    # and never linked, a morning count (41 officials) stands beside the final one (43).
+    # Written blind (stop 35), a rate decision and a resolution vote: 6 and 9 of 10 key facts,
+    # no item crediting two outlets in full on the first; the rate's peak (4.75%), linked since
+    # stop 37, loses on the budget; a morning count (41 officials) stands beside the final one (43).
     "tolvik-rates": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
     "nordmark-sanctions": {"key_facts_once", "credits_every_outlet", "no_redundant_items", "multi_outlet_items"},
     # Written blind after them (a strike's end): 7 of 10 key facts; the strike's cost, the turnout and the
@@ -58,7 +60,7 @@ FAILING_TODAY = {
     "halvern-strike": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
     # Written blind (stop 36), a wildfire and a fraud sentence: 8 and 6 of 10 key facts. The fire's
     # cause, told by three outlets in wordings 0.33-0.56 alike, and a quote lose on the budget;
-    # the fraud's sum is shown in the wire's "almost 900 million", its victims and co-defendants' terms lose.
+    # the fraud's sum is shown in the wire's "almost 900 million", its victims and compensation lose.
     "brannock-wildfire": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
     "vessmark-fraud": {"key_facts_once", "credits_every_outlet", "multi_outlet_items"},
 }

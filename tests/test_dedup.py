@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from digest.analysis import analyse, tallies
+from digest.analysis import analyse, opposed, tallies
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.dedup import (
@@ -256,6 +256,38 @@ def test_conflicting_facts_never_share_a_fact_through_a_third_sentence():
 def test_spelling_differences_do_not_matter(a, b):
     assert analyse(a).norm == analyse(b).norm
     assert match(a, b).rule == EXACT
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("The bank did not raise rates on Thursday.", True),
+    ("The council will not meet if the mayor is absent.", True),
+    ("If elected, she won't raise taxes.", True),  # the condition ends at its comma
+    ("Even if it does not rain, the match will not go ahead.", True),
+    ("The town has 30 days to comply; if it does not, the board will meet again.", False),
+    ("The strike will go ahead if the offer is not improved.", False),
+    ("Whether or not it rains, the match goes ahead.", False),
+    ("The flood was no less than five times bigger.", False),
+])
+def test_a_negation_inside_a_condition_or_an_idiom_does_not_negate_the_statement(text, negated):
+    assert analyse(text).negated is negated
+
+
+@pytest.mark.parametrize(("a", "b", "opposite"), [
+    ("The council did not approve the budget.", "The council approved the budget.", True),
+    ("No one was hurt in the blast.", "One person was hurt in the blast.", True),
+    ("The bill passed without opposition.", "The bill passed with strong opposition.", True),
+    ("The building does not have surveillance cameras.", "The building is under video surveillance.", True),
+    # The negation denies what the other never says.
+    ("Seven people were treated for injuries, none of them life-threatening.", "Seven people were injured.", False),
+    ("The database holds 41 million images of people who have never been suspected of a crime.",
+     "The database contains 41 million images of faces.", False),
+    ("Officials did not rule out a criminal prosecution.", "The inspectorate has begun an investigation.", False),
+])
+def test_only_a_negation_of_what_the_other_says_makes_two_sentences_opposite(a, b, opposite):
+    x, y = analyse(a), analyse(b)
+    assert opposed(x, y) is opposite and opposed(y, x) is opposite
+    if opposite:
+        assert match(a, b).rule is None
 
 
 def test_numbers_are_digits_and_initialisms_undotted():

@@ -64,6 +64,10 @@ CONFLICT_OVERLAP = 0.5
 # Facts differing in more figures than this report different things ("$24 billion in savings" /
 # "$901 billion of deficit in 2013 and $575 billion in 2018").
 MAX_DIFFERENCES = 2
+# Two counts this many times apart, the larger 100 or more, count different things ("218,340
+# valid votes were counted" / "finished 24,510 votes ahead"): a misprint, a rounding or the
+# day's update ("8,500 evacuated in the morning, 12,000 by night") stays well within it.
+MAX_RATIO = 3
 # Without a shared figure: a name or two content words in common, and this much meaning.
 MEANING_COSINE = 0.75
 # Units alike: two unit words at least this close in meaning ("homes" / "houses").
@@ -383,7 +387,7 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
     the Skywalk is 69 feet"). Facts differing in more than ``MAX_DIFFERENCES`` figures are
     different statements, each with its own figures.
     """
-    if len(differences) > MAX_DIFFERENCES:
+    if len(differences) > MAX_DIFFERENCES or all(_far_apart(a, b, d) for d in differences):
         return False
     ta, tb = tallies(a), tallies(b)
     sides = [v for v in ta.keys() & tb.keys() & anchors if ta[v] != tb[v]]
@@ -397,6 +401,20 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
     if all(_framed_alike(a, b, d) for d in differences):
         return True  # "freezes the assets of 41 Nordmark officials" / "freezes the assets of 43 Nordmark officials, ..."
     return len(words_a & words_b) >= CONFLICT_OVERLAP * min(len(words_a), len(words_b))
+
+
+def _far_apart(a: Analysis, b: Analysis, difference: Difference) -> bool:
+    """Whether the two figures of ``difference`` are ``MAX_RATIO`` times apart, the larger 100 or more."""
+    values = []
+    for analysis, shown in ((a, difference.a), (b, difference.b)):
+        if len(shown) != 1:
+            return False
+        value = {v: k for k, v in analysis.shown.items()}.get(shown[0], shown[0])
+        number = abs(_numeric(value)[0])
+        if number == float("inf"):  # a clock time
+            return False
+        values.append(number)
+    return max(values) >= 100 and max(values) > MAX_RATIO * min(values)
 
 
 def _framed_alike(a: Analysis, b: Analysis, difference: Difference) -> bool:

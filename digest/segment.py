@@ -312,7 +312,7 @@ def paragraphs(body: str) -> list[str]:
             alone = False
         after_blank = False
         if current and not marked and (
-            _starts_lower(line) or not (_ends_sentence(current[-1]) or alone and _broken_by_author(current[-1], line, width))
+            _starts_lower(line) or not (_ends_sentence(current[-1]) or _stands_apart(current[-1], line, width, alone))
         ):
             current.append(line)
             alone = False
@@ -329,6 +329,16 @@ def _may_stand_alone(line: str) -> bool:
     if len(line) > _HEADING_CHARS or _ends_sentence(line) or _OPEN_ENDING.search(line[-8:]):
         return False
     return is_heading(line)
+
+
+def _stands_apart(line: str, following: str, width: int, alone: bool) -> bool:
+    """Whether ``line``, which ends no sentence, ends its block where ``following`` (upper case)
+    starts a new one: a heading standing alone, or any line the author broke that does not end
+    on a word needing the next ("Share this page" / "Photo: ORB/Jonah Pelt", lines of a page's
+    furniture one under the other; "said Transport Minister" in wrapped prose joins)."""
+    if not _broken_by_author(line, following, width):
+        return False
+    return alone or not _OPEN_ENDING.search(line[-8:])
 
 
 def _broken_by_author(line: str, following: str, width: int) -> bool:

@@ -151,6 +151,15 @@ def test_a_figure_between_the_same_words_told_differently_is_a_conflict():
         assert conflicts == [], (a, b)
 
 
+def test_a_total_and_a_margin_far_apart_are_no_conflict():
+    # Both count votes ("votes" follows Malin's age, 34, too), a total and a margin.
+    _, _, conflicts = align_facts(facts(
+        "In all, 218,340 valid votes were counted across the city's 31 wards.",
+        "Malin, 34, finished 24,510 votes ahead of Pavel Strand of the People's Party, with all 31 wards counted.",
+    ), ANALYSER)
+    assert conflicts == []
+
+
 def test_clock_times_told_differently_are_a_conflict():
     # Times and decimals are compared as they are, never rounded as whole numbers.
     _, _, conflicts = align_facts(facts(

@@ -102,6 +102,13 @@ PARAGRAPHS = [
     ("The library opens on Sundays.\n\nlonger hours\n\nstep-free access", ["The library opens on Sundays.", "longer hours", "step-free access"]),
     ("//Harbour Bridge Shut//\nThe bridge closed.", ["//Harbour Bridge Shut//", "The bridge closed."]),
     ("Local news, local voices /\nThe bridge closed.", ["Local news, local voices /", "The bridge closed."]),
+    # a page's furniture, line under line: each line the author broke stands apart
+    ("Cookie settings: we would like to use cookies. Accept | Reject | Manage\nORB News · Marrow and the East\n"
+     "By Colm Ristard, Marrow political reporter\nShare this page\n\n" + LEAD_WRAPPED,
+     ["Cookie settings: we would like to use cookies. Accept | Reject | Manage", "ORB News · Marrow and the East",
+      "By Colm Ristard, Marrow political reporter", "Share this page", LEAD_WRAPPED]),
+    ("Malin punches the air as the result is read out\nPicture: Klaxon Pictures / Nico Brandt",
+     ["Malin punches the air as the result is read out", "Picture: Klaxon Pictures / Nico Brandt"]),
 ]
 
 

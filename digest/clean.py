@@ -106,6 +106,10 @@ _CREDIT_LINE = re.compile(rf"(?:{_CREDIT}|(?-i:[A-Z][\w&'’.-]*\s+){{1,2}}(?:ph
                           re.IGNORECASE)
 # A sentence that reports (``_REPORTING``), denies or quotes is news, not a caption above a credit.
 _TELLS = re.compile(rf"\b(?:{_REPORTING}|not|never|no)\b|n['’]t\b|[\"“”]", re.IGNORECASE)
+# ... in its own clause: a caption's relative clause tells of what it shows ("The assembly hall
+# in Grenholt, where the company has built cars since 2021."); "The fire, which began on Tuesday,
+# has burned ..." still reports.
+_RELATIVE_CLAUSE = re.compile(r",\s+(?:where|which|who|whose|when)\b[^,;:]*", re.IGNORECASE)
 CAPTION_SENTENCES = 3  # a caption paragraph's sentences, its credit included
 CAPTION_WORDS = 30
 CREDIT_WORDS = 12
@@ -135,7 +139,7 @@ _NEWSROOM = (r"(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publica
              r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)")
 # A line that heads a list of links to other stories, one headline a line after it.
 _LINKS_LABEL = (r"(?:more on (?:this|the) [\w&'’ -]{1,30}|more (?:stories|from [\w&'’ -]{1,30})"
-                r"|related(?: (?:stories|articles|coverage|content|links))?|you (?:may|might) also (?:like|be interested in)"
+                r"|related(?: (?:stories|articles|coverage|content|links|guides|reading|pages))?|read more|you (?:may|might) also (?:like|be interested in)"
                 r"|recommended(?: for you| reading| stories)?|most (?:read|popular|viewed)(?: (?:in|on|from) [\w&'’ -]{1,30})?|read next|up next"
                 r"|also (?:on|in|from) (?:the )?[\w&'’ -]{1,30}|latest (?:on|from|in) [\w&'’ -]{1,30}"
                 r"|explore more on (?:these|this) topics?|related topics)\s*:?")
@@ -147,12 +151,13 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|(?:get|receive|turn on)\s+(?:breaking\s+)?(?:news\s+)?(?:alerts?|notifications?)\s*(?:[:,-]|\b(?:on|from|for|by)\b).{0,100}", ()),
     ("call to action", r"(?:stay|keep) (?:up to date|informed|updated)\b.{0,80}(?:follow|subscribe|sign up|newsletter|app|channel).{0,40}", ()),
     ("call to action", r"never miss (?:a|another|any) (?:story|update|headline|thing)\b.{0,80}"
-                       r"|(?:sign up|subscribe|register|opt in) (?:to|for) .{0,40}\b(?:alerts?|notifications?|updates|round-?ups?|briefings?"
+                       r"|(?:sign up|subscribe|register|opt in) (?:to|for) .{0,60}\b(?:alerts?|notifications?|updates|round-?ups?|briefings?"
                        r"|bulletins?|digests?|e-?mails?)\b.{0,80}"
+                       r"|(?:get|receive) our (?:free )?(?:[\w&'’-]+\s+){0,4}(?:alerts?|e-?mails?|briefings?|bulletins?)\b.{0,120}"
                        r"|(?:please\s+)?donate (?:to|now|today|here)\b.{0,120}", ()),
     ("comments", r"(?:post|leave|add|view|show|read)\s+(?:a\s+|all\s+|the\s+)?comments?\b.{0,30}|\d+\s+comments?|comments?\s*[:(]?\s*\d+\)?"
                  r"|join the (?:conversation|discussion|debate)\b.{0,80}|have your say\b.{0,80}"
-                 r"|comments (?:are|have been) (?:turned off|closed|disabled|switched off)\b.{0,60}", ()),
+                 r"|comments (?:are|have been) (?:open|turned off|closed|disabled|switched off)\b.{0,120}", ()),
     ("newsletter", r".{0,60}\b(?:sign up|subscribe)\b.{0,60}\bnewsletters?\b.{0,60}|.{0,40}\bnewsletters?\b.{0,20}\b(?:sign up|subscribe)\b.{0,40}", ("newsletter",)),
     ("newsletter", r"(?:get|have) (?:the|our) .{0,40}\bdelivered\b.{0,40}(?:inbox|email).{0,20}"
                    r"|sign up(?: (?:now|today|here|free|for free))?\s*[.!]?", ()),
@@ -179,9 +184,10 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
              r"|more about)\s*:\s*.{0,200}", ()),
     ("reading time", r"(?:\d+|one|two|three|four|five)[- ]?min(?:ute)?s?\s+read\b.{0,60}"
                      r"|listen to (?:this|the) (?:article|story)\b.{0,40}", ()),
-    ("toolbar", r"(?:(?:gift|share|save|print|email|copy link|comment|bookmark|listen|follow)(?: (?:this|the) (?:article|story|page))?"
+    ("toolbar", r"(?:(?:gift|share|save|print|email|copy link|comment|bookmark|listen|follow)(?: (?:(?:this|the) )?(?:article|story|page))?"
                 r"\s*(?:[|·•/]\s*|$)){2,}", ()),
-    ("live banner", r"live(?: updates?| blog| coverage)?\s*[:|–—-]\s*(?:.{0,120}\bas it happens\b.{0,20}"
+    ("live banner", r"live (?:results|scores|updates|blog|coverage)\s*[:|–—-]\s*.{0,120}"
+                    r"|live(?: updates?| blog| coverage)?\s*[:|–—-]\s*(?:.{0,120}\bas (?:it happens|they happen)\b.{0,20}"
                     r"|(?:follow|watch|read)\s+(?:our|the)\s+(?:[\w-]+\s+){0,2}(?:coverage|updates|blog|reaction)\b.{0,100})", ()),
     ("breadcrumb", r"(?:[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}\s+[|›>»·]\s+){2,}[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}", ()),
     ("caption", _CREDIT, ()),
@@ -199,10 +205,13 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"
                   r"|manage preferences|reuse this (?:content|article|story)\b.{0,40}|purchase licensing rights\b.{0,40}"
+                  r"|licen[cs]e this (?:content|article|story|photo|video)\b.{0,60}|was this (?:guide|article|story|page|answer) (?:helpful|useful)\?.{0,20}"
+                  r"|(?:jump|skip) to\s*:\s*.{0,200}|(?:poll|quiz|survey)\s*:\s*.{0,160}|vote now[.!]?"
+                  r"|cookie (?:settings|preferences|policy|notice|consent)\s*:.{0,250}|accept\s*\|\s*reject(?:\s*\|\s*manage(?: preferences| settings)?)?"
                   r"|(?:please\s+)?(?:do not|don't|you may not)\s+(?:copy|redistribute|republish|reproduce)\s+(?:our\s+)?(?:articles?|content|stories)\b.{0,160}"
-                  r"|this (?:story|article|page|report|post) (?:will be|is being) updated(?:\s+(?:as|when|with|throughout|regularly)\b.{0,80}|\s*[.!]?)"
+                  r"|(?:developing|breaking)(?: news)? story\s*[:|–—-]\s*.{0,160}|this (?:story|article|page|report|post|item) (?:will be|is being) updated(?:\s+(?:as|when|with|throughout|regularly)\b.{0,80}|\s*[.!]?)"
                   r"|this is a (?:developing|breaking) (?:news )?story\b.{0,100}", ()),
-    ("correction", r"(?:correction|clarification)\s*:\s*.{0,300}|an earlier version of this (?:article|story|report|piece)\b.{0,200}"
+    ("correction", r"(?:correction|clarification)(?:\s*,\s*[^:]{1,30})?\s*:\s*.{0,300}|an earlier version of this (?:article|story|report|piece)\b.{0,200}"
                    r"|(?:this|the) (?:article|story|report|piece) was (?:amended|corrected) on\b.{0,120}", ()),
     ("caption", r"file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
     ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
@@ -210,6 +219,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("contact", r".{0,120}\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b.{0,60}", ("@",)),
     ("paywall", r"(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive) (?:to|for) (?:our )?(?:\w+ )?subscribers\b.{0,80}"
                 r"|(?:start|begin|try|get|claim)\s+(?:your|a|our)\s+(?:free\s+)?(?:\d+[- ]day\s+)?(?:free\s+)?trial\b.{0,60}"
+                r"|subscriber(?:s|'s|s')?(?:-only| only| exclusive)\b.{0,160}"
                 r"|.{0,60}\b(?:pro|premium|plus|digital|print)\s+subscribers?\s+(?:can|get|may)\b.{0,100}"
                 r"|.{0,60}\b(?:unlimited|full|digital) access\b.{0,40}\bfor\s+[$€£¥]?\d[\d.,]*\s*(?:[a-z]+\s+)?(?:a|per|each) (?:week|month|year)\b.{0,30}",
      ("trial", "subscriber", "access")),
@@ -231,7 +241,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       r"|you always have the option to delete your (?:tweet )?location history\.?"
                       r"|twitter may be over capacity\b.{0,80}", ()),
     ("call to action", r"(?:learn|find out|read|see|discover) more\s*[.!:>»]?"
-                       r"|follow\s+.{1,60}?\s+(?:on|at|via)\s+(?:twitter|x|facebook|instagram|tiktok|youtube|linkedin|threads"
+                       r"|(?:follow|like)\s+.{1,60}?\s+(?:on|at|via)\s+(?:twitter|x|facebook|instagram|tiktok|youtube|linkedin|threads"
                        r"|bluesky|mastodon|snapchat|whatsapp|telegram|google\+|(?:www\.)?(?:twitter|x|instagram|tiktok)\.com)\b.{0,120}"
                        r"|(?:download|get) (?:the|our)\s+(?:[\w&'’.-]+\s+){0,4}app\b.{0,100}", ()),
     ("log-in prompt", r"(?:please\s+)?(?:log|sign)\s*(?:in|on)(?:\s+(?:to|or|with|now|here|for)\b.{0,80}|\s*[.!]?)"
@@ -258,7 +268,12 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("newsletter", r".{0,60}\bour (?:free\s+)?(?:[\w-]+\s+){0,2}newsletters?\b.{0,80}", ("newsletter",)),
     ("outlet notice", r"(?:[\w&'’.-]+\s+){1,6}is an? (?:(?:independent|nonprofit|non-profit|nonpartisan|non-partisan"
                       r"|reader-supported|reader-funded),?\s+(?:and\s+)?){1,3}(?:[\w-]+\s+){0,2}" + _NEWSROOM + r"\b.{0,200}"
+                      r"|(?:[\w&'’.-]+\s+){1,4}is (?:(?:independent|nonprofit|non-profit|reader-funded|reader-supported|ad-free)"
+                      r"(?:,\s+|\s+and\s+|,\s+and\s+)){1,2}(?:independent|nonprofit|non-profit|reader-funded|reader-supported|ad-free)[.!]?"
                       r"|about (?:us|the authors?|(?:the\s+)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,3})\s*:\s.{0,300}", ()),
+    # A section and its topic, one middle dot between ("Politics · Marrow mayoral election 2027"); after the rest,
+    # which name the lines they know ("Advertisement · Scroll to continue").
+    ("breadcrumb", r"[\w&'’.-]+(?:\s+[\w&'’.-]+){0,3}\s+[›»·]\s+[\w&'’.-]+(?:\s+[\w&'’.-]+){0,4}", ()),
 )
 
 
@@ -598,7 +613,7 @@ def remove_boilerplate(
     captions |= {(above[0].article, above[0].position) for key, after in zip(order, order[1:])
                  if key[0] == after[0] and len(above := paragraphs[key]) == 1 and len(paragraphs[after]) == 1
                  and _is_credit(paragraphs[after][0].text) and word_count(above[0].text, CAPTION_WORDS + 1) <= CAPTION_WORDS
-                 and not _TELLS.search(above[0].text)}
+                 and not _TELLS.search(_RELATIVE_CLAUSE.sub("", above[0].text))}
     # A short question standing as a paragraph of its own before more text is a subheading
     # ("What is Legionnaires' disease?"): it asks, it reports nothing.
     last_paragraph = {s.article: s.paragraph for s in sentences}
@@ -638,7 +653,7 @@ def remove_boilerplate(
 # call to action ("Update: ... Read the updated story here.") or a caption, which has its rule.
 _FURNITURE_RULES = frozenset({
     "comments", "newsletter", "contact", "media fallback", "furniture", "tip line", "paywall", "social widget",
-    "log-in prompt", "appeal", "outlet notice", "tags", "reading time", "toolbar", "live banner", "correction",
+    "log-in prompt", "appeal", "outlet notice", "tags", "reading time", "toolbar", "live banner", "correction", "related",
 })
 BLOCK_SENTENCES = 3
 BLOCK_WORDS = 16  # a sentence of news beside furniture is longer ("... are assisting with this investigation.")

@@ -351,7 +351,23 @@ FURNITURE = [
     ('You always have the option to delete your Tweet location history.', 'social widget'),
     ('Learn more', 'call to action'),
     ('Find out more.', 'call to action'),
-    ('Read more', 'call to action'),
+    ('Read more', 'related'),  # a related-links label
+    ('Comments are open on this article. Please read our community standards before posting.', 'comments'),
+    ('Save article | Gift this article', 'toolbar'),
+    ('Developing story: this item will be updated as official figures are confirmed.', 'furniture'),
+    ('License this content for your newsroom', 'furniture'),
+    ('Was this guide helpful? Yes / No', 'furniture'),
+    ('Jump to: Which cars are affected · What to do now · Your rights', 'furniture'),
+    ('POLL: Is a new tram line worth the money? Vote now', 'furniture'),
+    ('Cookie settings: we would like to use additional cookies to understand how you use the site. Accept | Reject | Manage', 'furniture'),
+    ('Politics · Marrow mayoral election 2027', 'breadcrumb'),
+    ("Correction, 23.40: An earlier version of this article gave the mayor's age as 33. She is 34.", 'correction'),
+    ("Sign up to First Edition, the Standard's free morning briefing", 'call to action'),
+    ("Get our free Recall Alerts email — we'll tell you when a product you own is called back.", 'call to action'),
+    ('LIVE RESULTS: Ward-by-ward map of every Marrow result', 'live banner'),
+    ('Live: Ostrevia local election results as they happen', 'live banner'),
+    ('Like the Marrow Evening Echo on Facebook for updates through the night.', 'call to action'),
+    ("Subscriber exclusive: download the Journal's model of the carmaker's second-quarter earnings", 'paywall'),
     ('Read more:', 'related'),
     ('Follow the Gazette on TikTok for short videos from the coast.', 'call to action'),
     ('Follow the Valley Post on Instagram and Facebook.', 'call to action'),
@@ -601,9 +617,13 @@ def test_a_short_line_above_a_credit_of_its_own_is_its_caption():
     kept, drops = _run_paragraphs([[NEWS[0]], [caption], ["Gazette photo: Ida Renn"], [NEWS[1]]])
     assert [s.text for s in kept] == [NEWS[0], NEWS[1]] and [(d.sentence.text, d.rule) for d in drops][0] == (caption, "caption")
     # A sentence that reports, attributes or denies is news, whatever stands under it.
+    relative = "The assembly hall in Grenholt, where the company has built electric cars since 2021."
+    kept, drops = _run_paragraphs([[NEWS[0]], [relative], ["Photo: Jonas Ekwall / Chronicle Pictures"]])
+    assert [s.text for s in kept] == [NEWS[0]] and drops[0].rule == "caption"  # what the photo shows, then of it
     for news in ("The river was expected to peak at 4.2 metres on Tuesday evening.",
                  "Quay Street residents did not leave their homes on Tuesday.",
-                 "The sandbags arrived on Tuesday, the mayor said."):
+                 "The sandbags arrived on Tuesday, the mayor said.",
+                 "The river, which burst its banks on Monday, has fallen by a metre."):
         kept, _ = _run_paragraphs([[news], ["Gazette photo: Ida Renn"]])
         assert [s.text for s in kept] == [news]
 

@@ -66,7 +66,8 @@ CONFLICT_OVERLAP = 0.5
 MAX_DIFFERENCES = 2
 # Two counts this many times apart, the larger 100 or more, count different things ("218,340
 # valid votes were counted" / "finished 24,510 votes ahead"): a misprint, a rounding or the
-# day's update ("8,500 evacuated in the morning, 12,000 by night") stays well within it.
+# day's update ("8,500 evacuated in the morning, 12,000 by night") stays well within it,
+# unless the same words follow both ("at least 60 people have been killed" / "265 people were killed").
 MAX_RATIO = 3
 # Without a shared figure: a name or two content words in common, and this much meaning.
 MEANING_COSINE = 0.75
@@ -405,15 +406,18 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
 
 def _far_apart(a: Analysis, b: Analysis, difference: Difference) -> bool:
     """Whether the two figures of ``difference`` are ``MAX_RATIO`` times apart, the larger 100 or more."""
-    values = []
+    values, frames = [], []
     for analysis, shown in ((a, difference.a), (b, difference.b)):
         if len(shown) != 1:
             return False
         value = {v: k for k, v in analysis.shown.items()}.get(shown[0], shown[0])
         number = abs(_numeric(value)[0])
-        if number == float("inf"):  # a clock time
+        if number == float("inf") or value not in analysis.tokens:  # a clock time
             return False
         values.append(number)
+        frames.append(_around(analysis, analysis.tokens.index(value)))
+    if frames[0][1] == frames[1][1] and len(frames[0][1]) == CONTEXT_WORDS:
+        return False  # followed by the same words ("people killed"): one count moved
     return max(values) >= 100 and max(values) > MAX_RATIO * min(values)
 
 

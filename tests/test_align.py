@@ -158,6 +158,13 @@ def test_a_total_and_a_margin_far_apart_are_no_conflict():
         "Malin, 34, finished 24,510 votes ahead of Pavel Strand of the People's Party, with all 31 wards counted.",
     ), ANALYSER)
     assert conflicts == []
+    # ... but a toll told between the same words is one count, however far it moved.
+    _, _, conflicts = align_facts(facts(
+        "At least 60 people were killed in the fighting, officials said on Saturday morning.",
+        "At least 265 people were killed in the fighting, the president's office said.",
+    ), ANALYSER)
+    [conflict] = conflicts
+    assert [(d.a, d.b) for d in conflict.differences] == [(("60",), ("265",))]
 
 
 def test_clock_times_told_differently_are_a_conflict():

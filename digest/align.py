@@ -406,34 +406,38 @@ def _one_statement(a: Analysis, b: Analysis, cosine: float, differences: Sequenc
 
 def _far_apart(a: Analysis, b: Analysis, difference: Difference) -> bool:
     """Whether the two figures of ``difference`` are ``MAX_RATIO`` times apart, the larger 100 or more."""
-    values, frames = [], []
-    for analysis, shown in ((a, difference.a), (b, difference.b)):
-        if len(shown) != 1:
-            return False
-        value = {v: k for k, v in analysis.shown.items()}.get(shown[0], shown[0])
-        number = abs(_numeric(value)[0])
-        if number == float("inf") or value not in analysis.tokens:  # a clock time
-            return False
-        values.append(number)
-        frames.append(_around(analysis, analysis.tokens.index(value)))
-    if frames[0][1] == frames[1][1] and len(frames[0][1]) == CONTEXT_WORDS:
-        return False  # followed by the same words ("people killed"): one count moved
-    return max(values) >= 100 and max(values) > MAX_RATIO * min(values)
+    sides = _sides(a, b, difference)
+    if sides is None:
+        return False
+    (x, (_, after_x)), (y, (_, after_y)) = sides
+    numbers = sorted(abs(_numeric(v)[0]) for v in (x, y))
+    if numbers[1] == float("inf") or (after_x == after_y and len(after_x) == CONTEXT_WORDS):
+        return False  # a clock time; or followed by the same words ("people killed"): one count moved
+    return numbers[1] >= 100 and numbers[1] > MAX_RATIO * numbers[0]
 
 
 def _framed_alike(a: Analysis, b: Analysis, difference: Difference) -> bool:
     """Whether the two figures of ``difference`` stand between the same words: the content word
     before each and the ``CONTEXT_WORDS`` after it, as written."""
-    frames = []
+    sides = _sides(a, b, difference)
+    if sides is None:
+        return False
+    (_, (before_a, after_a)), (_, (before_b, after_b)) = sides
+    return bool(before_a) and before_a == before_b and len(after_a) == CONTEXT_WORDS and after_a == after_b
+
+
+def _sides(a: Analysis, b: Analysis, difference: Difference) -> tuple[tuple[str, tuple], tuple[str, tuple]] | None:
+    """Each side's one figure of ``difference`` (its value) with the words around it (``_around``); None
+    unless each side is a single figure among its sentence's tokens."""
+    out = []
     for analysis, shown in ((a, difference.a), (b, difference.b)):
         if len(shown) != 1:
-            return False
+            return None
         value = {v: k for k, v in analysis.shown.items()}.get(shown[0], shown[0])
         if value not in analysis.tokens:
-            return False
-        frames.append(_around(analysis, analysis.tokens.index(value)))
-    (before_a, after_a), (before_b, after_b) = frames
-    return bool(before_a) and before_a == before_b and len(after_a) == CONTEXT_WORDS and after_a == after_b
+            return None
+        out.append((value, _around(analysis, analysis.tokens.index(value))))
+    return out[0], out[1]
 
 
 def _around(a: Analysis, k: int) -> tuple[list[str], list[str]]:

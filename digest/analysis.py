@@ -524,7 +524,7 @@ def _idiom(tokens: Sequence[str], k: int) -> bool:
 _CONDITION = re.compile(r"\b(?:if|unless|whether)\b[^,;:.!?()\u2013\u2014]*", re.IGNORECASE)
 # A negation and the rest of its clause: what it denies.
 _NEGATION_SCOPE = re.compile(
-    r"(?:\b(?:not|no|never|nor|neither|none|nobody|nothing|nowhere|without|cannot)\b|\b\w+n't\b)[^,;:.!?()\u2013\u2014]*",
+    rf"(?:\b(?:{'|'.join(sorted(w for w in NEGATIONS if w.isalpha()))})\b|\b\w+n't\b)[^,;:.!?()\u2013\u2014]*",
     re.IGNORECASE,
 )
 

@@ -31,7 +31,7 @@ import gc
 import math
 from dataclasses import dataclass
 from itertools import chain
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -244,9 +244,14 @@ _UNIT_FILLER = frozenset("a an the of and or to in on at by for with from about 
 
 def carries(statement: Analysis, other: Analysis) -> bool:
     """Whether ``other`` states every number and name of ``statement``."""
+    return _stated(statement.numbers, statement.names, other) == len(statement.numbers) + len(statement.names)
+
+
+def _stated(numbers: Iterable[str], names: Iterable[str], other: Analysis) -> int:
+    """How many of ``numbers`` (itself or rounded) and ``names`` ``other`` states."""
     words = set(other.tokens)
-    return all(n in other.numbers or _rounds_to_any(n, other.numbers) for n in statement.numbers) and all(
-        name in words or name in other.names for name in statement.names
+    return sum(n in other.numbers or _rounds_to_any(n, other.numbers) for n in numbers) + sum(
+        name in words or name in other.names for name in names
     )
 
 
@@ -332,18 +337,18 @@ def representative(
     numbers and names stands for its copies, so a thousand copies cost a few checks.
     """
     best_of: dict[tuple, int] = {}
-    told: dict[str, set[int]] = {}
+    told: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})  # number / name -> the articles giving it
     for u in candidates:
         key = (info[u].numbers, info[u].names)
         if key not in best_of or (-info[u].weight, u) < (-info[best_of[key]].weight, best_of[key]):
             best_of[key] = u
-        for figure in info[u].numbers | info[u].names:
-            told.setdefault(figure, set()).update(articles[u])
-    agreed = [f for f, said in told.items() if len(said) > 1]
+        for said, figures in zip(told, key):
+            for figure in figures:
+                said.setdefault(figure, set()).update(articles[u])
+    numbers, names = ([f for f, by in said.items() if len(by) > 1] for said in told)
     best: tuple | None = None
     for u in best_of.values():
-        words = set(info[u].tokens)
-        detail = sum(f in info[u].names or f in words or f in info[u].numbers or _rounds_to_any(f, info[u].numbers) for f in agreed)
+        detail = _stated(numbers, names, info[u])
         carriers = set().union(*(articles[m] for m in candidates if m == u or says_all(info[u], info[m], analyser)))
         key = (-detail, -len(carriers), -info[u].weight, u)
         if best is None or key < best[0]:

@@ -137,6 +137,8 @@ def _is_credit(text: str) -> bool:
 # What an outlet calls itself: "newsroom", "news agency", "media company", "magazine".
 _NEWSROOM = (r"(?:newsroom|news\s+(?:organi[sz]ation|site|website|outlet|publication|service|agency)"
              r"|media\s+(?:organi[sz]ation|outlet|company)|publication|newspaper|magazine|website)")
+# How an outlet says it answers to nobody: "Fairdeal is independent and reader-funded."
+_OWN_MONEY = r"(?:independent|nonprofit|non-profit|reader-funded|reader-supported|ad-free)"
 # A line that heads a list of links to other stories, one headline a line after it.
 _LINKS_LABEL = (r"(?:more on (?:this|the) [\w&'’ -]{1,30}|more (?:stories|from [\w&'’ -]{1,30})"
                 r"|related(?: (?:stories|articles|coverage|content|links|guides|reading|pages))?|read more|you (?:may|might) also (?:like|be interested in)"
@@ -268,8 +270,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("newsletter", r".{0,60}\bour (?:free\s+)?(?:[\w-]+\s+){0,2}newsletters?\b.{0,80}", ("newsletter",)),
     ("outlet notice", r"(?:[\w&'’.-]+\s+){1,6}is an? (?:(?:independent|nonprofit|non-profit|nonpartisan|non-partisan"
                       r"|reader-supported|reader-funded),?\s+(?:and\s+)?){1,3}(?:[\w-]+\s+){0,2}" + _NEWSROOM + r"\b.{0,200}"
-                      r"|(?:[\w&'’.-]+\s+){1,4}is (?:(?:independent|nonprofit|non-profit|reader-funded|reader-supported|ad-free)"
-                      r"(?:,\s+|\s+and\s+|,\s+and\s+)){1,2}(?:independent|nonprofit|non-profit|reader-funded|reader-supported|ad-free)[.!]?"
+                      r"|(?:[\w&'’.-]+\s+){1,4}is (?:" + _OWN_MONEY + r"(?:,\s+|\s+and\s+|,\s+and\s+)){1,2}" + _OWN_MONEY + r"[.!]?"
                       r"|about (?:us|the authors?|(?:the\s+)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,3})\s*:\s.{0,300}", ()),
     # A section and its topic, one middle dot between ("Politics · Marrow mayoral election 2027"); after the rest,
     # which name the lines they know ("Advertisement · Scroll to continue").

@@ -12,6 +12,9 @@ statement by what pins a statement down:
   ("14 dead");
 * a quotation both print (``QUOTE_WORDS`` words in a row inside quote marks, in full or in
   part): one speaker's words, however each outlet frames them;
+* a name the story's articles each give in one statement at most (``statement_names``: "his
+  lawyer, Anselm Drey"), with sentences alike in meaning, one saying all of the other (a
+  person does several things in one story);
 * without a figure, a shared name or two shared content words and sentences very alike in
   meaning.
 
@@ -41,7 +44,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import MONTHS, QUOTE_WORDS, Analyser, is_figure, is_specific, is_year, opposed, tallies, unquoted
+from .analysis import (
+    CALENDAR_WORDS, MONTHS, QUOTE_WORDS, Analyser, is_figure, is_specific, is_year, opposed, tallies, unquoted,
+)
 from .config import Config
 from .dedup import _rounds_to_any, carries, rounded, says_all
 from .models import Analysis, Article, Conflict, Difference, Fact, Merge, Story
@@ -100,7 +105,7 @@ def align_stories(stories: Sequence[Story], config: Config, analyser: Analyser |
     analyser = analyser or Analyser.of(config)
     out, merges, found = [], [], []
     for story in stories:
-        facts, story_merges, story_conflicts = align_facts(story.facts, analyser)
+        facts, story_merges, story_conflicts = align_facts(story.facts, analyser, story.title)
         out.append(replace(story, facts=facts) if story_merges else story)
         merges.extend(story_merges)
         found.extend(story_conflicts)
@@ -108,9 +113,12 @@ def align_stories(stories: Sequence[Story], config: Config, analyser: Analyser |
 
 
 def align_facts(
-    facts: Sequence[Fact], analyser: Analyser,
+    facts: Sequence[Fact], analyser: Analyser, headline: str = "",
 ) -> tuple[tuple[Fact, ...], list[Merge], list[Conflict]]:
-    """One story's facts with those reporting the same statement made one; the merges and conflicts."""
+    """One story's facts with those reporting the same statement made one; the merges and conflicts.
+
+    ``headline``: the story's; the names it gives are what the story is about (``statement_names``).
+    """
     n = len(facts)
     if n < 2:
         return tuple(facts), [], []
@@ -120,9 +128,10 @@ def align_facts(
     info = [analyser(f.text) for f in facts]
     held = [frozenset((*f.sources, *f.partial)) for f in facts]
     anchors = statement_figures([analyser(unquoted(f.text)) if a.quotes and a.numbers else a for f, a in zip(facts, info)], held)
+    names = statement_names(info, held).difference(analyser(headline).tokens)
     links: list[list[tuple[int, float]]] = [[] for _ in range(n)]
     found: list[Conflict] = []
-    for i, j in _candidates(vectors, info, anchors):
+    for i, j in _candidates(vectors, info, anchors | names):
         if held[i] & held[j]:
             continue  # one article never says a thing twice as two outlets
         if opposed(info[i], info[j]):
@@ -135,11 +144,11 @@ def align_facts(
                 d = differences if a == i else tuple(x.swapped() for x in differences)
                 found.append(Conflict(a=facts[a].sentence, b=facts[b].sentence, score=round(100 * c, 2), differences=d))
             continue
-        if not linked(info[i], info[j], c, analyser, anchors):
+        if not (linked(info[i], info[j], c, analyser, anchors) or named(info[i], info[j], c, names, analyser)):
             continue
         links[i].append((j, c))
         links[j].append((i, c))
-    backing = _part_support(facts, vectors, info, held, analyser, anchors)
+    backing = _part_support(facts, vectors, info, held, analyser, anchors, names)
     if not any(links) and not backing:
         return tuple(facts), [], found
 
@@ -217,7 +226,7 @@ def align_facts(
 
 def _part_support(
     facts: Sequence[Fact], vectors: np.ndarray, info: Sequence[Analysis], held: Sequence[frozenset[int]],
-    analyser: Analyser, anchors: frozenset[str],
+    analyser: Analyser, anchors: frozenset[str], names: frozenset[str],
 ) -> dict[int, set[int]]:
     """Partial sources that an outlet's short wording, folded into a longer fact, brings.
 
@@ -249,11 +258,14 @@ def _part_support(
                 near = near[np.argpartition(-row[near], MAX_NEIGHBOURS)[:MAX_NEIGHBOURS]]
             for j in near.tolist():  # in any order: the credits are a union
                 c = float(row[j])
-                if c < MEANING_COSINE and not a.numbers & info[j].numbers and not (a.quotes and info[j].quotes):
-                    continue  # ``linked`` needs a figure or a quotation in common, or this much meaning
+                if (c < MEANING_COSINE and not a.numbers & info[j].numbers and not a.names & info[j].names & names
+                        and not (a.quotes and info[j].quotes)):
+                    continue  # a figure, a statement's name or a quotation in common, or this much meaning
                 if j == k or held[k] & held[j] or opposed(a, info[j]):  # held[k] has member.article
                     continue
-                if disagreements(a, info[j], analyser) or not linked(a, info[j], c, analyser, anchors):
+                if disagreements(a, info[j], analyser):
+                    continue
+                if not (linked(a, info[j], c, analyser, anchors) or named(a, info[j], c, names, analyser)):
                     continue
                 out.setdefault(j, set()).add(member.article)
                 out.setdefault(k, set()).update(facts[j].sources)
@@ -348,6 +360,23 @@ def statement_figures(info: Sequence[Analysis], held: Sequence[frozenset[int]]) 
     return frozenset(v for v, n in facts.items() if n <= len(articles[v]))
 
 
+def statement_names(info: Sequence[Analysis], held: Sequence[frozenset[int]]) -> frozenset[str]:
+    """The story's names that pin a statement down: two articles or more give it, each in one
+    fact at most ("his lawyer Anselm Drey said ..."); a name an article comes back to, even as a
+    sentence's first word, is what its story is about, and a day or month names a time, not who
+    is concerned."""
+    candidates = set().union(*(a.names for a in info)) - CALENDAR_WORDS
+    seen: dict[str, set[int]] = {}
+    again: set[str] = set()
+    for a, where in zip(info, held):
+        for name in candidates.intersection(a.tokens):
+            articles = seen.setdefault(name, set())
+            if articles & where:
+                again.add(name)
+            articles.update(where)
+    return frozenset(v for v, articles in seen.items() if len(articles) > 1 and v not in again)
+
+
 def linked(
     a: Analysis, b: Analysis, cosine: float, analyser: Analyser, anchors: frozenset[str] | None = None,
 ) -> bool:
@@ -366,6 +395,18 @@ def linked(
     if cosine < MEANING_COSINE:
         return False
     return bool(a.names & b.names) or len(a.content & b.content) >= 2
+
+
+def named(a: Analysis, b: Analysis, cosine: float, names: frozenset[str], analyser: Analyser) -> bool:
+    """Whether two sentences naming one of the story's ``statement_names`` report one thing of it:
+    alike in meaning, and one saying all of the other ("Anselm Drey, Vellquist's lawyer, said his
+    client would appeal" / "his lawyer Anselm Drey said he would appeal"). A person does several
+    things in one story ("Brennick said repairs could take three weeks" / "inspectors found the
+    cracks, Brennick said": 0.52), so a name with some likeness is not enough; the likeness is
+    ``CONFLICT_COSINE``'s, what two facts whose figures disagree need to be one statement."""
+    if cosine < CONFLICT_COSINE or not a.names & b.names & names:
+        return False
+    return says_all(a, b, analyser) or says_all(b, a, analyser)
 
 
 def _quoted(a: Analysis) -> set[str]:
@@ -565,6 +606,8 @@ def _candidates(vectors: np.ndarray, info: Sequence[Analysis], anchors: frozense
         for value in a.numbers & anchors:
             if is_specific(value) or not _tiny(value):  # "4.75%" pins one down, "two people" does not
                 holders.setdefault(value, []).append(k)
+        for name in a.names & anchors:
+            holders.setdefault(name, []).append(k)
         for pair in _tally_pairs(a):
             holders.setdefault(pair, []).append(k)
         for run in _quoted(a):

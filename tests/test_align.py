@@ -362,3 +362,42 @@ def test_a_figure_a_speaker_echoes_still_pins_its_statement():
     found, _, _ = align_facts([Fact(sentence=s, members=(s,), sources=(s.article,)) for s in (s0, s1, s2)], ANALYSER)
     jailed, judge = item_saying(found, "jailed"), item_saying(found, "Judge")
     assert 1 in jailed.partial and 0 in judge.partial
+
+
+APPEAL = (
+    "Vellquist's lawyer Anselm Drey said the defence would file an appeal within the 30-day deadline.",
+    "He will appeal, according to Anselm Drey, his lawyer.",  # cosine 0.72, under MEANING_COSINE
+)
+
+
+@pytest.mark.parametrize("aside, headline, linked", [
+    # Each outlet names the lawyer once, and the first says all the second does.
+    (None, "", True),
+    # The first outlet names him again in another statement: he is what its story is about,
+    # so sharing his name pins no statement down.
+    ("Anselm Drey also acted for Vellquist at his bail hearing in March.", "", False),
+    # So are the names of the story's headline.
+    (None, "Anselm Drey to appeal Vellquist's 14-year sentence", False),
+])
+def test_a_name_each_outlet_gives_once_pins_a_statement_down(aside, headline, linked):
+    texts = [*APPEAL, *([aside] if aside else [])]
+    articles = [0, 1, 0]
+    found, _, _ = align_facts([
+        Fact(sentence=s, members=(s,), sources=(s.article,))
+        for k, text in enumerate(texts)
+        for s in [Sentence(text=text, article=articles[k], paragraph=0, position=k)]
+    ], ANALYSER, headline)
+    lawyer = item_saying(found, "deadline")
+    assert lawyer.sources == (0,)
+    assert lawyer.partial == ((1,) if linked else ())
+    assert any("according to" in f.text for f in found) != linked  # joined, or an item of its own
+
+
+def test_two_things_one_person_did_are_not_linked_by_the_name():
+    # Each outlet names the engineer once, the cosine is 0.52, but neither says all of the other.
+    found, merges, _ = align_facts(facts(
+        "City engineer Tomas Brennick said repairs could take at least three weeks once the damage has been fully assessed.",
+        "Inspectors discovered the cracks on Wednesday night during a routine check, city engineer Tomas Brennick told reporters.",
+    ), ANALYSER)
+    assert merges == []
+    assert [(f.sources, f.partial) for f in found] == [((0,), ()), ((1,), ())]

@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .analysis import Analyser, is_specific, is_year
+from .analysis import Analyser, is_specific, is_year, unquoted
 from .clean import mentions_furniture
 from .config import Config
 from .matrix import sparse, term_matrix, tfidf_rows
@@ -67,7 +67,6 @@ class RankerSettings:
 
 
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
-_QUOTED = re.compile(r"[\"“”].*?[\"“”]")
 _TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
 _DETAIL_SCALE = 3.0  # names and numbers after which detail saturates (1 - 1/e at three)
 
@@ -89,10 +88,12 @@ def content_signal(text: str, analysis: Analysis) -> tuple[float, float]:
     raw = words(text)
     if len(raw) >= 3 and sum(w[0].isupper() for w in raw) >= 0.6 * len(raw):
         filler *= 0.3  # mostly capitalised words: a heading, label or credit line, not a sentence
-    unquoted = _QUOTED.sub(" ", text) if '"' in text or "“" in text else text
-    if unquoted is not text and len(words(unquoted)) < 0.5 * len(tokens) and numbers + names < 2:
+    said = unquoted(text)
+    if not words(said):
+        return detail, 0.0  # all quotation: who said it is in another sentence, which the reader does not see
+    if len(said) < len(text) and len(words(said)) < 0.5 * len(tokens) and numbers + names < 2:
         filler *= 0.5  # mostly quotation with nothing concrete in it
-    if _FIRST_PERSON.search(unquoted):
+    if _FIRST_PERSON.search(said):
         filler *= 0.6  # the writer's own voice: opinion or address to the reader
     return detail, filler
 
@@ -216,19 +217,11 @@ def lead_ranks(facts: Sequence[Fact]) -> dict[tuple[int, int], int]:
 
 
 def reading_order(items: Sequence[Item], facts: Sequence[Fact]) -> tuple[Item, ...]:
-    """Leads first (by ``lead_ranks`` among ``facts``, those the items were chosen from), then by
-    article and position: how a news story reads."""
+    """Leads first (by ``lead_ranks`` among ``facts``, those the items were chosen from), then
+    second sentences and so on, each level in the order ``items`` come (a ranker's best first):
+    how a news story reads, its best lead opening it. Stable: ordered items stay as they are."""
     ranks = lead_ranks([*facts, *(i.fact for i in items)])
-    return tuple(
-        sorted(
-            items,
-            key=lambda i: (
-                min(ranks[m.article, m.position] for m in i.fact.members),
-                i.fact.sentence.article,
-                i.fact.sentence.position,
-            ),
-        )
-    )
+    return tuple(sorted(items, key=lambda i: min(ranks[m.article, m.position] for m in i.fact.members)))
 
 
 def _rank(
@@ -319,7 +312,7 @@ def _rank(
     max_similarity = np.zeros(n)
     most_similar = np.full(n, -1)
     left = budget.words
-    available = has_words.copy()
+    available = has_words & (filler > 0)
     while budget.sentences is None or len(chosen) < budget.sentences:
         candidates = available & (lengths <= left) & (max_similarity < 1.0) & ~(weak & (gain <= 0))
         if not candidates.any():
@@ -360,7 +353,9 @@ def _rank(
     passed = [int(i) for i in np.lexsort((np.arange(n), -initial)) if int(i) not in chosen_gain and has_words[i]]
     sentences_full = budget.sentences is not None and len(chosen) >= budget.sentences
     for i in passed[: max(3 * len(chosen), 10)]:
-        if max_similarity[i] >= 1.0:
+        if filler[i] <= 0:
+            reason = "all quotation: the speaker is named in another sentence"
+        elif max_similarity[i] >= 1.0:
             reason = f"redundant with #{most_similar[i]} ({max_similarity[i]:.2f} x the redundancy bound)"
         elif weak[i] and gain[i] <= 0:
             reason = "nothing new: no concept left to cover, no figure or name, weak as prose"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from digest.analysis import analyse
 from digest.config import Config
-from digest.models import Article, Fact, Sentence
+from digest.models import Article, Fact, Item, Sentence
 from digest.models import Budget
 from digest.rank import RANKERS, SUMY_ALGORITHMS, get_ranker, reading_order, word_count
 from digest.ranker import RankerSettings, content_signal, corroboration, digest_ranker
@@ -103,6 +103,18 @@ def test_chosen_items_come_in_reading_order():
     assert ranking.chosen == reading_order(ranking.chosen, STORY)
 
 
+def test_the_best_lead_opens_the_story_whatever_its_article():
+    ranked = [
+        Item(fact=fact((2, 1, "Officials said the bridge will reopen on Friday.")), score=3.0),
+        Item(fact=fact((1, 0, "The Harbour Bridge closed on Tuesday after engineers found a crack.")), score=2.0),
+        Item(fact=fact((0, 0, "Commuters faced long queues at the ferry terminal.")), score=1.0),
+    ]
+    unchosen = fact((2, 0, "The bridge carries 40,000 cars a day."))
+    shown = [i.fact.text for i in reading_order(ranked, [unchosen, *(i.fact for i in ranked)])]
+    # leads first, the better ranked of them first; then the second sentences
+    assert shown == [ranked[1].fact.text, ranked[2].fact.text, ranked[0].fact.text]
+
+
 def test_a_lead_below_page_furniture_is_still_a_lead():
     # Article 1's first three lines (positions 0-2) were dropped as furniture: position 3 is its lead.
     story = [
@@ -112,7 +124,8 @@ def test_a_lead_below_page_furniture_is_still_a_lead():
         fact((1, 4, "Local residents have long asked for more green space in the northern districts.")),
     ]
     ranking = rank(facts=story, articles=ARTICLES[:2], words=200)
-    assert texts(ranking) == [story[k].text for k in (0, 2, 1, 3)]
+    shown = texts(ranking)
+    assert set(shown[:2]) == {story[0].text, story[2].text} and set(shown[2:]) == {story[1].text, story[3].text}
     scores = {d.item.fact.text: dict(d.item.components)["position"] for d in ranking.decisions}
     assert scores[story[2].text] == scores[story[0].text] > scores[story[1].text]
 
@@ -271,3 +284,18 @@ def test_a_fact_adding_nothing_new_or_concrete_is_passed_over():
     assert texts(ranking) == [story[0].text, story[2].text]
     [passed] = [d for d in ranking.decisions if not d.chosen]
     assert passed.item.fact is story[1] and passed.reason.startswith("nothing new")
+
+
+@pytest.mark.parametrize("speaker", ["", " union leader Ilse Brandvik said"])
+def test_a_quotation_is_chosen_only_with_its_speaker(speaker):
+    quote = f'"Our members fought for this deal, and they won it{"," if speaker else "."}"{speaker}{"." if speaker else ""}'
+    story = [
+        fact((0, 0, "Rail workers accepted a pay deal on Monday, ending a 43-day strike."),
+             (1, 0, "Rail workers accepted a pay deal on Monday, ending a 43-day strike.")),
+        fact((0, 1, quote), (1, 1, quote)),
+    ]
+    ranking = rank(facts=story, words=200)
+    assert (quote in texts(ranking)) == bool(speaker)
+    if not speaker:
+        reasons = {d.item.fact.text: d.reason for d in ranking.decisions}
+        assert reasons[quote].startswith("all quotation")

@@ -99,6 +99,11 @@ _CAPTION = (
 _CAPTION_NEEDLES = ("19", "20")  # the year it ends on
 
 
+# What a wire caption says of its picture before naming it: when it was taken, what kind it is.
+_PICTURE_WHEN = (r"(?:(?:undated|recent|aerial|handout|file|still|satellite|video|booking"
+                 r"|(?-i:[A-Z])[a-z]+\.?,?|\d{1,4}(?:st|nd|rd|th)?,?)\s+){0,5}")
+
+
 # A photo credit ("Photograph: Kaja Brenn/Tribune"); a short paragraph holding one is a caption.
 _CREDIT = r"(?:photo|image|picture|pictured|file photo|caption|credit|photograph|illustration)s?\s*(?:[:|/(]|by\b).{0,160}"
 # ... or named for whose it is: "Courier photo: Aurel Voss", "Reuters Pictures/Ada Lind".
@@ -202,7 +207,19 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"(?:\s+(?:here|right now|in your browser|on this (?:page|site|device|browser)|because\b.{0,120}|due to\b.{0,80}))?[\s.!]*"
                        r"|view (?:it|this|this post|the (?:original )?post|the full post) on (?:x|twitter|instagram|facebook|youtube|tiktok|bluesky|threads)\b.{0,20}"
                        r"|(?:[\w-]+\s+){0,3}content\s*:\s*this content is blocked\b.{0,200}"
-                       r"|manage (?:cookie|privacy|consent) (?:settings|preferences|choices)\.?", ()),
+                       r"|manage (?:cookie|privacy|consent) (?:settings|preferences|choices)\.?"
+                       r"|rating is available when the video has been rented\.?"
+                       r"|this feature is not available right now\.?(?:\s*please try again later\.?)?"
+                       r"|embed\s+more (?:news )?videos\b.{0,200}", ()),
+    # A follow-this-writer widget, and a broadcaster's promotion of its own programme.
+    ("call to action", r"(?:close\s+)?get (?:e-?mail )?notifications (?:on|about|from|when)\b.{0,80}"
+                       r"|whenever .{1,60}? (?:posts|publishes) (?:new )?(?:content|articles?|stories)\b.{0,40}\byou(?:'ll| will)\b.{0,120}"
+                       r"|e-?mail notifications are (?:only )?sent\b.{0,120}"
+                       r"|(?:breaking news )?e-?mails?\s*:?\s*get (?:breaking )?(?:news )?alerts\b.{0,100}"
+                       r"|(?:watch|tune in to|catch)\b.{0,120}?(?:\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?\s*)?"
+                       r"(?:et|pt|ct|mt|est|pst|edt|pdt|cst|cdt)\b|\bon (?-i:[A-Z])[\w'’&.-]*(?:\s+(?-i:[A-Z])[\w'’&.-]*){0,3} at \d).{0,120}"
+                       r"|read (?:more|the (?:full|original) (?:story|article|report|interview))\s+(?:from|at|on|in)\b.{0,80}"
+                       r"|see (?:our|all (?:our|the))\s+(?:[\w'’-]+\s+){0,3}(?:photos?|pictures?|galler(?:y|ies)|slideshows?|videos?|survey|coverage)\b.{0,160}", ()),
     ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"
@@ -215,7 +232,13 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                   r"|this is a (?:developing|breaking) (?:news )?story\b.{0,100}", ()),
     ("correction", r"(?:correction|clarification)(?:\s*,\s*[^:]{1,30})?\s*:\s*.{0,300}|an earlier version of this (?:article|story|report|piece)\b.{0,200}"
                    r"|(?:this|the) (?:article|story|report|piece) was (?:amended|corrected) on\b.{0,120}", ()),
-    ("caption", r"file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
+    ("caption", r"(?:for (?:movement|release)\b.{0,40}?\s)?file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),
+    # A caption in wire style, opening on the picture and when it was taken ("In this May 3,
+    # 2027 photo, ...", "This undated photo provided by the family shows ..."); a gallery's
+    # caption toggle ("Hide Caption 3 of 12 Photos: ...").
+    ("caption", rf"(?:in )?this {_PICTURE_WHEN}(?:photo(?:graph)?|image|picture|frame grab)s?(?![\w-])"
+                r"(?:,|\s+(?:released|provided|taken|take|made available|obtained|courtesy|shows|from)\b).{0,400}"
+                r"|(?:hide|show|expand) caption\b.{0,400}", ()),
     ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
     ("tip line", r"(?:please\s+)?(?:send|submit|email|e-mail)\s+(?:us\s+)?(?:it|them|your\s+\w+|news|tips?|a tip|a story|stories|photos?|videos?)\b.{0,40}\b(?:to|at|via)\b.{0,80}", ()),
     ("contact", r".{0,120}\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b.{0,60}", ("@",)),

@@ -464,6 +464,26 @@ FURNITURE = [
     ('The agency adheres to its Editorial Code and Independence Statement.', 'furniture'),
     ('Our reporting principles: read the Post Editorial Charter.', 'furniture'),
     ('Valley · Courts · Crime', 'breadcrumb'),
+    # a video player's and a gallery's own text
+    ('Rating is available when the video has been rented.', 'media fallback'),
+    ('This feature is not available right now.', 'media fallback'),
+    ('EMBED More News Videos Crews clear the flooded underpass on Route 4.', 'media fallback'),
+    ('Hide Caption 3 of 12 Photos: Floods in the valley Rescuers carry a boat along Main Street.', 'caption'),
+    # wire captions opening on the picture
+    ('In this March 3, 2027 photo, Mayor Ana Ortiz speaks at the harbour in Orvale.', 'caption'),
+    ('In this Tuesday, May 4, 2027, file photo, firefighters rest beside the road.', 'caption'),
+    ('This undated photo provided by the Orvale police shows the suspect.', 'caption'),
+    ('In this image taken from video, smoke rises over the port.', 'caption'),
+    ('FOR RELEASE MONDAY MARCH 3 FILE - This 2026 photo shows the old bridge.', 'caption'),
+    # a follow-the-writer widget, a broadcaster promoting its programmes
+    ('Close Get email notifications on Mara Lindqvist daily!', 'call to action'),
+    ("Whenever Mara Lindqvist posts new content, you'll get an email delivered to your inbox with a link.", 'call to action'),
+    ('Email notifications are only sent once a day, and only if there are new matching items.', 'call to action'),
+    ('Breaking News Emails Get breaking news alerts and special reports.', 'call to action'),
+    ("Watch 'Evening Report' tonight at 6:30 ET for the full interview with the governor.", 'call to action'),
+    ('Watch the report from Ana Brell on Valley News at 5 p.m. on March 3, 2027.', 'call to action'),
+    ('Read more from the Valley Gazette in Spanish.', 'call to action'),
+    ('See our photo gallery of the flooded harbour.', 'call to action'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -520,6 +540,14 @@ FURNITURE_WORDS_IN_NEWS = [
     'The company adheres to its code of conduct, a spokesman said.',
     'Reporting by the Chronicle showed the agency had missed the warnings.',
     'Recommended doses were cut in half last year.',
+    'In this case, the court found the photo had been altered.',
+    'In this Democratic stronghold, a photo of the candidate hung in every shop.',
+    'This photo-finish was the closest race in years.',
+    'Watch for black ice after 6 p.m., forecasters warned.',
+    'Residents can get notifications about floods by text message.',
+    'Whenever the mayor posts new content on the council site, staff check it for errors.',
+    'See our report from Tuesday, the editor told the committee.',
+    'Three of the 12 photos were taken by the victim, the court heard.',
 ]
 
 

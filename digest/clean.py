@@ -176,7 +176,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                  r"\s+\d{4}.{0,40}", ()),
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
     ("dateline", r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\W{0,3}(?:\d{1,2}:\d{2}.{0,12})?", ()),
-    ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\|)\s*.{0,60})?", ()),
+    ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\||/)\s*.{0,60})?", ()),
     ("byline", r"\(\s*(?:(?:additional\s+)?reporting|writing|editing|edited|compiled|produced)\s+by\b.{0,200}\)"
                r"|(?:posted|published|updated|filed)\s+(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?"
                r"(?:\s*[|·•,-]\s*by\s+.{1,60})?"
@@ -210,7 +210,13 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|manage (?:cookie|privacy|consent) (?:settings|preferences|choices)\.?"
                        r"|rating is available when the video has been rented\.?"
                        r"|this feature is not available right now\.?(?:\s*please try again later\.?)?"
-                       r"|embed\s+more (?:news )?videos\b.{0,200}", ()),
+                       r"|embed\s+more (?:news )?videos\b.{0,200}|(?:the )?interactive transcript could not be loaded\.?"
+                       r"|(?:we'?ve|we have) detected that javascript is (?:disabled|turned off|not enabled)\b.{0,120}"
+                       r"|there was a problem (?:saving|loading|submitting|sending|processing) your\b.{0,80}", ()),
+    # How to copy an embed's code; a photo credit before its caption ("Ana Brell / Reuters A ski
+    # lift ...", "Ivo Marr / Via youtube.com A still of the test").
+    ("caption", r".{0,60}\bctrl[-+ ]?c\b.{0,20}\bcmd[-+ ]?c\b.{0,80}", ("ctrl",)),
+    ("caption", r"(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s*/\s*(?:via\s+\S{2,40}|reuters|ap|afp|getty images|epa|bloomberg)\b.{0,300}", ()),
     # A follow-this-writer widget, and a broadcaster's promotion of its own programme.
     ("call to action", r"(?:close\s+)?get (?:e-?mail )?notifications (?:on|about|from|when)\b.{0,80}"
                        r"|whenever .{1,60}? (?:posts|publishes) (?:new )?(?:content|articles?|stories)\b.{0,40}\byou(?:'ll| will)\b.{0,120}"
@@ -219,7 +225,10 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|(?:watch|tune in to|catch)\b.{0,120}?(?:\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?\s*)?"
                        r"(?:et|pt|ct|mt|est|pst|edt|pdt|cst|cdt)\b|\bon (?-i:[A-Z])[\w'’&.-]*(?:\s+(?-i:[A-Z])[\w'’&.-]*){0,3} at \d).{0,120}"
                        r"|read (?:more|the (?:full|original) (?:story|article|report|interview))\s+(?:from|at|on|in)\b.{0,80}"
-                       r"|see (?:our|all (?:our|the))\s+(?:[\w'’-]+\s+){0,3}(?:photos?|pictures?|galler(?:y|ies)|slideshows?|videos?|survey|coverage)\b.{0,160}", ()),
+                       r"|see (?:our|all (?:our|the))\s+(?:[\w'’-]+\s+){0,3}(?:photos?|pictures?|galler(?:y|ies)|slideshows?|videos?|survey|coverage)\b.{0,160}"
+                       r"|original (?:article|story) (?:on|at|from) (?-i:[A-Z])[\w&'’.-]*(?:\s+[\w&'’.-]+){0,4}[.!]?|discuss this (?:topic|article|story|post)\b.{0,80}"
+                       r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}", ()),
+    ("call to action", r".{0,120}\bfor (?:more|the latest) (?:on|about) this (?:developing )?story\b.{0,20}", ("this story", "developing story")),
     ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"

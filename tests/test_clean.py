@@ -484,6 +484,18 @@ FURNITURE = [
     ('Watch the report from Ana Brell on Valley News at 5 p.m. on March 3, 2027.', 'call to action'),
     ('Read more from the Valley Gazette in Spanish.', 'call to action'),
     ('See our photo gallery of the flooded harbour.', 'call to action'),
+    ('Interested in Ana Ortiz?', 'call to action'),
+    ('Original article on Valley Science.', 'call to action'),
+    ('Discuss this topic in the Gazette Forums.', 'call to action'),
+    ('For more from Ines, follow her on Twitter @inesreports.', 'call to action'),
+    ('Watch Channel 4 News and stay with ValleyNow.example for more on this story.', 'call to action'),
+    ('There was a problem saving your notification.', 'media fallback'),
+    ('The interactive transcript could not be loaded.', 'media fallback'),
+    ("We've detected that JavaScript is disabled in your browser.", 'media fallback'),
+    ('Embed CTRL-C or CMD-C, then press Enter.', 'caption'),
+    ('Ana Brell / Reuters A ski lift runs above the Orvale slopes.', 'caption'),
+    ('Ivo Marr / Via youtube.com A still of the test flight.', 'caption'),
+    ('By Ivo Marr/Reuters.', 'byline'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -548,6 +560,11 @@ FURNITURE_WORDS_IN_NEWS = [
     'Whenever the mayor posts new content on the council site, staff check it for errors.',
     'See our report from Tuesday, the editor told the committee.',
     'Three of the 12 photos were taken by the victim, the court heard.',
+    'Interested in buying the club, Reyes met its owners on Monday.',
+    'The original article in the journal was retracted in 2019.',
+    'Discuss this with your doctor, the agency advised.',
+    'Officers from Orvale / Tessa police joined the search.',
+    'Press Ctrl-C to stop the program, the manual says.',
 ]
 
 

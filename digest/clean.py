@@ -229,6 +229,12 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|original (?:article|story) (?:on|at|from) (?-i:[A-Z])[\w&'’.-]*(?:\s+[\w&'’.-]+){0,4}[.!]?|discuss this (?:topic|article|story|post)\b.{0,80}"
                        r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}", ()),
     ("call to action", r".{0,120}\bfor (?:more|the latest) (?:on|about) this (?:developing )?story\b.{0,20}", ("this story", "developing story")),
+    # A video player's close button before its caption ("CLOSE Firefighters battle ..."), a reprint
+    # notice, a send-to-a-friend form, a source line.
+    ("media fallback", r"(?-i:CLOSE)\s+.{0,300}", ()),
+    ("furniture", r".{0,40}\bthis copy is for your personal,? non-commercial use\b.{0,200}", ("non-commercial",)),
+    ("furniture", r"(?:note\s*:\s*)?we (?:only )?(?:request|ask for) your e-?mail address\b.{0,200}", ()),
+    ("caption", r"sources?\s*:\s.{0,160}", ()),
     ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"

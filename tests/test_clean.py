@@ -496,6 +496,10 @@ FURNITURE = [
     ('Ana Brell / Reuters A ski lift runs above the Orvale slopes.', 'caption'),
     ('Ivo Marr / Via youtube.com A still of the test flight.', 'caption'),
     ('By Ivo Marr/Reuters.', 'byline'),
+    ('CLOSE Firefighters battle the blaze above Orvale for a third day.', 'media fallback'),
+    ('Gazette Reprints: This copy is for your personal, non-commercial use only.', 'furniture'),
+    ('NOTE: We only request your email address so that the person you are recommending the page to knows it was you.', 'furniture'),
+    ('Source: Orvale Police Department', 'caption'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -565,6 +569,8 @@ FURNITURE_WORDS_IN_NEWS = [
     'Discuss this with your doctor, the agency advised.',
     'Officers from Orvale / Tessa police joined the search.',
     'Press Ctrl-C to stop the program, the manual says.',
+    'Close to 300 people attended the funeral on Friday.',
+    'Sources said the two men met twice in May.',
 ]
 
 

@@ -69,6 +69,10 @@ class RankerSettings:
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
 _TIE_BREAK = 0.01  # what a fact adding no new concept is still worth, relative to the best coverage
 _DETAIL_SCALE = 3.0  # names and numbers after which detail saturates (1 - 1/e at three)
+# A quotation alone shorter than this, naming nothing ("Some of our members died waiting."), is
+# never chosen; a longer one is a statement in its own right, as summaries quote it (Multi-News:
+# leaving out every quotation alone cost 0.2 ROUGE-2 at 200 words, this one 0.02).
+_BARE_QUOTE_WORDS = 10
 
 
 def content_signal(text: str, analysis: Analysis) -> tuple[float, float]:
@@ -89,8 +93,8 @@ def content_signal(text: str, analysis: Analysis) -> tuple[float, float]:
     if len(raw) >= 3 and sum(w[0].isupper() for w in raw) >= 0.6 * len(raw):
         filler *= 0.3  # mostly capitalised words: a heading, label or credit line, not a sentence
     said = unquoted(text)
-    if not words(said):
-        return detail, 0.0  # all quotation: who said it is in another sentence, which the reader does not see
+    if not words(said) and numbers + names == 0 and len(tokens) < _BARE_QUOTE_WORDS:
+        return detail, 0.0  # a line of quotation alone: who said it is in a sentence the reader does not see
     if len(said) < len(text) and len(words(said)) < 0.5 * len(tokens) and numbers + names < 2:
         filler *= 0.5  # mostly quotation with nothing concrete in it
     if _FIRST_PERSON.search(said):
@@ -354,7 +358,7 @@ def _rank(
     sentences_full = budget.sentences is not None and len(chosen) >= budget.sentences
     for i in passed[: max(3 * len(chosen), 10)]:
         if filler[i] <= 0:
-            reason = "all quotation: the speaker is named in another sentence"
+            reason = "a short quotation alone: the speaker is named in another sentence"
         elif max_similarity[i] >= 1.0:
             reason = f"redundant with #{most_similar[i]} ({max_similarity[i]:.2f} x the redundancy bound)"
         elif weak[i] and gain[i] <= 0:

@@ -291,6 +291,8 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
         named = allowed
 
     def enough(unsaid: set[str]) -> bool:
+        if _quotation_left_out(statement, unsaid):
+            return False
         return len(unsaid) < allowed or (len(unsaid) < named and not _clause_left_out(statement, unsaid))
 
     if enough(unsaid):
@@ -304,6 +306,17 @@ def says_all(statement: Analysis, other: Analysis, analyser: "Analyser | None" =
     vectors = analyser.vectors([t for t, _ in ours] + theirs)
     similar = (vectors[:len(ours)] @ vectors[len(ours):].T).max(axis=1) >= SAME_WORD
     return enough(unsaid - {s for (_, s), same in zip(ours, similar) if same})
+
+
+def _quotation_left_out(statement: Analysis, unsaid: set[str]) -> bool:
+    """Whether most content words of ``statement``'s quotations are unsaid: what a quotation
+    says is its words, so an outlet that names the speaker and not the words ("Jeff Bock, an
+    analyst, agrees") has not said it."""
+    if not statement.quotes:
+        return False
+    words = {w for quote in statement.quotes for w in quote.split()}
+    quoted = {s for t, s in zip(statement.tokens, statement.stems) if t in words} & statement.content
+    return 2 * len(quoted & unsaid) > len(quoted)
 
 
 # Unsaid content words in a row that make a clause of their own: "promised that diggers would

@@ -582,6 +582,11 @@ def test_meaning_features_add_the_cosine_and_a_capped_length_gap():
     # The same figure, something else said of it.
     ("The defence ministry said 300 soldiers, along with sniffer dogs and heavy diggers, had been sent to the valley.",
      "Some 300 troops joined firefighters and volunteers at the site by midday.", False),
+    # The speaker named, the quotation not given: its words are what the statement says.
+    ('"It was the something new that young viewers have been wanting," said Ines Marr, an analyst with Dockside Research.',
+     "Ines Marr, senior media analyst at Dockside Research, agrees.", False),
+    ('"It was the something new that young viewers have been wanting," said Ines Marr, an analyst with Dockside Research.',
+     'Ines Marr of Dockside Research said it was "the something new that young viewers have been wanting".', True),
 ])
 def test_a_full_source_says_the_whole_statement(statement, other, full):
     from digest.analysis import Analyser

@@ -177,6 +177,8 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dateline", r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+.{0,12}\d{4}.{0,15}", ()),
     ("dateline", r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\W{0,3}(?:\d{1,2}:\d{2}.{0,12})?", ()),
     ("byline", r"by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&|\||/)\s*.{0,60})?", ()),
+    ("byline", r"(?:styled|styling|photographed|photography|illustrations?|hair and make-?up|make-?up|produced|graphics?)\s+by\s+"
+               r"(?-i:[A-Z])[\w.'’-]+(?:\s+(?-i:[A-Z])[\w.'’-]+){0,3}\.?", ()),
     ("byline", r"\(\s*(?:(?:additional\s+)?reporting|writing|editing|edited|compiled|produced)\s+by\b.{0,200}\)"
                r"|(?:posted|published|updated|filed)\s+(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?"
                r"(?:\s*[|·•,-]\s*by\s+.{1,60})?"
@@ -227,7 +229,8 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|read (?:more|the (?:full|original) (?:story|article|report|interview))\s+(?:from|at|on|in)\b.{0,80}"
                        r"|see (?:our|all (?:our|the))\s+(?:[\w'’-]+\s+){0,3}(?:photos?|pictures?|galler(?:y|ies)|slideshows?|videos?|survey|coverage)\b.{0,160}"
                        r"|original (?:article|story) (?:on|at|from) (?-i:[A-Z])[\w&'’.-]*(?:\s+[\w&'’.-]+){0,4}[.!]?|discuss this (?:topic|article|story|post)\b.{0,80}"
-                       r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}", ()),
+                       r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}"
+                       r"|let us know\b.{0,100}", ()),
     ("call to action", r".{0,120}\bfor (?:more|the latest) (?:on|about) this (?:developing )?story\b.{0,20}", ("this story", "developing story")),
     # A video player's close button before its caption ("CLOSE Firefighters battle ..."), a reprint
     # notice, a send-to-a-friend form, a source line.

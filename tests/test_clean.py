@@ -500,6 +500,8 @@ FURNITURE = [
     ('Gazette Reprints: This copy is for your personal, non-commercial use only.', 'furniture'),
     ('NOTE: We only request your email address so that the person you are recommending the page to knows it was you.', 'furniture'),
     ('Source: Orvale Police Department', 'caption'),
+    ('Styled by Ines Marr.', 'byline'),
+    ('Let us know your favourite in the comments!', 'call to action'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
@@ -571,6 +573,8 @@ FURNITURE_WORDS_IN_NEWS = [
     'Press Ctrl-C to stop the program, the manual says.',
     'Close to 300 people attended the funeral on Friday.',
     'Sources said the two men met twice in May.',
+    'Produced by the ministry, the report found 40 faults.',
+    '"Let us know if you see him," the police chief said.',
 ]
 
 

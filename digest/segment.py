@@ -417,9 +417,45 @@ def pair_quotes(text: str) -> str:
 PUNKT_CHARS = 20_000
 
 
+# Two breaks Punkt makes inside a sentence: a clock time before its zone ("at 8 p.m. | ET on
+# Monday"), and a name's initial before a nickname or surname Punkt has not seen ("Mary A. |
+# “Pink” Mullaney", "J.C.X. | Simon"). Two-letter initials ("the U.S. | The") end sentences.
+_CLOCK_END = re.compile(r"\b\d{1,2}(?::\d\d)?\s*[ap]\.m\.$")
+_ZONE_START = re.compile(r"(?:ET|PT|CT|MT|[ECMP][SD]T|GMT|BST|UTC|CET)\b(?!\s+[A-Z])")
+_MIDDLE_INITIAL_END = re.compile(r"(?<![^\s(“\"])[A-Z][a-z]+\s+[A-Z]\.$")
+_INITIALS_END = re.compile(r"(?<![\w.])(?:[A-Z]\.){3,}$")
+_NAME_START = re.compile(r"[“\"‘']?[A-Z][a-z]+[”\"’']?\s+[A-Z][a-z]+")
+# A capitalised word that is a name, not a sentence's first ("at N.Y.U. | It's ...").
+_WORD_START = re.compile(r"(?!(?:It|Its|It's|It’s|The|This|That|These|Those|There|He|She|We|They|I|You|His|Her|Our|Their"
+                         r"|A|An|And|But|So|Or|In|On|At|As|If|When|While|After|Before|Now|Then|Yet)\b)[A-Z][a-z]+\b")
+
+
+def _inside_sentence(before: str, after: str) -> bool:
+    """Whether Punkt's break between ``before`` and ``after`` falls inside one sentence."""
+    if _CLOCK_END.search(before):
+        return bool(_ZONE_START.match(after))
+    if _INITIALS_END.search(before):
+        return bool(_WORD_START.match(after))
+    return bool(_MIDDLE_INITIAL_END.search(before) and _NAME_START.match(after))
+
+
 def _punkt_spans(text: str, language: str) -> list[tuple[int, int]]:
     """Punkt's sentence spans of ``text``, read a piece at a time: each piece's last sentence,
-    perhaps cut short, is read again at the start of the next, so every break is Punkt's own."""
+    perhaps cut short, is read again at the start of the next, so every break is Punkt's own
+    (but those ``_inside_sentence``, joined)."""
+    spans = _punkt_breaks(text, language)
+    joined = spans[:1]
+    for start, end in spans[1:]:
+        last = joined[-1][1]
+        if text[last - 1] == "." and _inside_sentence(text[max(joined[-1][0], last - 40):last], text[start:start + 40]):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def _punkt_breaks(text: str, language: str) -> list[tuple[int, int]]:
+    """Punkt's spans of ``text``, a piece at a time (see ``_punkt_spans``)."""
     tokenizer = punkt_tokenizer(language)
     spans: list[tuple[int, int]] = []
     start = 0

@@ -59,6 +59,14 @@ CASES = [
     # a sentence still ends on an abbreviation when a sentence plainly starts after it
     ("He climbed Mt. Tarro. The mayor said so.", ["He climbed Mt. Tarro.", "The mayor said so."]),
     ("He lives in Annapolis, Md. The mayor said so.", ["He lives in Annapolis, Md.", "The mayor said so."]),
+    # a clock time before its zone, a name's initials before the rest of it: one sentence
+    ("The debate starts at 8 p.m. ET on Tuesday. Tickets sold out.", ["The debate starts at 8 p.m. ET on Tuesday.", "Tickets sold out."]),
+    ("The debate starts at 8 p.m. ET. Tickets sold out.", ["The debate starts at 8 p.m. ET.", "Tickets sold out."]),
+    ("The novel of A.B.C. Orrin, who died in May, sold well.", ["The novel of A.B.C. Orrin, who died in May, sold well."]),
+    ("The notice for Ana B. “Bee” Orrin ran on Sunday.", ["The notice for Ana B. “Bee” Orrin ran on Sunday."]),
+    # ... but initials or a letter that end a sentence still end it
+    ("She studied at N.Y.U. It was costly.", ["She studied at N.Y.U.", "It was costly."]),
+    ("They formed Group B. However, the plan failed.", ["They formed Group B.", "However, the plan failed."]),
 ]
 
 

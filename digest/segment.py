@@ -18,6 +18,9 @@ from .nltk_parts import punkt
 _TERMINAL = tuple('.!?:;"”’)…')
 _WORD = re.compile(r"[^\W_]+(?:[-'’.&][^\W_]+)*\.?", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+# Two sentences with no space between, as paragraphs joined without one leave them ("fade
+# away.The children were ..."): a word's end, its period, a capitalised word.
+_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into of on or over the to up via vs with".split()
 )
@@ -133,7 +136,7 @@ def punkt_tokenizer(language: str = "english"):
 
 def split_sentences(text: str, language: str = "english") -> list[str]:
     """Split one paragraph of running text into whole sentences (see ``sentence_spans``)."""
-    text = pair_quotes(typographic_quotes(_SPACES.sub(" ", text).strip()))
+    text = pair_quotes(typographic_quotes(_GLUED.sub(" ", _SPACES.sub(" ", text)).strip()))
     if not text:
         return []
     return [piece for piece in (_piece(text, span) for span in sentence_spans(text, language)) if piece]

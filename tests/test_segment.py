@@ -67,6 +67,10 @@ CASES = [
     # ... but initials or a letter that end a sentence still end it
     ("She studied at N.Y.U. It was costly.", ["She studied at N.Y.U.", "It was costly."]),
     ("They formed Group B. However, the plan failed.", ["They formed Group B.", "However, the plan failed."]),
+    # two sentences with no space between them, as joined paragraphs leave them
+    ("The crews left at dawn.The road reopened at noon.", ["The crews left at dawn.", "The road reopened at noon."]),
+    ("It was over!Fans left.", ["It was over!", "Fans left."]),
+    ("The letter went to Dr.Reyes on Monday.", ["The letter went to Dr.Reyes on Monday."]),
 ]
 
 

@@ -21,6 +21,9 @@ _SPACES = re.compile(r"\s+")
 # Two sentences with no space between, as paragraphs joined without one leave them ("fade
 # away.The children were ..."): a word's end, its period, a capitalised word.
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_GLUED_QUOTE = re.compile(r"[a-z]{2}[.!?][\"“”]+[\"“]?[A-Z][a-z]")
+_GLUED_BEFORE = re.compile(r"[a-z]{2}[.!?][\"”]?$")
+_GLUED_AFTER = re.compile(r"[\"“]?[A-Z][a-z]")
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into of on or over the to up via vs with".split()
 )
@@ -136,7 +139,7 @@ def punkt_tokenizer(language: str = "english"):
 
 def split_sentences(text: str, language: str = "english") -> list[str]:
     """Split one paragraph of running text into whole sentences (see ``sentence_spans``)."""
-    text = pair_quotes(typographic_quotes(_GLUED.sub(" ", _SPACES.sub(" ", text)).strip()))
+    text = pair_quotes(typographic_quotes(_unglued(_SPACES.sub(" ", text)).strip()))
     if not text:
         return []
     return [piece for piece in (_piece(text, span) for span in sentence_spans(text, language)) if piece]
@@ -401,6 +404,25 @@ def _quote_marks(text: str) -> list[tuple[int, str, str]]:
         marks.append((i, kind, mark))
         inside = kind == "open"
     return marks
+
+
+def _unglued(text: str) -> str:
+    """``text`` with a space between two sentences written with none (``_GLUED``), also where a
+    quote mark stands between them: before it if it opens the next (``week."She was``), after
+    it if it closes the first (``the end."The``)."""
+    text = _GLUED.sub(" ", text)
+    if not _GLUED_QUOTE.search(text):
+        return text
+    cuts = []
+    for i, kind, _ in _quote_marks(text):
+        glued = _GLUED_BEFORE.search(text, max(0, i - 4), i)  # the four characters before it
+        if kind == "open" and glued and text[i + 1:i + 2].isupper():
+            cuts.append(i)
+        elif kind == "close" and glued and _GLUED_AFTER.match(text, i + 1):
+            cuts.append(i + 1)
+    for i in reversed(cuts):
+        text = f"{text[:i]} {text[i:]}"
+    return text
 
 
 def pair_quotes(text: str) -> str:

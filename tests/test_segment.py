@@ -71,6 +71,9 @@ CASES = [
     ("The crews left at dawn.The road reopened at noon.", ["The crews left at dawn.", "The road reopened at noon."]),
     ("It was over!Fans left.", ["It was over!", "Fans left."]),
     ("The letter went to Dr.Reyes on Monday.", ["The letter went to Dr.Reyes on Monday."]),
+    ('The mayor left this week."She was a kind woman," Ana said.', ["The mayor left this week.", '"She was a kind woman," Ana said.']),
+    ('He said "it is over."The crowd left.', ['He said "it is over."', "The crowd left."]),
+    ('"It hurts.""She reached out," Meg said.', ['"It hurts."', '"She reached out," Meg said.']),
 ]
 
 

@@ -465,9 +465,7 @@ def _inside_sentence(before: str, after: str) -> bool:
 
 
 def _punkt_spans(text: str, language: str) -> list[tuple[int, int]]:
-    """Punkt's sentence spans of ``text``, read a piece at a time: each piece's last sentence,
-    perhaps cut short, is read again at the start of the next, so every break is Punkt's own
-    (but those ``_inside_sentence``, joined)."""
+    """Punkt's sentence spans of ``text`` (``_punkt_breaks``), its breaks ``_inside_sentence`` joined."""
     spans = _punkt_breaks(text, language)
     joined = spans[:1]
     for start, end in spans[1:]:
@@ -480,7 +478,8 @@ def _punkt_spans(text: str, language: str) -> list[tuple[int, int]]:
 
 
 def _punkt_breaks(text: str, language: str) -> list[tuple[int, int]]:
-    """Punkt's spans of ``text``, a piece at a time (see ``_punkt_spans``)."""
+    """Punkt's spans of ``text``, read a piece at a time: each piece's last sentence, perhaps cut
+    short, is read again at the start of the next, so every break is Punkt's own."""
     tokenizer = punkt_tokenizer(language)
     spans: list[tuple[int, int]] = []
     start = 0

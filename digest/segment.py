@@ -20,10 +20,12 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’.&][^\W_]+)*\.?", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 # Two sentences with no space between, as paragraphs joined without one leave them ("fade
 # away.The children were ..."): a word's end, its period, a capitalised word.
-_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_GLUED_QUOTE = re.compile(r"[a-z]{2}[.!?][\"“”]+[\"“]?[A-Z][a-z]")
-_GLUED_BEFORE = re.compile(r"[a-z]{2}[.!?][\"”]?$")
-_GLUED_AFTER = re.compile(r"[\"“]?[A-Z][a-z]")
+_WORD_END = r"[a-z]{2}[.!?]"
+_NEXT_START = r"[A-Z][a-z]"
+_GLUED = re.compile(rf"(?<={_WORD_END})(?={_NEXT_START})")
+_GLUED_QUOTE = re.compile(rf"{_WORD_END}[\"“”]+[\"“]?{_NEXT_START}")
+_GLUED_BEFORE = re.compile(rf"{_WORD_END}[\"”]?$")
+_GLUED_AFTER = re.compile(rf"[\"“]?{_NEXT_START}")
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into of on or over the to up via vs with".split()
 )

@@ -460,6 +460,22 @@ def test_batch_scoring_decides_every_pair_as_one_at_a_time_does():
     assert any(m.rule == NEAR_DUPLICATE for m in alone)
 
 
+def test_verifying_in_chunks_decides_every_pair_as_one_batch_does(monkeypatch):
+    import digest.dedup as dedup
+
+    day = synthetic_day(300, seed=5)
+    info = [analyse(s.text) for s in day]
+    pairs = candidate_pairs([a.content for a in info], groups=[s.article for s in day], exhaustive=True)
+    xs, ys = [info[i] for i in pairs[:, 0]], [info[j] for j in pairs[:, 1]]
+    whole = verify(xs, ys, make_scorer(CONFIG))
+    monkeypatch.setattr(dedup, "VERIFY_CHUNK", 7)
+    chunked = verify(xs, ys, make_scorer(CONFIG))
+    assert len(xs) > 10 * 7 and sum(m is not None for m in whole) > 7
+    # Scores agree to rounding: BLAS sums a batch's rows in an order of its own.
+    assert [None if m is None else (m.rule, m.conflicts, round(m.score, 9)) for m in chunked] == [
+        None if m is None else (m.rule, m.conflicts, round(m.score, 9)) for m in whole]
+
+
 # Long texts over a few letters share many characters in order: the floor is tested where
 # it is least loose, on both sides of rapidfuzz's 64-character needle boundary.
 texts_ = st.text(alphabet="abc de", min_size=0, max_size=200)

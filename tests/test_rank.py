@@ -115,6 +115,22 @@ def test_the_best_lead_opens_the_story_whatever_its_article():
     assert shown == [ranked[1].fact.text, ranked[2].fact.text, ranked[0].fact.text]
 
 
+def test_a_story_does_not_open_on_a_pronoun_when_another_item_names_its_subject():
+    ranked = [
+        Item(fact=fact((0, 0, "He faces charges from federal prosecutors in two states.")), score=3.0),
+        Item(fact=fact((1, 1, "Police said Daniel Mercer was arrested at a motel near the border.")), score=2.0),
+        Item(fact=fact((1, 2, "“She was bleeding badly,” a neighbour said.")), score=1.0),
+    ]
+    shown = [i.fact.text for i in reading_order(ranked, [i.fact for i in ranked])]
+    # The lead moves to second place only; the rest keep their reading order.
+    assert shown == [ranked[1].fact.text, ranked[0].fact.text, ranked[2].fact.text]
+    only_pronouns = [ranked[0], ranked[2]]
+    assert reading_order(only_pronouns, [i.fact for i in only_pronouns]) == tuple(only_pronouns)
+    # A capitalised word that merely starts with a pronoun's letters is a name.
+    named = [Item(fact=fact((0, 0, "Hermann Ost resigned on Monday.")), score=2.0), ranked[1]]
+    assert reading_order(named, [i.fact for i in named])[0] is named[0]
+
+
 def test_a_lead_below_page_furniture_is_still_a_lead():
     # Article 1's first three lines (positions 0-2) were dropped as furniture: position 3 is its lead.
     story = [

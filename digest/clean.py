@@ -238,6 +238,13 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("furniture", r".{0,40}\bthis copy is for your personal,? non-commercial use\b.{0,200}", ("non-commercial",)),
     ("furniture", r"(?:note\s*:\s*)?we (?:only )?(?:request|ask for) your e-?mail address\b.{0,200}", ()),
     ("caption", r"sources?\s*:\s.{0,160}", ()),
+    # A web archive's notice standing where the page it keeps failed to load.
+    ("furniture", r"these crawls are part of an effort to archive pages\b.{0,300}"
+                  r"|.{0,160}\ba link to the version that was live when the page was written\b.{0,100}"
+                  r"|.{0,40}\bhopes that references to these archived pages\b.{0,300}"
+                  r"|(?:this is )?a set of web collections curated by\b.{0,160}"
+                  r"|(?:they include|these) web captures\b.{0,160}",
+     ("crawls", "was live when", "archived pages", "web collections", "web captures")),
     ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"

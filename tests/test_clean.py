@@ -502,9 +502,17 @@ FURNITURE = [
     ('Source: Orvale Police Department', 'caption'),
     ('Styled by Ines Marr.', 'byline'),
     ('Let us know your favourite in the comments!', 'call to action'),
+    ('These crawls are part of an effort to archive pages as they are created and archive the pages that they refer to.', 'furniture'),
+    ('That way, as the pages that are referenced are changed or taken from the web, a link to the version that was live when the page was written will be preserved.', 'furniture'),
+    ('Then the Internet Archive hopes that references to these archived pages will be put in place of a link that would be otherwise be broken.', 'furniture'),
+    ('This is a set of web collections curated by Ada Lorne using the Archive-It service of the Internet Archive.', 'furniture'),
+    ('They include web captures of the council website as well as captures from sites it hosts.', 'furniture'),
+    ('These web captures are available to the general public.', 'furniture'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'The Internet Archive said it had archived 3 million pages of the closed newspaper.',
+    'The court saw web captures of the site taken before the posts were deleted.',
     'The foundation gave $2 million to support local journalism in rural counties.',
     'Grants will support independent journalism in the valley, the fund said.',
     'Residents can log in to the council portal to object to the plan.',

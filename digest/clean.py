@@ -186,6 +186,11 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                r"(?:editor|correspondent|reporter|writer|columnist|producer)s?"
                r"|.{0,80}\b(?:contributed|added) (?:to )?(?:this|the) (?:report|story|article)(?:ing)?\.?|(?:additional\s+)?(?:written|writing|reported|reporting|edited|editing)\s+by\s+(?-i:[A-Z])[\w.'’-]+(?:\s+(?-i:[A-Z])[\w.'’-]+){0,3}"
                r"(?:\s*(?:[,;&]|\band\b|\bin\b)\s*.{0,160})?\.?|(?:staff|senior|political|chief)\s+(?:writer|reporter|correspondent).{0,40}", ()),
+    # A wire story's closing credits ("Ana Brell contributed reporting.", "Karam reported from Beirut.").
+    ("byline", r"(?-i:[A-Z][\w'’.-]+(?:\s+(?:and\s+)?(?-i:[A-Z])[\w'’.-]+){0,6}),?\s+contributed (?:additional )?reporting\b.{0,80}"
+               r"|(?:additional )?reporting (?:was )?contributed by\b.{0,120}"
+               r"|(?-i:[A-Z][\w'’.-]+(?:\s*(?:,|and)\s+(?-i:[A-Z])[\w'’.-]+|\s+(?-i:[A-Z])[\w'’.-]+){0,5})\s+reported from"
+               r" (?-i:[A-Z])[\w'’.-]*(?:,?\s+(?-i:[A-Z])[\w'’.-]*){0,3}\.?", ()),
     ("related", r"(?:[▶►▷]\s*)?(?:related(?: coverage| stories| articles| reading)?|(?:follow|watch) live|read more|read also|also read|read next|up next|see also|more|watch|listen|recommended|trending(?: now)?"
                 r"|most read|also in (?:the )?[\w&'’. -]{1,30})\s*[:|>»-].{0,200}"
                 r"|" + _LINKS_LABEL, ()),
@@ -214,7 +219,9 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|this feature is not available right now\.?(?:\s*please try again later\.?)?"
                        r"|embed\s+more (?:news )?videos\b.{0,200}|(?:the )?interactive transcript could not be loaded\.?"
                        r"|(?:we'?ve|we have) detected that javascript is (?:disabled|turned off|not enabled)\b.{0,120}"
-                       r"|there was a problem (?:saving|loading|submitting|sending|processing) your\b.{0,80}", ()),
+                       r"|there was a problem (?:saving|loading|submitting|sending|processing) your\b.{0,80}"
+                       r"|your (?:notification|preferences|settings|changes|subscription)s? (?:has|have) been (?:saved|updated)\.?"
+                       r"|an error (?:has )?occurred\.?(?:\s*please try again(?: later)?\.?)?", ()),
     # How to copy an embed's code; a photo credit before its caption ("Ana Brell / Reuters A ski
     # lift ...", "Ivo Marr / Via youtube.com A still of the test").
     ("caption", r".{0,60}\bctrl[-+ ]?c\b.{0,20}\bcmd[-+ ]?c\b.{0,80}", ("ctrl",)),

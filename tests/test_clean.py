@@ -508,9 +508,18 @@ FURNITURE = [
     ('This is a set of web collections curated by Ada Lorne using the Archive-It service of the Internet Archive.', 'furniture'),
     ('They include web captures of the council website as well as captures from sites it hosts.', 'furniture'),
     ('These web captures are available to the general public.', 'furniture'),
+    ('Ana Brell contributed reporting.', 'byline'),
+    ('Ivo Marr and Tessa Lind contributed reporting from Velmont.', 'byline'),
+    ('Additional reporting was contributed by Ivo Marr.', 'byline'),
+    ('Karsk reported from Velmont, Tarsel.', 'byline'),
+    ('Your notification has been saved.', 'media fallback'),
+    ('An error has occurred. Please try again later.', 'media fallback'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'Local media reported from the scene that three people were hurt.',
+    'The minister said an error had occurred in the count and it would be run again.',
+    'Ana Brell, who reported from Velmont for a decade, won the prize on Monday.',
     'The Internet Archive said it had archived 3 million pages of the closed newspaper.',
     'The court saw web captures of the site taken before the posts were deleted.',
     'The foundation gave $2 million to support local journalism in rural counties.',

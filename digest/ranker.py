@@ -220,19 +220,19 @@ def lead_ranks(facts: Sequence[Fact]) -> dict[tuple[int, int], int]:
     return {(a, p): r for a, ps in positions.items() for r, p in enumerate(sorted(ps))}
 
 
-# A sentence opening on a personal pronoun names nobody it is about: a story opens on it only
-# when nothing else can ("He faces charges in both states.").
-_PRONOUN_OPENING = re.compile(r"""[\s"'“‘(]*(?:He|She|They|His|Her|Their|Him|Them)\b""")
+# A sentence opening on a personal pronoun names nobody it is about, and a question tells
+# nothing: a story opens on one only when nothing else can ("He faces charges in both states.").
+_WEAK_OPENING = re.compile(r"""[\s"'“‘(]*(?:He|She|They|His|Her|Their|Him|Them)\b.*|.*\?[\s"'”’)]*""", re.DOTALL)
 
 
 def reading_order(items: Sequence[Item], facts: Sequence[Fact]) -> tuple[Item, ...]:
     """Leads first (by ``lead_ranks`` among ``facts``, those the items were chosen from), then
     second sentences and so on, each level in the order ``items`` come (a ranker's best first):
-    how a news story reads, its best lead opening it, unless that opens on a pronoun. Stable:
-    ordered items stay as they are."""
+    how a news story reads, its best lead opening it, unless that opens on a pronoun or asks a
+    question. Stable: ordered items stay as they are."""
     ranks = lead_ranks([*facts, *(i.fact for i in items)])
     ordered = sorted(items, key=lambda i: min(ranks[m.article, m.position] for m in i.fact.members))
-    opener = next((k for k, i in enumerate(ordered) if not _PRONOUN_OPENING.match(i.fact.text)), 0)
+    opener = next((k for k, i in enumerate(ordered) if not _WEAK_OPENING.fullmatch(i.fact.text)), 0)
     return (*ordered[opener:opener + 1], *ordered[:opener], *ordered[opener + 1:])
 
 

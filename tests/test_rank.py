@@ -115,7 +115,7 @@ def test_the_best_lead_opens_the_story_whatever_its_article():
     assert shown == [ranked[1].fact.text, ranked[2].fact.text, ranked[0].fact.text]
 
 
-def test_a_story_does_not_open_on_a_pronoun_when_another_item_names_its_subject():
+def test_a_story_does_not_open_on_a_pronoun_or_a_question_when_another_item_can_open_it():
     ranked = [
         Item(fact=fact((0, 0, "He faces charges from federal prosecutors in two states.")), score=3.0),
         Item(fact=fact((1, 1, "Police said Daniel Mercer was arrested at a motel near the border.")), score=2.0),
@@ -126,6 +126,8 @@ def test_a_story_does_not_open_on_a_pronoun_when_another_item_names_its_subject(
     assert shown == [ranked[1].fact.text, ranked[0].fact.text, ranked[2].fact.text]
     only_pronouns = [ranked[0], ranked[2]]
     assert reading_order(only_pronouns, [i.fact for i in only_pronouns]) == tuple(only_pronouns)
+    question = Item(fact=fact((0, 0, "Thinking of remodelling your bathroom?")), score=3.0)
+    assert reading_order([question, ranked[1]], [question.fact, ranked[1].fact])[0] is ranked[1]
     # A capitalised word that merely starts with a pronoun's letters is a name.
     named = [Item(fact=fact((0, 0, "Hermann Ost resigned on Monday.")), score=2.0), ranked[1]]
     assert reading_order(named, [i.fact for i in named])[0] is named[0]

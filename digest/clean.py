@@ -296,7 +296,9 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       r"|tweet with a location|add (?:a )?location to your tweets?\.?|when you tweet with a location\b.{0,80}"
                       r"|you can (?:add location information to your tweets|switch location on/off)\b.{0,160}"
                       r"|you always have the option to delete your (?:tweet )?location history\.?"
-                      r"|twitter may be over capacity\b.{0,80}", ()),
+                      r"|twitter may be over capacity\b.{0,80}"
+                      r"|(?:sorry,? )?(?:but )?you can only react (?:up to )?\d+ times?\b.{0,20}"
+                      r"|(?:it (?:looks|seems) like )?you(?:'|’)?ve already used that reaction\b.{0,40}", ()),
     ("call to action", r"(?:learn|find out|read|see|discover) more\s*[.!:>»]?"
                        r"|(?:follow|like)\s+.{1,60}?\s+(?:on|at|via)\s+(?:twitter|x|facebook|instagram|tiktok|youtube|linkedin|threads"
                        r"|bluesky|mastodon|snapchat|whatsapp|telegram|google\+|(?:www\.)?(?:twitter|x|instagram|tiktok)\.com)\b.{0,120}"

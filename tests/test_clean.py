@@ -514,9 +514,12 @@ FURNITURE = [
     ('Karsk reported from Velmont, Tarsel.', 'byline'),
     ('Your notification has been saved.', 'media fallback'),
     ('An error has occurred. Please try again later.', 'media fallback'),
+    ('Sorry, but you can only react up to 3 times!', 'social widget'),
+    ('It looks like you’ve already used that reaction on this post.', 'social widget'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'Sympathy is the only reaction that is appropriate right now, the senator said.',
     'Local media reported from the scene that three people were hurt.',
     'The minister said an error had occurred in the count and it would be run again.',
     'Ana Brell, who reported from Velmont for a decade, won the prize on Monday.',

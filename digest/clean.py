@@ -250,8 +250,9 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                   r"|.{0,160}\ba link to the version that was live when the page was written\b.{0,100}"
                   r"|.{0,40}\bhopes that references to these archived pages\b.{0,300}"
                   r"|(?:this is )?a set of web collections curated by\b.{0,160}"
-                  r"|(?:they include|these) web captures\b.{0,160}",
-     ("crawls", "was live when", "archived pages", "web collections", "web captures")),
+                  r"|(?:they include|these) web captures\b.{0,160}"
+                  r"|the goal is to fix all broken links on the web\s*[.!]?|crawls of supported\W+no more 404\W+sites\.?",
+     ("crawls", "was live when", "archived pages", "web collections", "web captures", "broken links")),
     ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"

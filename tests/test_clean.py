@@ -508,6 +508,8 @@ FURNITURE = [
     ('This is a set of web collections curated by Ada Lorne using the Archive-It service of the Internet Archive.', 'furniture'),
     ('They include web captures of the council website as well as captures from sites it hosts.', 'furniture'),
     ('These web captures are available to the general public.', 'furniture'),
+    ('The goal is to fix all broken links on the web .', 'furniture'),
+    ('Crawls of supported "No More 404" sites.', 'furniture'),
     ('Ana Brell contributed reporting.', 'byline'),
     ('Ivo Marr and Tessa Lind contributed reporting from Velmont.', 'byline'),
     ('Additional reporting was contributed by Ivo Marr.', 'byline'),

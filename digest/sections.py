@@ -100,6 +100,26 @@ def in_brief(
     return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
 
 
+def handed_on(jobs: Sequence[tuple[Sequence[Fact], object, Budget]], rankings: Sequence[Ranking],
+              weights: Sequence[float]) -> list[int]:
+    """The words each story gets on top of its budget: what the stories with nothing more to
+    say left unused (a story whose one article is a short notice cannot fill its share), shared
+    by ``weights`` among those that left out a sentence for want of room. The budgets still add
+    up to at most what they did."""
+    wanting, spare = [], 0
+    for (facts, _, budget), ranking in zip(jobs, rankings):
+        left = budget.words - sum(word_count(i.fact.text) for i in ranking.chosen)
+        chosen = {i.fact.sentence for i in ranking.chosen}
+        room = budget.sentences is None or len(ranking.chosen) < budget.sentences
+        wants = room and any(word_count(f.text) > left for f in facts if f.sentence not in chosen)
+        wanting.append(wants)
+        spare += 0 if wants else max(left, 0)
+    total = sum(w for w, wants in zip(weights, wanting) if wants)
+    if not total or spare < BRIEF_MIN_WORDS:
+        return [0] * len(jobs)
+    return [math.floor(spare * w / total) if wants else 0 for w, wants in zip(weights, wanting)]
+
+
 def _cited(facts: Sequence[Fact], articles: Sequence[Article]) -> list[Article]:
     """The articles a ranker can look up for ``facts``: every source, partial source and member's."""
     ids = {a for f in facts for a in (*f.sources, *f.partial, *(m.article for m in f.members))}
@@ -141,9 +161,19 @@ def lay_out(
     major = [(story, budget) for story, budget in zip(stories, budgets) if budget is not None]
     jobs = [(quotable(story.facts), _cited(story.facts, articles), budget) for story, budget in major]
     if map_ is None:
-        rankings = iter(_serial(partial(_rank_story, ranker=ranker, config=config, analyser=analyser), jobs))
+        rank_all = partial(_serial, partial(_rank_story, ranker=ranker, config=config, analyser=analyser))
     else:
-        rankings = iter(map_(partial(_rank_story, ranker=ranker, config=config), jobs))
+        rank_all = partial(map_, partial(_rank_story, ranker=ranker, config=config))
+    done = list(rank_all(jobs))
+    # The words a story leaves unused go to the stories that had more to say than their share held.
+    extra = handed_on(jobs, done, [math.sqrt(len(story.articles) or 1) for story, _ in major])
+    again = [k for k, words in enumerate(extra) if words]
+    if again:
+        redone = rank_all([(jobs[k][0], jobs[k][1], dataclasses.replace(jobs[k][2], words=jobs[k][2].words + extra[k]))
+                           for k in again])
+        for k, ranking in zip(again, redone):
+            done[k] = ranking
+    rankings = iter(done)
     minor: list[Story] = []
     for story, budget in zip(stories, budgets):
         if budget is None:

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from digest.config import Config
-from digest.models import Article, Fact, Story
+from digest.models import Article, Fact, Sentence, Story
 from digest.pipeline import build
 from digest.sections import BRIEF_TITLE, share_budget
-from digest.segment import segment
+from digest.segment import segment, word_count
 from digest.stories import cluster_articles, cluster_stories, importance
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
@@ -473,3 +473,42 @@ def test_a_lone_article_far_from_the_story_is_still_a_rival():
     vectors = _story_and_two_lone(rival_to_story=0.05)
     found = cluster_articles(vectors, np.full(5, np.nan), min_terms=0)
     assert [0, 1, 2] in found and 3 not in found[0]
+
+
+def _story_fact(article_id: int, position: int, text: str) -> Fact:
+    s = Sentence(text=text, article=article_id, paragraph=position, position=position)
+    return Fact(sentence=s, members=(s,), sources=(article_id,))
+
+
+def test_words_a_story_cannot_use_go_to_a_story_that_had_more_to_say():
+    from digest.rank import get_ranker
+    from digest.sections import handed_on, lay_out
+
+    bridge = [
+        "The harbour bridge in Avalen closed on Tuesday after engineers found cracks in two of its support beams.",
+        "Officials said repairs to the beams could take three weeks and would cost about 2.4 million euros.",
+        "Buses 12 and 14 now take a detour through the old town, adding up to 25 minutes to some journeys.",
+        "Ferry operators added four extra crossings a day to carry commuters across the harbour while it is shut.",
+        "Queues on the coast road stretched for more than 6 kilometres at the height of the morning rush.",
+        "Engineers first noticed the cracks during a routine inspection of the bridge's eastern span last week.",
+    ]
+    facts = [_story_fact(k % 3, k, text) for k, text in enumerate(bridge)]
+    notice = [_story_fact(3, 0, "The museum opens at ten on Sundays.")]
+    articles = [Article(id=i, url=f"https://example.com/{i}", title="", outlet=f"Outlet {i}", published=None, body="",
+                        path=f"{i}.md") for i in range(4)]
+    stories = [Story(title="Bridge", articles=(0, 1, 2), facts=tuple(facts)), Story(title="Museum", articles=(3,), facts=tuple(notice))]
+    config = Config(max_words=100)
+    budgets, _ = share_budget(stories, config)
+    ranker = get_ranker("digest")
+    alone = ranker(facts, articles, budgets[0], config)
+    sections, _ = lay_out(stories, articles, ranker, config)
+    shown = [[word_count(i.fact.text) for i in s.items] for s in sections]
+    # The museum story's one short sentence leaves most of its share; the bridge story gets it.
+    assert shown[1] == [7] and sum(shown[0]) > sum(word_count(i.fact.text) for i in alone.chosen)
+    assert sum(map(sum, shown)) <= config.max_words
+    # Nothing is handed on when every story wants more, or to a story that said all it had.
+    jobs = [(facts, articles, budgets[0]), (notice, articles, budgets[1])]
+    rankings = [alone, ranker(notice, articles, budgets[1], config)]
+    extra = handed_on(jobs, rankings, [1.7, 1.0])
+    assert extra[1] == 0 and 0 < extra[0] <= budgets[1].words - 7
+    assert handed_on(jobs[:1], rankings[:1], [1.0]) == [0]

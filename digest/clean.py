@@ -237,6 +237,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|see (?:our|all (?:our|the))\s+(?:[\w'’-]+\s+){0,3}(?:photos?|pictures?|galler(?:y|ies)|slideshows?|videos?|survey|coverage)\b.{0,160}"
                        r"|original (?:article|story) (?:on|at|from) (?-i:[A-Z])[\w&'’.-]*(?:\s+[\w&'’.-]+){0,4}[.!]?|discuss this (?:topic|article|story|post)\b.{0,80}"
                        r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}"
+                       r"|add .{0,60}?\bas an interest to (?:stay up to date|follow)\b.{0,160}"
                        r"|let us know\b.{0,100}", ()),
     ("call to action", r".{0,120}\bfor (?:more|the latest) (?:on|about) this (?:developing )?story\b.{0,20}", ("this story", "developing story")),
     # A video player's close button before its caption ("CLOSE Firefighters battle ..."), a reprint
@@ -701,7 +702,9 @@ def remove_boilerplate(
             rule = "heading"
         stripped.append(s)
         rules.append(rule)
-    _blocks(paragraphs, rules, {(s.article, s.position): k for k, s in enumerate(sentences)})
+    index = {(s.article, s.position): k for k, s in enumerate(sentences)}
+    _galleries(paragraphs, rules, index)
+    _blocks(paragraphs, rules, index)
     kept = [s for s, rule in zip(stripped, rules) if rule is None]
     return kept, [Drop(sentence=s, rule=rule) for s, rule in zip(stripped, rules) if rule is not None]
 
@@ -744,6 +747,22 @@ def _blocks(
 
 
 _LINKS_LINE = re.compile(rf"\s*{_LINKS_LABEL}\s*", re.IGNORECASE)
+# A photo gallery's toggle between two captions ("Hide Caption 3 of 12 Photos: ...").
+_GALLERY_TOGGLE = re.compile(r"\s*(?:hide|show|expand) caption\b", re.IGNORECASE)
+
+
+def _galleries(
+    paragraphs: dict[tuple[int, int], list[Sentence]], rules: list[str | None], index: dict[tuple[int, int], int],
+) -> None:
+    """A paragraph holding a photo gallery (a page flattened into one paragraph, its toggles
+    between the captions): everything from its first toggle to its last is a caption, also the
+    sentences a caption's title split off ("Hide Caption 17 of 23 Photos: The rise and fall of
+    O.J." / "Simpson Simpson cheers with his attorneys ...")."""
+    for group in paragraphs.values():
+        toggles = [k for k, s in enumerate(group) if _GALLERY_TOGGLE.match(s.text)]
+        for s in group[toggles[0]:toggles[-1]] if len(toggles) > 1 else ():
+            k = index[s.article, s.position]
+            rules[k] = rules[k] or "caption"
 
 
 def _is_link(text: str) -> bool:

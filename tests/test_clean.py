@@ -517,10 +517,12 @@ FURNITURE = [
     ('Your notification has been saved.', 'media fallback'),
     ('An error has occurred. Please try again later.', 'media fallback'),
     ('Sorry, but you can only react up to 3 times!', 'social widget'),
+    ('Add Hedda Lorne as an interest to stay up to date on the latest Hedda Lorne news, video, and analysis from TBN News.', 'call to action'),
     ('It looks like you’ve already used that reaction on this post.', 'social widget'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'The board will add climate risk as an interest rate factor from next year, the bank said.',
     'Sympathy is the only reaction that is appropriate right now, the senator said.',
     'Local media reported from the scene that three people were hurt.',
     'The minister said an error had occurred in the count and it would be run again.',
@@ -665,6 +667,23 @@ def test_a_short_paragraph_ending_in_a_photo_credit_is_a_caption():
     assert [s.text for s in kept] == [news]
     kept, _ = _run_paragraphs([[NEWS[0], NEWS[1], caption, credit]])
     assert [s.text for s in kept] == [NEWS[0], NEWS[1], caption]
+
+
+def test_a_photo_gallery_flattened_into_one_paragraph_is_captions_from_its_first_toggle_to_its_last():
+    gallery = [
+        "Mayor Ana Ortiz opened the new Riverside Park on Monday, a year behind schedule.",
+        "Hide Caption 1 of 3 Photos: The long road to Riverside Park",
+        "Ortiz, left, and council member Tom Reyes at the groundbreaking in May 2025.",
+        "Hide Caption 2 of 3 Photos: The long road to Riverside Park Ortiz and Reyes",
+        "Reyes cuts the ribbon beside the new playground on Monday.",
+        "Hide Caption 3 of 3",
+    ]
+    kept, drops = _run_paragraphs([[NEWS[0]], gallery, [NEWS[1]]])
+    assert [s.text for s in kept] == [NEWS[0], gallery[0], NEWS[1]]
+    assert [d.rule for d in drops] == ["caption"] * 5
+    # One toggle alone marks no gallery: the sentences around it stay.
+    kept, _ = _run_paragraphs([[NEWS[0], gallery[1], NEWS[1]]])
+    assert [s.text for s in kept] == [NEWS[0], NEWS[1]]
 
 
 def test_a_credit_in_brackets_makes_a_caption_too():

@@ -252,8 +252,12 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                   r"|.{0,40}\bhopes that references to these archived pages\b.{0,300}"
                   r"|(?:this is )?a set of web collections curated by\b.{0,160}"
                   r"|(?:they include|these) web captures\b.{0,160}"
-                  r"|the goal is to fix all broken links on the web\s*[.!]?|crawls of supported\W+no more 404\W+sites\.?",
-     ("crawls", "was live when", "archived pages", "web collections", "web captures", "broken links")),
+                  r"|the goal is to fix all broken links on the web\s*[.!]?|crawls of supported\W+no more 404\W+sites\.?"
+                  r"|.{0,60}\bhas been donating (?:their|its) crawl data to the internet archive\.?"
+                  r"|.{0,40}\bthese data are added to the wayback machine\b.{0,60}"
+                  r"|(?:the seed for this crawl|this crawl was run at|the warc files associated with this crawl)\b.{0,300}"
+                  r"|warczone is a collection\b.{0,300}|.{0,80}\bfor reference and clarity for the wayback team\b.{0,300}",
+     ("crawl", "was live when", "archived pages", "web collections", "web captures", "broken links", "wayback", "warc")),
     ("furniture", r"advertisement(?:\s*[·|•-]\s*scroll to continue(?: reading)?)?|scroll (?:down )?to continue(?: reading)?\.?"
                   r"|sponsored(?: content)?|our standards\s*:.{0,80}|skip to (?:main )?content|(?:©|copyright)\s.{0,120}|all rights reserved\.?"
                   r"|(?:we|this (?:site|website)) uses? cookies\b.{0,200}|(?:accept|reject) all(?: cookies)?(?:\s*[|·]\s*manage (?:preferences|settings))?"
@@ -263,7 +267,8 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                   r"|cookie (?:settings|preferences|policy|notice|consent)\s*:.{0,250}|accept\s*\|\s*reject(?:\s*\|\s*manage(?: preferences| settings)?)?"
                   r"|(?:please\s+)?(?:do not|don't|you may not)\s+(?:copy|redistribute|republish|reproduce)\s+(?:our\s+)?(?:articles?|content|stories)\b.{0,160}"
                   r"|(?:developing|breaking)(?: news)? story\s*[:|–—-]\s*.{0,160}|this (?:story|article|page|report|post|item) (?:will be|is being) updated(?:\s+(?:as|when|with|throughout|regularly)\b.{0,80}|\s*[.!]?)"
-                  r"|this is a (?:developing|breaking) (?:news )?story\b.{0,100}", ()),
+                  r"|this is a (?:developing|breaking) (?:news )?story\b.{0,100}"
+                  r"|(?:(?:spoiler )?warning\s*:\s*)?(?:this (?:article|story|post|piece|review) )?contains (?:major |minor |some )?spoilers\b.{0,120}", ()),
     ("correction", r"(?:correction|clarification)(?:\s*,\s*[^:]{1,30})?\s*:\s*.{0,300}|an earlier version of this (?:article|story|report|piece)\b.{0,200}"
                    r"|(?:this|the) (?:article|story|report|piece) was (?:amended|corrected) on\b.{0,120}", ()),
     ("caption", r"(?:for (?:movement|release)\b.{0,40}?\s)?file\s*(?:photo)?\s*[-–—:]\s.{0,400}", ()),

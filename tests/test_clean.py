@@ -510,6 +510,10 @@ FURNITURE = [
     ('These web captures are available to the general public.', 'furniture'),
     ('The goal is to fix all broken links on the web .', 'furniture'),
     ('Crawls of supported "No More 404" sites.', 'furniture'),
+    ('Warning: Contains spoilers for Harbour Lights season 2.', 'furniture'),
+    ('Starting in 1996, Alexa Internet has been donating their crawl data to the Internet Archive.', 'furniture'),
+    ('Flowing in every day, these data are added to the Wayback Machine after an embargo period.', 'furniture'),
+    ('The WARC files associated with this crawl are not currently available to the general public.', 'furniture'),
     ('Ana Brell contributed reporting.', 'byline'),
     ('Ivo Marr and Tessa Lind contributed reporting from Velmont.', 'byline'),
     ('Additional reporting was contributed by Ivo Marr.', 'byline'),
@@ -522,6 +526,8 @@ FURNITURE = [
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'The studio warned that the leaked script contains spoilers for the final season.',
+    'A copy of the page in the Wayback Machine shows it was changed in 2016.',
     'The board will add climate risk as an interest rate factor from next year, the bank said.',
     'Sympathy is the only reaction that is appropriate right now, the senator said.',
     'Local media reported from the scene that three people were hurt.',

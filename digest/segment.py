@@ -446,15 +446,22 @@ PUNKT_CHARS = 20_000
 
 # Two breaks Punkt makes inside a sentence: a clock time before its zone ("at 8 p.m. | ET on
 # Monday"), and a name's initial before a nickname or surname Punkt has not seen ("Mary A. |
-# “Pink” Mullaney", "J.C.X. | Simon"). Two-letter initials ("the U.S. | The") end sentences.
+# “Pink” Mullaney", "J.C.X. | Simon"). Two-letter initials end sentences ("the U.S. | The")
+# unless what stands around them is a name's.
 _CLOCK_END = re.compile(r"\b\d{1,2}(?::\d\d)?\s*[ap]\.m\.$")
 _ZONE_START = re.compile(r"(?:ET|PT|CT|MT|[ECMP][SD]T|GMT|BST|UTC|CET)\b(?!\s+[A-Z])")
 _MIDDLE_INITIAL_END = re.compile(r"(?<![^\s(“\"])[A-Z][a-z]+\s+[A-Z]\.$")
 _INITIALS_END = re.compile(r"(?<![\w.])(?:[A-Z]\.){3,}$")
+# Two initials after a word that is not a preposition or article ("actor O.J. | Simpson was",
+# "George H.W. | Bush and"): a place's ("the U.S. | Police said", "to L.A.") has one before it.
+_PAIR_INITIALS_END = re.compile(r"(?<![^\s(“\"])(?P<before>[A-Za-z][\w'’-]*)\s+[A-Z]\.[A-Z]\.$")
+_SURNAME_START = re.compile(r"[A-Z][a-z]+(?:'s|’s)?(?:\s+[a-z]|[,;:])")
 _NAME_START = re.compile(r"[“\"‘']?[A-Z][a-z]+[”\"’']?\s+[A-Z][a-z]+")
 # A capitalised word that is a name, not a sentence's first ("at N.Y.U. | It's ...").
 _WORD_START = re.compile(r"(?!(?:It|Its|It's|It’s|The|This|That|These|Those|There|He|She|We|They|I|You|His|Her|Our|Their"
-                         r"|A|An|And|But|So|Or|In|On|At|As|If|When|While|After|Before|Now|Then|Yet)\b)[A-Z][a-z]+\b")
+                         r"|A|An|And|But|So|Or|In|On|At|As|If|When|While|After|Before|Now|Then|Yet|Whether|However"
+                         r"|Although|Though|Because|Since|Meanwhile|Instead|Also|Even|Until|Unless|Where|What|Why|How|Who"
+                         r"|Which|Many|Some|Most|All|One|Two)\b)[A-Z][a-z]+\b")
 
 
 def _inside_sentence(before: str, after: str) -> bool:
@@ -463,6 +470,9 @@ def _inside_sentence(before: str, after: str) -> bool:
         return bool(_ZONE_START.match(after))
     if _INITIALS_END.search(before):
         return bool(_WORD_START.match(after))
+    pair = _PAIR_INITIALS_END.search(before)
+    if pair and pair["before"].lower() not in _SMALL_WORDS:
+        return bool(_WORD_START.match(after) and _SURNAME_START.match(after))
     return bool(_MIDDLE_INITIAL_END.search(before) and _NAME_START.match(after))
 
 

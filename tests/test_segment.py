@@ -64,8 +64,14 @@ CASES = [
     ("The debate starts at 8 p.m. ET. Tickets sold out.", ["The debate starts at 8 p.m. ET.", "Tickets sold out."]),
     ("The novel of A.B.C. Orrin, who died in May, sold well.", ["The novel of A.B.C. Orrin, who died in May, sold well."]),
     ("The notice for Ana B. “Bee” Orrin ran on Sunday.", ["The notice for Ana B. “Bee” Orrin ran on Sunday."]),
+    ("Former football star and actor P.K. Orrin was granted parole on Thursday.",
+     ["Former football star and actor P.K. Orrin was granted parole on Thursday."]),
+    ("It was true of Ada Orrin, Ivo K.M. Orrin and Tessa Lind.", ["It was true of Ada Orrin, Ivo K.M. Orrin and Tessa Lind."]),
     # ... but initials or a letter that end a sentence still end it
     ("She studied at N.Y.U. It was costly.", ["She studied at N.Y.U.", "It was costly."]),
+    ("Prices rose across the E.U. Tarsel was hit hardest.", ["Prices rose across the E.U.", "Tarsel was hit hardest."]),
+    ("No one had left the continental U.S. Whether he did is unclear.",
+     ["No one had left the continental U.S.", "Whether he did is unclear."]),
     ("They formed Group B. However, the plan failed.", ["They formed Group B.", "However, the plan failed."]),
     # two sentences with no space between them, as joined paragraphs leave them
     ("The crews left at dawn.The road reopened at noon.", ["The crews left at dawn.", "The road reopened at noon."]),

@@ -238,6 +238,9 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|original (?:article|story) (?:on|at|from) (?-i:[A-Z])[\w&'’.-]*(?:\s+[\w&'’.-]+){0,4}[.!]?|discuss this (?:topic|article|story|post)\b.{0,80}"
                        r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}"
                        r"|add .{0,60}?\bas an interest to (?:stay up to date|follow)\b.{0,160}"
+                       r"|for more information(?: about [\w\s'’-]{1,40})?,\s*(?:please\s+)?(?:visit|see|go to|call|contact|email|e-mail)\b.{0,160}"
+                       r"|i (?:understand|agree to|accept) the terms(?: of (?:service|use))?(?: and [\w\s]{1,30})?\.?"
+                       r"|.{0,160}\b(?:buy|download|get) the digital edition\b.{0,120}"
                        r"|let us know\b.{0,100}", ()),
     ("call to action", r".{0,120}\bfor (?:more|the latest) (?:on|about) this (?:developing )?story\b.{0,20}", ("this story", "developing story")),
     # A video player's close button before its caption ("CLOSE Firefighters battle ..."), a reprint

@@ -521,11 +521,17 @@ FURNITURE = [
     ('Your notification has been saved.', 'media fallback'),
     ('An error has occurred. Please try again later.', 'media fallback'),
     ('Sorry, but you can only react up to 3 times!', 'social widget'),
+    ('For more information, visit tarselair.example, follow @TarselAir on Twitter or connect on Facebook.', 'call to action'),
+    ('For more information about this study, please contact: Ada Lorne.', 'call to action'),
+    ('I understand the Terms of Service.', 'call to action'),
+    ('Remember, you can buy the digital edition of LOOK magazine for your tablet or phone.', 'call to action'),
     ('Add Hedda Lorne as an interest to stay up to date on the latest Hedda Lorne news, video, and analysis from TBN News.', 'call to action'),
     ('It looks like you’ve already used that reaction on this post.', 'social widget'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'For more information on the outbreak, officials said, residents should wait for Friday’s report.',
+    'The paper said the digital edition had overtaken print sales for the first time.',
     'The studio warned that the leaked script contains spoilers for the final season.',
     'A copy of the page in the Wayback Machine shows it was changed in 2016.',
     'The board will add climate risk as an interest rate factor from next year, the bank said.',

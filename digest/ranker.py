@@ -38,6 +38,7 @@ import numpy as np
 from .analysis import Analyser, is_specific, is_year, unquoted
 from .clean import mentions_furniture
 from .config import Config
+from .dedup import says_all
 from .matrix import sparse, term_matrix, tfidf_rows
 from .models import Analysis, Article, Budget, Decision, Fact, Item, Ranking
 from .segment import word_count, words
@@ -323,6 +324,7 @@ def _rank(
             stating.setdefault(q, []).append(i)
     max_similarity = np.zeros(n)
     most_similar = np.full(n, -1)
+    said_by: dict[int, int] = {}
     left = budget.words
     available = has_words & (filler > 0)
     while budget.sentences is None or len(chosen) < budget.sentences:
@@ -331,6 +333,12 @@ def _rank(
             break
         scores = np.where(candidates, density(gain), -np.inf)
         k = int(np.argmax(scores))
+        # A chosen sentence that says all of this one, in whatever words, has told the reader it.
+        said = next((r for r, j in enumerate(chosen, 1) if says_all(analyses[k], analyses[j], analyser)), None)
+        if said is not None:
+            said_by[k] = said
+            available[k] = False
+            continue
         chosen.append(k)
         chosen_gain[k] = float(scores[k])
         available[k] = False
@@ -367,6 +375,8 @@ def _rank(
     for i in passed[: max(3 * len(chosen), 10)]:
         if filler[i] <= 0:
             reason = "a short quotation alone: the speaker is named in another sentence"
+        elif i in said_by:
+            reason = f"said in full by #{said_by[i]}"
         elif max_similarity[i] >= 1.0:
             reason = f"redundant with #{most_similar[i]} ({max_similarity[i]:.2f} x the redundancy bound)"
         elif weak[i] and gain[i] <= 0:

@@ -133,6 +133,22 @@ def test_a_story_does_not_open_on_a_pronoun_or_a_question_when_another_item_can_
     assert reading_order(named, [i.fact for i in named])[0] is named[0]
 
 
+def test_a_sentence_a_chosen_one_says_in_full_is_not_chosen_too():
+    story = [
+        fact((0, 0, "One in seven colon and rectal cancers in Tarsel is now diagnosed in patients younger than 50, "
+                    "the age at which screening starts, a new study finds."),
+             (2, 0, "One in seven colon and rectal cancers in Tarsel is now diagnosed in patients younger than 50, "
+                    "the age at which screening starts, the study finds.")),
+        fact((1, 2, "One in seven colon cancer patients is under 50.")),
+        fact((1, 1, "The researchers studied registry data on 258,000 patients from 1998 to 2011.")),
+    ]
+    # Wording and meaning bounds out of the way: saying all of it is enough.
+    ranking = rank(facts=story, words=200, ranker=digest_ranker(RankerSettings(redundancy=100.0, meaning_redundancy=1.0)))
+    assert texts(ranking) == [story[0].text, story[2].text]
+    reasons = {d.item.fact.text: d.reason for d in ranking.decisions if not d.chosen}
+    assert reasons[story[1].text] == "said in full by #1"
+
+
 def test_a_lead_below_page_furniture_is_still_a_lead():
     # Article 1's first three lines (positions 0-2) were dropped as furniture: position 3 is its lead.
     story = [

@@ -239,6 +239,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        r"|interested in (?-i:[A-Z]).{0,60}\?|for more (?:from|by) .{1,40}?,\s*follow\b.{0,100}"
                        r"|add .{0,60}?\bas an interest to (?:stay up to date|follow)\b.{0,160}"
                        r"|for more information(?: about [\w\s'’-]{1,40})?,\s*(?:please\s+)?(?:visit|see|go to|call|contact|email|e-mail)\b.{0,160}"
+                       r"|(?:please\s+)?visit .{1,80}? for more (?:on|about|information|details|news)\b.{0,100}"
                        r"|i (?:understand|agree to|accept) the terms(?: of (?:service|use))?(?: and [\w\s]{1,30})?\.?"
                        r"|.{0,160}\b(?:buy|download|get) the digital edition\b.{0,120}"
                        r"|let us know\b.{0,100}", ()),

@@ -524,12 +524,14 @@ FURNITURE = [
     ('For more information, visit tarselair.example, follow @TarselAir on Twitter or connect on Facebook.', 'call to action'),
     ('For more information about this study, please contact: Ada Lorne.', 'call to action'),
     ('I understand the Terms of Service.', 'call to action'),
+    ('Visit the Tarsel Cancer Institute for more on colon cancer.', 'call to action'),
     ('Remember, you can buy the digital edition of LOOK magazine for your tablet or phone.', 'call to action'),
     ('Add Hedda Lorne as an interest to stay up to date on the latest Hedda Lorne news, video, and analysis from TBN News.', 'call to action'),
     ('It looks like you’ve already used that reaction on this post.', 'social widget'),
 ]
 # News that uses the same words: about journalism, logging in, members, apps, social networks.
 FURNITURE_WORDS_IN_NEWS = [
+    'Officials will visit the site for more than a week, the ministry said.',
     'For more information on the outbreak, officials said, residents should wait for Friday’s report.',
     'The paper said the digital edition had overtaken print sales for the first time.',
     'The studio warned that the leaked script contains spoilers for the final season.',

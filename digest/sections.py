@@ -60,7 +60,7 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
     if not brief:
         brief_words = 0
     room = words - brief_words
-    weights = [math.sqrt(len(stories[i].articles) or 1) for i in major]
+    weights = [_weight(stories[i]) for i in major]
     shares = [w / sum(weights) for w in weights]
     least = min(MIN_SECTION_WORDS, room // fit)
     spare = room - least * fit
@@ -72,6 +72,11 @@ def share_budget(stories: Sequence[Story], config: Config) -> tuple[list[Budget 
     left_words = words - sum(b.words for b in given) if brief else 0
     left_sentences = None if sentences is None else sentences - sum(b.sentences for b in given) if brief else 0
     return budgets, Budget(words=left_words, sentences=left_sentences)
+
+
+def _weight(story: Story) -> float:
+    """A story's weight in sharing words: the square root of its number of articles."""
+    return math.sqrt(len(story.articles) or 1)
 
 
 def in_brief(
@@ -166,7 +171,7 @@ def lay_out(
         rank_all = partial(map_, partial(_rank_story, ranker=ranker, config=config))
     done = list(rank_all(jobs))
     # The words a story leaves unused go to the stories that had more to say than their share held.
-    extra = handed_on(jobs, done, [math.sqrt(len(story.articles) or 1) for story, _ in major])
+    extra = handed_on(jobs, done, [_weight(story) for story, _ in major])
     again = [k for k, words in enumerate(extra) if words]
     if again:
         redone = rank_all([(jobs[k][0], jobs[k][1], dataclasses.replace(jobs[k][2], words=jobs[k][2].words + extra[k]))

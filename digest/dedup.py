@@ -179,7 +179,14 @@ def conflicts(a: Analysis, b: Analysis) -> tuple[Difference, ...]:
     only_b = [n for n in sorted(b.numbers - a.numbers, key=_numkey) if not _rounds_to_any(n, a.numbers)]
     if only_a and only_b:
         units_a, units_b = _units(a), _units(b)
-        aligned = [(x, y) for x in only_a for y in only_b if units_a[x] & units_b[y]]
+        # One figure contradicts one other at most, smallest with smallest ("53% versus 48%" /
+        # "72% versus 63%" is two differences, not four).
+        aligned, used = [], set()
+        for x in only_a:
+            y = next((y for y in only_b if y not in used and units_a[x] & units_b[y]), None)
+            if y is not None:
+                used.add(y)
+                aligned.append((x, y))
         if aligned:
             out.extend(Difference("number", (a.shown.get(x, x),), (b.shown.get(y, y),)) for x, y in aligned)
         else:

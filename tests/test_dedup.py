@@ -199,6 +199,14 @@ def test_conflicting_numbers_or_names_never_merge_and_are_reported(a, b, differe
     assert [str(d) for d in conflict.differences] == [difference]
 
 
+def test_a_figure_contradicts_one_other_figure_at_most():
+    a = analyse("Younger patients were more likely to get radiation, 53 percent versus 48 percent.")
+    b = analyse("Younger patients were more likely to get surgery, 72 percent versus 63 percent.")
+    assert [str(d) for d in conflicts(a, b)] == ["48 vs 63", "53 vs 72"]
+    one = analyse("Of these patients, 15 percent were younger than 50.")
+    assert [str(d) for d in conflicts(a, one)] == ["48 vs 15"]
+
+
 @pytest.mark.parametrize(("a", "b"), [
     ("The S&P 500 fell 1.23 percent on Friday to close the week lower.",
      "The S&P 500 fell 1.2 percent on Friday to close the week lower."),  # rounding agrees

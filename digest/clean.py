@@ -99,6 +99,8 @@ _CAPTION = (
 _CAPTION_NEEDLES = ("19", "20")  # the year it ends on
 
 
+# A photo gallery's toggle between two captions ("Hide Caption 3 of 12 Photos: ...").
+_TOGGLE = r"(?:hide|show|expand) caption\b"
 # What a wire caption says of its picture before naming it: when it was taken, what kind it is.
 _PICTURE_WHEN = (r"(?:(?:undated|recent|aerial|handout|file|still|satellite|video|booking"
                  r"|(?-i:[A-Z])[a-z]+\.?,?|\d{1,4}(?:st|nd|rd|th)?,?)\s+){0,5}")
@@ -281,7 +283,7 @@ PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # caption toggle ("Hide Caption 3 of 12 Photos: ...").
     ("caption", rf"(?:in )?this {_PICTURE_WHEN}(?:photo(?:graph)?|image|picture|frame grab)s?(?![\w-])"
                 r"(?:,|\s+(?:released|provided|taken|take|made available|obtained|courtesy|shows|from)\b).{0,400}"
-                r"|(?:hide|show|expand) caption\b.{0,400}", ()),
+                rf"|{_TOGGLE}.{{0,400}}", ()),
     ("tip line", r"(?:do you )?(?:got|have|know of) (?:a|an|any|some)\s+(?:news\s+)?(?:tip|story|stories|report|article|video|photo|picture|question)s?\b[^.!?]{0,80}\?", ()),
     ("tip line", r"(?:please\s+)?(?:send|submit|email|e-mail)\s+(?:us\s+)?(?:it|them|your\s+\w+|news|tips?|a tip|a story|stories|photos?|videos?)\b.{0,40}\b(?:to|at|via)\b.{0,80}", ()),
     ("contact", r".{0,120}\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b.{0,60}", ("@",)),
@@ -756,8 +758,7 @@ def _blocks(
 
 
 _LINKS_LINE = re.compile(rf"\s*{_LINKS_LABEL}\s*", re.IGNORECASE)
-# A photo gallery's toggle between two captions ("Hide Caption 3 of 12 Photos: ...").
-_GALLERY_TOGGLE = re.compile(r"\s*(?:hide|show|expand) caption\b", re.IGNORECASE)
+_GALLERY_TOGGLE = re.compile(rf"\s*{_TOGGLE}", re.IGNORECASE)
 
 
 def _galleries(

@@ -105,7 +105,7 @@ def in_brief(
     return Section(title=BRIEF_TITLE, articles=members, items=tuple(items)), decisions
 
 
-def handed_on(jobs: Sequence[tuple[Sequence[Fact], object, Budget]], rankings: Sequence[Ranking],
+def handed_on(jobs: Sequence[tuple[Sequence[Fact], Sequence[Article], Budget]], rankings: Sequence[Ranking],
               weights: Sequence[float]) -> list[int]:
     """The words each story gets on top of its budget: what the stories with nothing more to
     say left unused (a story whose one article is a short notice cannot fill its share), shared
